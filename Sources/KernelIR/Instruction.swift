@@ -1,0 +1,55 @@
+/// One IR operation. Operands are typed by the operation; the renderer and the interpreter agree on
+/// exactly these semantics (PTX's), which is what lets CI check generated kernels without a GPU.
+public enum Operation: Hashable, Sendable {
+    /// `dst = param[index]`.
+    case loadParameter(Register, index: Int)
+    /// `dst = special register` (u32).
+    case readSpecial(Register, SpecialRegister)
+    /// `dst = the address of the dynamic shared memory window` (u32, byte 0 of the block's shared memory).
+    case sharedBase(Register)
+    /// `dst = src`.
+    case move(Register, Operand)
+    /// `dst = a op b` in `dst.type` (u32, u64 or f32; floats round to nearest).
+    case binary(BinaryOperation, Register, Operand, Operand)
+    /// `dst(u64) = a(u32) * b(u32)`, the full product (`mul.wide.u32`).
+    case multiplyWide(Register, Operand, Operand)
+    /// `dst(u64) = zero-extended src(u32)`.
+    case extend(Register, Register)
+    /// `dst(f32) = a * b + c` with one rounding (`fma.rn.f32`).
+    case fma(Register, Operand, Operand, Operand)
+    /// `dst(pred) = a cmp b`, compared as `type` (u32, u64 or f32).
+    case compare(Comparison, ValueType, Register, Operand, Operand)
+    /// `dst(pred) = a && b`.
+    case predicateAnd(Register, Register, Register)
+    /// Loads `values.count` (1, 2 or 4) consecutive 4-byte words from `address + offset` bytes into
+    /// `values` (all f32 or all u32). Global addresses are u64 registers, shared ones u32.
+    case load(MemorySpace, [Register], address: Register, offset: Int64)
+    /// Stores `values` (1, 2 or 4 words) to `address + offset` bytes.
+    case store(MemorySpace, [Operand], address: Register, offset: Int64)
+    /// Block-wide barrier (`bar.sync 0`): every thread of the block waits here for all the others.
+    case barrier
+    /// Jumps to `label`.
+    case branch(Label)
+    /// Jumps to `targets[index]` (`brx.idx`); an index out of range is an error.
+    case branchIndexed(Register, [Label])
+    /// Marks a branch target.
+    case label(Label)
+    /// Ends the thread.
+    case exit
+    /// A comment line in the PTX; no effect.
+    case comment(String)
+}
+
+/// An operation, optionally guarded by a predicate: it takes effect only where the guard holds
+/// (or fails, when `negated`).
+public struct Instruction: Hashable, Sendable {
+    public var operation: Operation
+    public var guardPredicate: Register?
+    public var guardNegated: Bool
+
+    public init(_ operation: Operation, guard predicate: Register? = nil, negated: Bool = false) {
+        self.operation = operation
+        self.guardPredicate = predicate
+        self.guardNegated = negated
+    }
+}

@@ -1,0 +1,379 @@
+/// Why the interpreter stopped a kernel: each case names the block, thread and instruction.
+public struct InterpreterError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public var description: String { "kernel IR execution failed: \(message)" }
+}
+
+/// A launch to interpret: grid, arguments (pointers from ``SimulatedMemory`` or raw 32-bit values).
+public struct SimulatedLaunch: Sendable {
+    public var grid: (x: Int, y: Int, z: Int)
+    public var arguments: [UInt64]
+    public init(grid: (x: Int, y: Int, z: Int), arguments: [UInt64]) {
+        self.grid = grid
+        self.arguments = arguments
+    }
+}
+
+/// Executes a ``Kernel`` on the CPU for every thread of every block, with PTX semantics: registers per
+/// thread, shared memory per block, `bar.sync` as a block-wide rendezvous, bounds-checked memory.
+///
+/// This is the oracle that lets CI check the generator's real output without a GPU. Cost is one
+/// interpreted step per executed instruction per thread; blocks run one after another.
+public struct Interpreter {
+    let kernel: Kernel
+    let code: [Decoded]
+    let registerCounts: [Int]  // per ValueType case order f32, u32, u64, pred
+    let labelTargets: [Int: Int]  // label index -> instruction index
+
+    public init(_ kernel: Kernel) throws {
+        self.kernel = kernel
+        var labels: [Label: Int] = [:]
+        for (i, inst) in kernel.instructions.enumerated() {
+            if case .label(let l) = inst.operation { labels[l] = i }
+        }
+        var code: [Decoded] = []
+        code.reserveCapacity(kernel.instructions.count)
+        for inst in kernel.instructions {
+            code.append(try Decoded(inst, labels: labels))
+        }
+        self.code = code
+        self.labelTargets = Dictionary(uniqueKeysWithValues: labels.map { ($0.key.index, $0.value) })
+        self.registerCounts = ValueType.allCases.map { kernel.registerCounts[$0, default: 0] }
+    }
+
+    /// Runs the launch against `memory`; throws on any invalid access, bad branch or barrier misuse.
+    public func run(_ launch: SimulatedLaunch, memory: inout SimulatedMemory) throws {
+        guard launch.arguments.count == kernel.parameters.count else {
+            throw InterpreterError(message: "\(launch.arguments.count) arguments for \(kernel.parameters.count) parameters")
+        }
+        let threads = kernel.threadsPerBlock
+        let sharedWords = (kernel.sharedMemoryBytes + 3) / 4
+        for bz in 0..<launch.grid.z {
+            for by in 0..<launch.grid.y {
+                for bx in 0..<launch.grid.x {
+                    var block = BlockState(
+                        threads: threads, counts: registerCounts, sharedWords: sharedWords, block: (bx, by, bz))
+                    try runBlock(&block, launch: launch, memory: &memory)
+                }
+            }
+        }
+    }
+
+    func runBlock(_ block: inout BlockState, launch: SimulatedLaunch, memory: inout SimulatedMemory) throws {
+        var pcs = [Int](repeating: 0, count: block.threads)
+        var exited = [Bool](repeating: false, count: block.threads)
+        while true {
+            var atBarrier = 0
+            for t in 0..<block.threads where !exited[t] {
+                let stop = try runThread(t, pc: &pcs[t], block: &block, launch: launch, memory: &memory)
+                if stop == .exit {
+                    exited[t] = true
+                } else {
+                    atBarrier += 1
+                }
+            }
+            if atBarrier == 0 { return }
+            if exited.contains(true) {
+                throw InterpreterError(
+                    message: "block \(block.block): \(atBarrier) threads wait at a barrier that exited threads never reach")
+            }
+        }
+    }
+
+    enum Stop { case barrier, exit }
+
+    // swiftlint:disable:next function_body_length cyclomatic_complexity
+    func runThread(
+        _ t: Int, pc: inout Int, block: inout BlockState, launch: SimulatedLaunch, memory: inout SimulatedMemory
+    ) throws -> Stop {
+        let fBase = t * registerCounts[0]
+        let rBase = t * registerCounts[1]
+        let dBase = t * registerCounts[2]
+        let pBase = t * registerCounts[3]
+        var steps = 0
+        let fail = { (what: String) in Fault(message: what) }
+        do {
+            return try runThreadBody(t, pc: &pc, block: &block, launch: launch, memory: &memory,
+                                     bases: (fBase, rBase, dBase, pBase), steps: &steps, fail: fail)
+        } catch let fault as Fault {
+            let where_ = pc < kernel.instructions.count ? "\(kernel.instructions[pc].operation)" : "end"
+            throw InterpreterError(message: "block \(block.block) thread \(t), instruction \(pc) (\(where_)): \(fault.message)")
+        }
+    }
+
+    /// An error raised while executing one instruction; ``runThread`` adds where it happened.
+    struct Fault: Error { let message: String }
+
+    func runThreadBody(
+        _ t: Int, pc: inout Int, block: inout BlockState, launch: SimulatedLaunch, memory: inout SimulatedMemory,
+        bases: (Int, Int, Int, Int), steps: inout Int, fail: (String) -> Fault
+    ) throws -> Stop {
+        let (fBase, rBase, dBase, pBase) = bases
+        while pc < code.count {
+            steps += 1
+            if steps > 200_000_000 { throw fail("step limit exceeded (infinite loop?)") }
+            let d = code[pc]
+            if d.guardIndex >= 0 {
+                if block.p[pBase + d.guardIndex] == d.guardNegated {
+                    pc += 1
+                    continue
+                }
+            }
+            switch d.op {
+            case .fmaImm(let dst, let a, let imm):
+                block.f[fBase + dst] = fusedMultiplyAdd(block.f[fBase + a], imm, block.f[fBase + dst])
+            case .generic(let op):
+                try execute(op, t: t, pc: &pc, block: &block, launch: launch, memory: &memory,
+                            bases: (fBase, rBase, dBase, pBase), fail: fail)
+                if case .barrier = op { pc += 1; return .barrier }
+                if case .exit = op { return .exit }
+                if case .branch = op { continue }
+                if case .branchIndexed = op { continue }
+            }
+            pc += 1
+        }
+        return .exit
+    }
+
+    /// `a * b + c` rounded once, as `fma.rn.f32`.
+    @inline(__always)
+    func fusedMultiplyAdd(_ a: Float, _ b: Float, _ c: Float) -> Float {
+        c.addingProduct(a, b)
+    }
+
+    func execute(
+        _ op: Operation, t: Int, pc: inout Int, block: inout BlockState, launch: SimulatedLaunch,
+        memory: inout SimulatedMemory, bases: (Int, Int, Int, Int), fail: (String) -> Fault
+    ) throws {
+        let (fBase, rBase, dBase, pBase) = bases
+        func u32(_ o: Operand) -> UInt32 {
+            switch o {
+            case .register(let r): return r.type == .u32 ? block.r[rBase + r.index] : UInt32(truncatingIfNeeded: block.d[dBase + r.index])
+            case .u32(let v): return v
+            case .u64(let v): return UInt32(truncatingIfNeeded: v)
+            case .f32(let v): return v.bitPattern
+            }
+        }
+        func u64(_ o: Operand) -> UInt64 {
+            switch o {
+            case .register(let r): return r.type == .u64 ? block.d[dBase + r.index] : UInt64(block.r[rBase + r.index])
+            case .u32(let v): return UInt64(v)
+            case .u64(let v): return v
+            case .f32(let v): return UInt64(v.bitPattern)
+            }
+        }
+        func f32(_ o: Operand) -> Float {
+            switch o {
+            case .register(let r): return block.f[fBase + r.index]
+            case .f32(let v): return v
+            case .u32(let v): return Float(bitPattern: v)
+            case .u64(let v): return Float(bitPattern: UInt32(truncatingIfNeeded: v))
+            }
+        }
+        func set(_ r: Register, u32 v: UInt32) { block.r[rBase + r.index] = v }
+        func set(_ r: Register, u64 v: UInt64) { block.d[dBase + r.index] = v }
+        func set(_ r: Register, f32 v: Float) { block.f[fBase + r.index] = v }
+
+        switch op {
+        case .loadParameter(let dst, let index):
+            let v = launch.arguments[index]
+            switch dst.type {
+            case .u64: set(dst, u64: v)
+            case .u32: set(dst, u32: UInt32(truncatingIfNeeded: v))
+            case .f32: set(dst, f32: Float(bitPattern: UInt32(truncatingIfNeeded: v)))
+            case .pred: throw fail("predicate parameter")
+            }
+        case .readSpecial(let dst, let special):
+            let v: Int
+            switch special {
+            case .threadX: v = t
+            case .blockX: v = block.block.x
+            case .blockY: v = block.block.y
+            case .blockZ: v = block.block.z
+            }
+            set(dst, u32: UInt32(v))
+        case .sharedBase(let dst):
+            set(dst, u32: 0)
+        case .move(let dst, let src):
+            switch dst.type {
+            case .f32: set(dst, f32: f32(src))
+            case .u32: set(dst, u32: u32(src))
+            case .u64: set(dst, u64: u64(src))
+            case .pred:
+                guard case .register(let r) = src else { throw fail("immediate predicate") }
+                block.p[pBase + dst.index] = block.p[pBase + r.index]
+            }
+        case .binary(let bop, let dst, let a, let b):
+            switch dst.type {
+            case .f32:
+                let x = f32(a), y = f32(b)
+                switch bop {
+                case .add: set(dst, f32: x + y)
+                case .sub: set(dst, f32: x - y)
+                case .mul: set(dst, f32: x * y)
+                case .min: set(dst, f32: Float.minimum(x, y))
+                case .max: set(dst, f32: Float.maximum(x, y))
+                default: throw fail("\(bop) on f32")
+                }
+            case .u32:
+                let x = u32(a), y = u32(b)
+                set(dst, u32: try integer(bop, x, y, fail: fail))
+            case .u64:
+                let x = u64(a), y = u64(b)
+                set(dst, u64: try integer(bop, x, y, fail: fail))
+            case .pred: throw fail("arithmetic on a predicate")
+            }
+        case .multiplyWide(let dst, let a, let b):
+            set(dst, u64: UInt64(u32(a)) * UInt64(u32(b)))
+        case .extend(let dst, let src):
+            set(dst, u64: UInt64(block.r[rBase + src.index]))
+        case .fma(let dst, let a, let b, let c):
+            set(dst, f32: fusedMultiplyAdd(f32(a), f32(b), f32(c)))
+        case .compare(let cmp, let type, let dst, let a, let b):
+            let result: Bool
+            switch type {
+            case .f32: result = compareValues(cmp, f32(a), f32(b))
+            case .u64: result = compareValues(cmp, u64(a), u64(b))
+            default: result = compareValues(cmp, u32(a), u32(b))
+            }
+            block.p[pBase + dst.index] = result
+        case .predicateAnd(let dst, let a, let b):
+            block.p[pBase + dst.index] = block.p[pBase + a.index] && block.p[pBase + b.index]
+        case .load(let space, let values, let address, let offset):
+            let width = values.count
+            if space == .shared {
+                let byte = Int64(block.r[rBase + address.index]) + offset
+                guard byte >= 0, byte % Int64(4 * width) == 0, Int(byte / 4) + width <= block.shared.count else {
+                    throw fail("shared load of \(width) words at byte \(byte) outside \(block.shared.count * 4) bytes or misaligned")
+                }
+                for (i, v) in values.enumerated() { store(block.shared[Int(byte / 4) + i], into: v, &block, fBase, rBase) }
+            } else {
+                let addr = block.d[dBase + address.index] &+ UInt64(bitPattern: offset)
+                guard let (buf, word) = memory.locate(addr, width: width) else {
+                    throw fail("global load of \(width) words at invalid or misaligned address 0x\(String(addr, radix: 16))")
+                }
+                for (i, v) in values.enumerated() { store(memory.buffers[buf][word + i], into: v, &block, fBase, rBase) }
+            }
+        case .store(let space, let values, let address, let offset):
+            let width = values.count
+            let words = values.map { o -> UInt32 in
+                if case .register(let r) = o, r.type == .f32 { return block.f[fBase + r.index].bitPattern }
+                if case .f32(let v) = o { return v.bitPattern }
+                return u32(o)
+            }
+            if space == .shared {
+                let byte = Int64(block.r[rBase + address.index]) + offset
+                guard byte >= 0, byte % Int64(4 * width) == 0, Int(byte / 4) + width <= block.shared.count else {
+                    throw fail("shared store of \(width) words at byte \(byte) outside \(block.shared.count * 4) bytes or misaligned")
+                }
+                for i in 0..<width { block.shared[Int(byte / 4) + i] = words[i] }
+            } else {
+                guard space == .global else { throw fail("store through the read-only path") }
+                let addr = block.d[dBase + address.index] &+ UInt64(bitPattern: offset)
+                guard let (buf, word) = memory.locate(addr, width: width) else {
+                    throw fail("global store of \(width) words at invalid or misaligned address 0x\(String(addr, radix: 16))")
+                }
+                for i in 0..<width { memory.buffers[buf][word + i] = words[i] }
+            }
+        case .barrier, .exit, .label, .comment:
+            break
+        case .branch(let label):
+            pc = labelIndex(label)
+        case .branchIndexed(let index, let targets):
+            let i = Int(block.r[rBase + index.index])
+            guard i < targets.count else { throw fail("brx.idx index \(i) outside \(targets.count) targets") }
+            pc = labelIndex(targets[i])
+        }
+    }
+
+    func labelIndex(_ label: Label) -> Int {
+        labelTargets[label.index] ?? code.count
+    }
+
+    @inline(__always)
+    func store(_ word: UInt32, into r: Register, _ block: inout BlockState, _ fBase: Int, _ rBase: Int) {
+        if r.type == .f32 { block.f[fBase + r.index] = Float(bitPattern: word) } else { block.r[rBase + r.index] = word }
+    }
+
+    func integer<T: FixedWidthInteger & UnsignedInteger>(
+        _ op: BinaryOperation, _ x: T, _ y: T, fail: (String) -> Fault
+    ) throws -> T {
+        switch op {
+        case .add: return x &+ y
+        case .sub: return x &- y
+        case .mul: return x &* y
+        case .min: return Swift.min(x, y)
+        case .max: return Swift.max(x, y)
+        case .div:
+            guard y != 0 else { throw fail("division by zero") }
+            return x / y
+        case .rem:
+            guard y != 0 else { throw fail("remainder by zero") }
+            return x % y
+        case .shl: return y >= T.bitWidth ? 0 : x << y
+        case .shr: return y >= T.bitWidth ? 0 : x >> y
+        case .and: return x & y
+        case .or: return x | y
+        }
+    }
+
+    func compareValues<T: Comparable>(_ cmp: Comparison, _ a: T, _ b: T) -> Bool {
+        switch cmp {
+        case .eq: return a == b
+        case .ne: return a != b
+        case .lt: return a < b
+        case .le: return a <= b
+        case .gt: return a > b
+        case .ge: return a >= b
+        }
+    }
+}
+
+/// The registers of every thread of one block, and its shared memory.
+struct BlockState {
+    let threads: Int
+    let block: (x: Int, y: Int, z: Int)
+    var f: [Float]
+    var r: [UInt32]
+    var d: [UInt64]
+    var p: [Bool]
+    var shared: [UInt32]
+
+    init(threads: Int, counts: [Int], sharedWords: Int, block: (Int, Int, Int)) {
+        self.threads = threads
+        self.block = block
+        // Unwritten registers hold poison: NaN floats and wild integers, so a read before a write shows.
+        f = [Float](repeating: .nan, count: threads * counts[0])
+        r = [UInt32](repeating: 0xDEAD_BEEF, count: threads * counts[1])
+        d = [UInt64](repeating: 0xDEAD_0000_0000_0000, count: threads * counts[2])
+        p = [Bool](repeating: false, count: threads * counts[3])
+        shared = [UInt32](repeating: Float.nan.bitPattern, count: sharedWords)
+    }
+}
+
+/// An instruction pre-decoded for the interpreter's hot loop.
+struct Decoded {
+    enum Op {
+        /// `dst = a * imm + dst`: the unrolled kernels' inner instruction, kept on a fast path.
+        case fmaImm(dst: Int, a: Int, imm: Float)
+        case generic(Operation)
+    }
+    let op: Op
+    let guardIndex: Int
+    let guardNegated: Bool
+
+    init(_ instruction: Instruction, labels: [Label: Int]) throws {
+        guardIndex = instruction.guardPredicate?.index ?? -1
+        guardNegated = instruction.guardNegated
+        switch instruction.operation {
+        case .fma(let dst, .register(let a), .f32(let imm), .register(let c)) where c == dst && a.type == .f32:
+            op = .fmaImm(dst: dst.index, a: a.index, imm: imm)
+        case .branch(let l) where labels[l] == nil:
+            throw InterpreterError(message: "branch to unplaced label \(l.name)")
+        case .branchIndexed(_, let targets) where targets.contains { labels[$0] == nil }:
+            throw InterpreterError(message: "indexed branch to an unplaced label")
+        default:
+            op = .generic(instruction.operation)
+        }
+    }
+}

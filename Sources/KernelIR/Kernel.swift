@@ -1,0 +1,29 @@
+/// A complete kernel in the IR: its signature, launch limits and straight-line instruction list with labels.
+///
+/// A kernel is a value: generating the same one twice gives equal kernels and the same PTX bytes.
+public struct Kernel: Hashable, Sendable {
+    /// Entry-point name (a valid PTX identifier).
+    public var name: String
+    /// Parameters in launch order.
+    public var parameters: [KernelParameter]
+    /// Threads per block the kernel is written for (`.maxntid`); the launch must use exactly this (1-D).
+    public var threadsPerBlock: Int
+    /// Dynamic shared memory the kernel needs per block, in bytes.
+    public var sharedMemoryBytes: Int
+    /// The body.
+    public var instructions: [Instruction]
+    /// Number of registers of each class used (highest index + 1).
+    public var registerCounts: [ValueType: Int]
+
+    public init(
+        name: String, parameters: [KernelParameter], threadsPerBlock: Int, sharedMemoryBytes: Int,
+        instructions: [Instruction], registerCounts: [ValueType: Int]
+    ) {
+        self.name = name
+        self.parameters = parameters
+        self.threadsPerBlock = threadsPerBlock
+        self.sharedMemoryBytes = sharedMemoryBytes
+        self.instructions = instructions
+        self.registerCounts = registerCounts
+    }
+}

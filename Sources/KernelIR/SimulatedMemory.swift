@@ -1,0 +1,46 @@
+/// Global memory for the CPU interpreter: a set of word-addressed buffers behind fake 64-bit pointers.
+///
+/// A pointer is `(buffer + 1) << 40 | byteOffset`, so a wrong address lands outside every buffer and is
+/// reported instead of silently reading a neighbour. All accesses are 4-byte words; vector accesses
+/// must be aligned to their width, as on the GPU.
+public struct SimulatedMemory: Sendable {
+    var buffers: [[UInt32]] = []
+
+    public init() {}
+
+    static let offsetBits: UInt64 = 40
+
+    /// Adds a buffer of `words` 32-bit words and returns its device pointer.
+    public mutating func allocate(words: Int, fill: UInt32 = 0) -> UInt64 {
+        buffers.append([UInt32](repeating: fill, count: words))
+        return UInt64(buffers.count) << Self.offsetBits
+    }
+
+    /// Adds a buffer holding `values` and returns its pointer.
+    public mutating func allocate(floats values: [Float]) -> UInt64 {
+        buffers.append(values.map(\.bitPattern))
+        return UInt64(buffers.count) << Self.offsetBits
+    }
+
+    /// Adds a buffer holding `values` and returns its pointer.
+    public mutating func allocate(words values: [UInt32]) -> UInt64 {
+        buffers.append(values)
+        return UInt64(buffers.count) << Self.offsetBits
+    }
+
+    /// The contents of the buffer at `pointer` as floats.
+    public func floats(at pointer: UInt64) -> [Float] {
+        buffers[Int(pointer >> Self.offsetBits) - 1].map(Float.init(bitPattern:))
+    }
+
+    /// Resolves a byte address to (buffer, word index) or describes why it is invalid.
+    @inline(__always)
+    func locate(_ address: UInt64, width: Int) -> (buffer: Int, word: Int)? {
+        let buffer = Int(truncatingIfNeeded: address >> Self.offsetBits) - 1
+        let byte = Int(truncatingIfNeeded: address & ((1 << Self.offsetBits) - 1))
+        guard buffer >= 0, buffer < buffers.count, byte % (4 * width) == 0 else { return nil }
+        let word = byte / 4
+        guard word + width <= buffers[buffer].count else { return nil }
+        return (buffer, word)
+    }
+}

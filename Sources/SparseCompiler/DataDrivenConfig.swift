@@ -1,0 +1,195 @@
+import Foundation
+
+/// The tunable parameters of a data-driven sparse kernel: weights read from device memory in the layout
+/// of ``DataDrivenLayout``, one row of A per subwarp.
+///
+/// A subwarp of `subwarpWidth` (T) threads computes one row of C over an N tile of
+/// `T * vectorWidth * vectorsPerThread` columns. Each thread owns `vectorsPerThread` (V) vectors of
+/// `vectorWidth` (W) adjacent columns, the vectors strided by `T * W` columns so every load of the subwarp is
+/// contiguous. `kSplit` (P) subwarps share a row, each summing a contiguous part of its nonzeros; their
+/// partials meet in shared memory. A block holds `rowsPerBlock` (R) rows, so `R * P * T` threads; the grid
+/// is `ceil(M / R)` blocks along x by `ceil(N / tile)` along y. The nonzero loop handles `4 * unroll`
+/// nonzeros per iteration (`unroll` 16-byte vector loads of values and as many of B offsets).
+public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// Threads sharing one row (T): 1, 2, 4, 8, 16 or 32, so a subwarp never straddles a warp.
+    public var subwarpWidth: Int
+    /// Adjacent output columns per vector (W): 1, 2 or 4; above 1 needs N divisible by it (a matrix product).
+    public var vectorWidth: Int
+    /// Vectors per thread (V), 1 to 4: more columns per loaded nonzero, fewer subwarps.
+    public var vectorsPerThread: Int
+    /// Rows of A per block (R).
+    public var rowsPerBlock: Int
+    /// Subwarps splitting each row's nonzeros (P), 1 to 16; above 1 adds a shared-memory reduction.
+    public var kSplit: Int
+    /// Groups of 4 nonzeros per main-loop iteration (U): 1, 2 or 4.
+    public var unroll: Int
+
+    public init(
+        subwarpWidth: Int, vectorWidth: Int = 1, vectorsPerThread: Int = 1, rowsPerBlock: Int, kSplit: Int = 1,
+        unroll: Int = 2
+    ) {
+        self.subwarpWidth = subwarpWidth
+        self.vectorWidth = vectorWidth
+        self.vectorsPerThread = vectorsPerThread
+        self.rowsPerBlock = rowsPerBlock
+        self.kSplit = kSplit
+        self.unroll = unroll
+    }
+
+    /// Output columns one subwarp covers: the N tile of a block.
+    public var tileColumns: Int { subwarpWidth * vectorWidth * vectorsPerThread }
+    /// Threads per block: R * P * T.
+    public var threadsPerBlock: Int { rowsPerBlock * kSplit * subwarpWidth }
+
+    /// `dd:wT,vW,cV,rR,kP,uU`, e.g. `dd:w32,v4,c1,r4,k1,u2`; distinct from ``TilingConfig``'s form.
+    public var description: String {
+        "dd:w\(subwarpWidth),v\(vectorWidth),c\(vectorsPerThread),r\(rowsPerBlock),k\(kSplit),u\(unroll)"
+    }
+
+    /// The config as a PTX-identifier fragment for kernel names, e.g. `w32v4c1r4k1u2`.
+    var identifier: String {
+        "w\(subwarpWidth)v\(vectorWidth)c\(vectorsPerThread)r\(rowsPerBlock)k\(kSplit)u\(unroll)"
+    }
+
+    /// Parses the ``description`` form. Fields after `dd:` may come in any order; `w` and `r` are
+    /// required, the others default to v1, c1, k1, u2.
+    public init?(parsing text: String) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard trimmed.hasPrefix("dd:") else { return nil }
+        var fields: [Character: Int] = [:]
+        for field in trimmed.dropFirst(3).split(separator: ",") {
+            let item = field.trimmingCharacters(in: .whitespaces)
+            guard let key = item.first, "wvcrku".contains(key), fields[key] == nil,
+                let value = Int(item.dropFirst()), value > 0
+            else { return nil }
+            fields[key] = value
+        }
+        guard let t = fields["w"], let r = fields["r"] else { return nil }
+        self.init(
+            subwarpWidth: t, vectorWidth: fields["v"] ?? 1, vectorsPerThread: fields["c"] ?? 1, rowsPerBlock: r,
+            kSplit: fields["k"] ?? 1, unroll: fields["u"] ?? 2)
+    }
+}
+
+extension DataDrivenConfig {
+    /// Threads worth launching so an H100 (132 SMs) has enough warps in flight to hide load latency.
+    static let targetThreads = 128 * 1024
+    /// Nonzeros per subwarp below which splitting a row further costs more (reduction, barrier) than it hides.
+    static let minimumNonzerosPerPart = 32
+    /// Threads per block the heuristic aims for.
+    static let targetBlockThreads = 128
+
+    /// A cheap default from the shape and density alone (no search):
+    /// - vector width: the largest of 4, 2, 1 dividing N that still leaves at least 16 vectors across N
+    ///   (always 1 for a convolution);
+    /// - subwarp: enough threads for N at one vector each, at most 32; V = 1;
+    /// - K split: doubled while the launch has fewer than ~128 K threads and each part keeps at least 32
+    ///   nonzeros;
+    /// - rows per block: ~128 threads per block; unroll 2 (1 for very short rows).
+    public static func heuristic(for problem: SpMMProblem) -> DataDrivenConfig {
+        let n = problem.n
+        let width = preferredVectorWidth(for: problem)
+        let vectors = (n + width - 1) / width
+        let t = min(32, nextPowerOfTwo(vectors))
+        let tiles = (vectors + t - 1) / t
+        let m = max(problem.m, 1)
+        let meanRow = Double(problem.weights.nonzeroCount) / Double(m)
+        var split = 1
+        while split < 16, m * tiles * t * split < targetThreads,
+            meanRow / Double(split * 2) >= Double(minimumNonzerosPerPart)
+        {
+            split *= 2
+        }
+        let rows = max(1, min(m, targetBlockThreads / (t * split)))
+        let unroll = meanRow / Double(split) >= 8 ? 2 : 1
+        return DataDrivenConfig(
+            subwarpWidth: t, vectorWidth: width, vectorsPerThread: 1, rowsPerBlock: rows, kSplit: split,
+            unroll: unroll)
+    }
+
+    /// A short list (at most 12) for the autotuner: the heuristic first, then its neighbours — the K split
+    /// halved and doubled, two vectors per thread, a narrower subwarp, another vector width, the other
+    /// unroll factors and a bigger block. Only configs that fit `problem` and `limits` are listed.
+    public static func candidates(for problem: SpMMProblem, limits: DeviceLimits = .hopper) -> [DataDrivenConfig] {
+        let base = heuristic(for: problem)
+        var list = [base]
+        func add(_ change: (inout DataDrivenConfig) -> Void) {
+            var c = base
+            change(&c)
+            c.rowsPerBlock = max(1, min(max(problem.m, 1), targetBlockThreads / (c.subwarpWidth * c.kSplit)))
+            list.append(c)
+        }
+        add { $0.kSplit = max(1, $0.kSplit / 2) }
+        add { $0.kSplit *= 2 }
+        add { $0.vectorsPerThread = 2 }
+        add { $0.vectorsPerThread = 2; $0.kSplit *= 2 }
+        add { $0.subwarpWidth = max(1, $0.subwarpWidth / 2) }
+        add { $0.subwarpWidth = max(1, $0.subwarpWidth / 2); $0.vectorsPerThread = 2 }
+        if base.vectorWidth > 1 { add { $0.vectorWidth /= 2; $0.subwarpWidth = min(32, $0.subwarpWidth * 2) } }
+        add { $0.unroll = base.unroll == 1 ? 2 : 1 }
+        add { $0.unroll = 4 }
+        list.append({ var c = base; c.rowsPerBlock *= 2; return c }())
+        var seen = Set<DataDrivenConfig>()
+        return list.filter { config in
+            guard seen.insert(config).inserted else { return false }
+            return (try? config.validate(for: problem, limits: limits)) != nil
+        }.prefix(12).map { $0 }
+    }
+
+    static func preferredVectorWidth(for problem: SpMMProblem) -> Int {
+        guard case .matrix(let n) = problem.operand else { return 1 }
+        for width in [4, 2] where n % width == 0 && n / width >= 16 { return width }
+        return 1
+    }
+
+    static func nextPowerOfTwo(_ value: Int) -> Int {
+        var p = 1
+        while p < value { p *= 2 }
+        return p
+    }
+
+    /// Registers per thread the kernel is expected to need: B values in flight for one main-loop iteration,
+    /// its weights and offsets, the accumulators, and ~32 for addresses and bounds.
+    var estimatedRegisters: Int {
+        let perNonzero = vectorsPerThread * vectorWidth + 2
+        return 4 * unroll * perNonzero + vectorsPerThread * vectorWidth + 32
+    }
+
+    /// Throws ``PlanError/infeasible(config:reason:)`` when the config cannot run `problem` on `limits`.
+    func validate(for problem: SpMMProblem, limits: DeviceLimits) throws {
+        func infeasible(_ reason: String) -> PlanError { .infeasible(config: description, reason: reason) }
+        guard [1, 2, 4, 8, 16, 32].contains(subwarpWidth) else { throw infeasible("subwarp width must be a power of two up to 32") }
+        guard [1, 2, 4].contains(vectorWidth) else { throw infeasible("vector width must be 1, 2 or 4") }
+        guard (1...4).contains(vectorsPerThread) else { throw infeasible("vectors per thread must be 1 to 4") }
+        guard (1...16).contains(kSplit) else { throw infeasible("K split must be 1 to 16") }
+        guard [1, 2, 4].contains(unroll) else { throw infeasible("unroll must be 1, 2 or 4") }
+        guard rowsPerBlock >= 1 else { throw infeasible("rows per block must be at least 1") }
+        if vectorWidth > 1 {
+            guard case .matrix(let n) = problem.operand else { throw infeasible("vector width > 1 is for matrix products") }
+            guard n % vectorWidth == 0 else { throw infeasible("vector width \(vectorWidth) does not divide N = \(n)") }
+        }
+        guard threadsPerBlock <= limits.maxThreadsPerBlock else {
+            throw infeasible("\(threadsPerBlock) threads per block exceed \(limits.maxThreadsPerBlock)")
+        }
+        let budget = min(255, limits.registersPerBlock / threadsPerBlock)
+        guard estimatedRegisters <= budget else {
+            throw infeasible("about \(estimatedRegisters) registers per thread needed, budget \(budget) at \(threadsPerBlock) threads")
+        }
+        let tiles = (problem.n + tileColumns - 1) / tileColumns
+        if case .matrix(let n) = problem.operand {
+            guard Int64(problem.m) * Int64(n + tileColumns) * 4 <= Int64(UInt32.max) else {
+                throw infeasible("C exceeds 4 GB (its byte offsets are 32-bit)")
+            }
+        }
+        guard tiles <= 65535 else { throw infeasible("\(tiles) N tiles exceed the grid's y limit 65535") }
+        let shared = reductionBytes
+        guard shared <= limits.maxSharedMemoryPerBlock else {
+            throw infeasible("reduction needs \(shared) bytes of shared memory, more than \(limits.maxSharedMemoryPerBlock)")
+        }
+    }
+
+    /// Shared memory for the K-split reduction, bytes: every non-leading subwarp's partial sums.
+    var reductionBytes: Int {
+        kSplit == 1 ? 0 : rowsPerBlock * (kSplit - 1) * subwarpWidth * vectorsPerThread * vectorWidth * 4
+    }
+}

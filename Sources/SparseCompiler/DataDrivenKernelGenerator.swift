@@ -1,0 +1,360 @@
+import KernelIR
+import SparseReference
+
+/// Generates the data-driven SpMM kernel: the weights stay in device memory in the layout of
+/// ``DataDrivenLayout``, and the code, the same size for any matrix, is specialized only to M, K, N, the
+/// layout's section size and the ``DataDrivenConfig``.
+///
+/// What one thread does (T = subwarp width, W = vector width, V = vectors per thread):
+/// 1. Reads its subwarp's 16-byte segment record (the same address across the subwarp: one broadcast).
+/// 2. Loops over the part's nonzeros, `4 * unroll` per iteration: one 16-byte load of 4 weights and one of
+///    their 4 B byte offsets per group of 4 (broadcast across the subwarp), then per nonzero and vector one
+///    W-wide load of B (contiguous across the subwarp: coalesced) and W FMAs into register accumulators. A
+///    loop of 4 and one of single nonzeros finish the part. For a convolution each B load is guarded by the
+///    tap's padding bit from a per-thread mask built once.
+/// 3. With a K split, the other parts leave their partial sums in shared memory; after one barrier the
+///    leading subwarp adds them. C is written once, by vector stores guarded by the column being below N
+///    and the row slot being real. Threads whose columns are past N load from a clamped column.
+public enum DataDrivenKernelGenerator {
+    /// Parameters: the layout's two buffers, then B (input) and C (output).
+    public static let parameters = [
+        KernelParameter(name: "param_segments", type: .u64),
+        KernelParameter(name: "param_entries", type: .u64),
+        KernelParameter(name: "param_b", type: .u64),
+        KernelParameter(name: "param_c", type: .u64),
+    ]
+
+    /// One vector of a thread's columns: where its B and C elements are, and whether it may store.
+    struct VectorAccess {
+        /// B base (u64) and the byte offset added to it in every load.
+        let b: (base: Register, offset: Int64)
+        /// Convolution only: C address of the thread's pixel in output channel 0 (u64). A matrix's C
+        /// address is formed after the loop from the column and the record's row offset instead, so
+        /// fewer 64-bit values stay live through it.
+        let cBase: Register?
+        /// Convolution only: bit t set when tap t is inside the input for this thread's pixel (u64).
+        let tapMask: Register?
+    }
+
+    public static func generate(
+        problem: SpMMProblem, config: DataDrivenConfig, layout: DataDrivenLayout, name: String
+    ) -> Kernel {
+        var b = KernelBuilder()
+        let t = config.subwarpWidth, w = config.vectorWidth, v = config.vectorsPerThread
+
+        // Parameters and thread coordinates.
+        let pointers = (0..<4).map { i -> Register in
+            let r = b.register(.u64)
+            b.emit(.loadParameter(r, index: i))
+            return r
+        }
+        let (segmentPointer, entryPointer, bPointer, cPointer) = (pointers[0], pointers[1], pointers[2], pointers[3])
+        let thread = b.register(.u32)
+        b.emit(.readSpecial(thread, .threadX))
+        let blockM = b.register(.u32)
+        b.emit(.readSpecial(blockM, .blockX))
+        let blockN = b.register(.u32)
+        b.emit(.readSpecial(blockN, .blockY))
+        let lane = b.binary(.and, .u32, .register(thread), .u32(UInt32(t - 1)))
+        let subwarp = b.binary(.shr, .u32, .register(thread), .u32(UInt32(t.trailingZeroBitCount)))
+
+        // 1. The segment record: first entry, end entry, C row offset, original row.
+        let firstRecord = b.binary(.mul, .u32, .register(blockM), .u32(UInt32(config.rowsPerBlock * config.kSplit)))
+        let record = b.binary(.add, .u32, .register(firstRecord), .register(subwarp))
+        let recordBytes = b.register(.u64)
+        b.emit(.multiplyWide(recordBytes, .register(record), .u32(UInt32(DataDrivenLayout.recordWords * 4))))
+        let recordAddress = b.binary(.add, .u64, .register(segmentPointer), .register(recordBytes))
+        let fields = (0..<4).map { _ in b.register(.u32) }
+        b.emit(.load(.globalReadOnly, fields, address: recordAddress, offset: 0))
+        let (start, end, cRowOffset, row) = (fields[0], fields[1], fields[2], fields[3])
+
+        // Columns: colBase = blockN * tile + lane * W; vector j adds j * T * W.
+        let tileStart = b.binary(.mul, .u32, .register(blockN), .u32(UInt32(config.tileColumns)))
+        let laneColumn = b.binary(.mul, .u32, .register(lane), .u32(UInt32(w)))
+        let columnBase = b.binary(.add, .u32, .register(tileStart), .register(laneColumn))
+        let vectors = emitVectorAccess(
+            problem: problem, config: config, layout: layout, columnBase: columnBase, bPointer: bPointer,
+            cPointer: cPointer, builder: &b)
+
+        // 2. The nonzero loops over byte offsets [start, end) of the entries' first section.
+        let accumulators = (0..<v).map { _ in (0..<w).map { _ in b.register(.f32) } }
+        for acc in accumulators.joined() { b.emit(.move(acc, .f32(0))) }
+        let pointer = b.register(.u64)
+        let startWide = b.register(.u64)
+        b.emit(.extend(startWide, start))
+        b.emit(.binary(.add, pointer, .register(entryPointer), .register(startWide)))
+        func entryAddress(_ offset: Register) -> Register {
+            let wide = b.register(.u64)
+            b.emit(.extend(wide, offset))
+            return b.binary(.add, .u64, .register(entryPointer), .register(wide))
+        }
+        let length = b.binary(.sub, .u32, .register(end), .register(start))
+        var loops: [(nonzeros: Int, end: Register)] = []
+        let mainBytes = b.binary(.and, .u32, .register(length), .u32(~UInt32(16 * config.unroll - 1)))
+        loops.append((4 * config.unroll, entryAddress(b.binary(.add, .u32, .register(start), .register(mainBytes)))))
+        if config.unroll > 1 {
+            let quadBytes = b.binary(.and, .u32, .register(length), .u32(~UInt32(15)))
+            loops.append((4, entryAddress(b.binary(.add, .u32, .register(start), .register(quadBytes)))))
+        }
+        loops.append((1, entryAddress(end)))
+        let body = LoopBody(
+            pointer: pointer, sectionBytes: Int64(layout.capacity) * 4, hasTaps: layout.sections == 3,
+            vectors: vectors, accumulators: accumulators)
+        for loop in loops {
+            let top = b.label(), after = b.label()
+            let skip = b.compare(.ge, .u64, .register(pointer), .register(loop.end))
+            b.emit(.branch(after), guard: skip)
+            b.emit(.label(top))
+            body.emit(nonzeros: loop.nonzeros, builder: &b)
+            let more = b.compare(.lt, .u64, .register(pointer), .register(loop.end))
+            b.emit(.branch(top), guard: more)
+            b.emit(.label(after))
+        }
+
+        // 3. K-split reduction, then the stores.
+        let finish = b.label()
+        if config.kSplit > 1 {
+            emitReduction(config: config, subwarp: subwarp, lane: lane, accumulators: accumulators, finish: finish, builder: &b)
+        }
+        // Vector j's columns start at colBase + j * T * W: in range when colBase < N - j * T * W.
+        let realRow: Register? = layout.slots > problem.m
+            ? b.compare(.lt, .u32, .register(row), .u32(UInt32(problem.m))) : nil
+        let stride = config.subwarpWidth * w
+        let partialTile = problem.n % config.tileColumns != 0
+        var matrixRow: Register?
+        if vectors.first?.cBase == nil {
+            // C + (row offset + colBase * 4), the sum below 4 GB (checked by the config).
+            let columnBytes = b.binary(.mul, .u32, .register(columnBase), .u32(4))
+            let bytes = b.binary(.add, .u32, .register(cRowOffset), .register(columnBytes))
+            let wide = b.register(.u64)
+            b.emit(.extend(wide, bytes))
+            matrixRow = b.binary(.add, .u64, .register(cPointer), .register(wide))
+        }
+        let cRowWide = b.register(.u64)
+        if matrixRow == nil { b.emit(.extend(cRowWide, cRowOffset)) }
+        for (j, vector) in vectors.enumerated() where problem.n > j * stride {
+            var guardPredicate: Register?
+            if partialTile {
+                guardPredicate = b.compare(.lt, .u32, .register(columnBase), .u32(UInt32(problem.n - j * stride)))
+            }
+            if let realRow {
+                if let valid = guardPredicate {
+                    let both = b.register(.pred)
+                    b.emit(.predicateAnd(both, valid, realRow))
+                    guardPredicate = both
+                } else {
+                    guardPredicate = realRow
+                }
+            }
+            let (address, offset): (Register, Int64)
+            if let matrixRow {
+                (address, offset) = (matrixRow, Int64(j * stride * 4))
+            } else {
+                (address, offset) = (b.binary(.add, .u64, .register(vector.cBase!), .register(cRowWide)), 0)
+            }
+            b.emit(.store(.global, accumulators[j].map(Operand.register), address: address, offset: offset),
+                   guard: guardPredicate)
+        }
+        b.emit(.label(finish))
+        b.emit(.exit)
+        return b.build(
+            name: name, parameters: parameters, threadsPerBlock: config.threadsPerBlock,
+            sharedMemoryBytes: config.reductionBytes)
+    }
+
+    /// Per-vector B and C bases. A matrix whose N is a multiple of the tile needs no clamping: one base,
+    /// vectors at immediate offsets. Otherwise each vector clamps its column into N (and a convolution
+    /// decodes its pixel) on its own.
+    static func emitVectorAccess(
+        problem: SpMMProblem, config: DataDrivenConfig, layout: DataDrivenLayout, columnBase: Register,
+        bPointer: Register, cPointer: Register, builder b: inout KernelBuilder
+    ) -> [VectorAccess] {
+        let n = problem.n, w = config.vectorWidth
+        let stride = config.subwarpWidth * w
+        if case .matrix = problem.operand, n % config.tileColumns == 0 {
+            let access = OperandAccess.emit(
+                problem.operand, m: problem.m, n: n, column: columnBase, bPointer: bPointer, cPointer: cPointer,
+                builder: &b)
+            return (0..<config.vectorsPerThread).map { j in
+                let offset = Int64(j * stride * 4)
+                return VectorAccess(b: (access.bBase, offset), cBase: nil, tapMask: nil)
+            }
+        }
+        return (0..<config.vectorsPerThread).map { j in
+            let column = j == 0 ? columnBase : b.binary(.add, .u32, .register(columnBase), .u32(UInt32(j * stride)))
+            let clamped = b.binary(.min, .u32, .register(column), .u32(UInt32(n - w)))
+            let access = OperandAccess.emit(
+                problem.operand, m: problem.m, n: n, column: clamped, bPointer: bPointer, cPointer: cPointer,
+                builder: &b)
+            var bBase = access.bBase
+            if layout.bOffsetBias != 0 {
+                bBase = b.binary(.sub, .u64, .register(bBase), .u64(UInt64(layout.bOffsetBias)))
+            }
+            var mask: Register?
+            if layout.sections == 3, case .convolution(let g) = problem.operand {
+                mask = emitTapMask(g, access: access, builder: &b)
+            }
+            let isMatrix = problem.operand == .matrix(n: n)
+            return VectorAccess(b: (bBase, 0), cBase: isMatrix ? nil : access.cBase, tapMask: mask)
+        }
+    }
+
+    /// Bit `kh * KW + kw` set where that tap is inside the input for the thread's pixel, from the tap
+    /// predicates ``OperandAccess`` computes (taps inside for every pixel are set at compile time).
+    static func emitTapMask(_ g: ConvolutionShape, access: OperandAccess, builder b: inout KernelBuilder) -> Register {
+        let taps = g.kernelH * g.kernelW
+        var always: UInt64 = 0
+        var guarded: [(Int, Register)] = []
+        for tap in 0..<taps {
+            if let predicate = access.bOffset(tap).predicate { guarded.append((tap, predicate)) } else { always |= 1 << UInt64(tap) }
+        }
+        let mask = b.register(.u64)
+        b.emit(.move(mask, .u64(always)))
+        for (tap, predicate) in guarded {
+            b.emit(.binary(.or, mask, .register(mask), .u64(1 << UInt64(tap))), guard: predicate)
+        }
+        return mask
+    }
+
+    /// The partial sums of parts 1..<P go to shared memory, slot `(row in block * (P - 1) + part - 1)`, each
+    /// slot `T * V * W` words in lane-major order; after the barrier part 0 adds them in part order and goes
+    /// on to store, the others jump to `finish`.
+    static func emitReduction(
+        config: DataDrivenConfig, subwarp: Register, lane: Register, accumulators: [[Register]], finish: Label,
+        builder b: inout KernelBuilder
+    ) {
+        let p = config.kSplit, w = config.vectorWidth
+        let laneWords = config.vectorsPerThread * w
+        let slotBytes = config.subwarpWidth * laneWords * 4
+        let part = b.binary(.rem, .u32, .register(subwarp), .u32(UInt32(p)))
+        let rowInBlock = b.binary(.div, .u32, .register(subwarp), .u32(UInt32(p)))
+        let shared = b.register(.u32)
+        b.emit(.sharedBase(shared))
+        let rowSlots = b.binary(.mul, .u32, .register(rowInBlock), .u32(UInt32((p - 1) * slotBytes)))
+        let laneBytes = b.binary(.mul, .u32, .register(lane), .u32(UInt32(laneWords * 4)))
+        let rowBase = b.binary(.add, .u32, .register(shared), .register(rowSlots))
+        let laneBase = b.binary(.add, .u32, .register(rowBase), .register(laneBytes))
+        let leading = b.compare(.eq, .u32, .register(part), .u32(0))
+        let barrier = b.label()
+        b.emit(.branch(barrier), guard: leading)
+        // part >= 1 here: its slot is part - 1.
+        let slot = b.binary(.sub, .u32, .register(part), .u32(1))
+        let slotOffset = b.binary(.mul, .u32, .register(slot), .u32(UInt32(slotBytes)))
+        let mine = b.binary(.add, .u32, .register(laneBase), .register(slotOffset))
+        for (j, acc) in accumulators.enumerated() {
+            b.emit(.store(.shared, acc.map(Operand.register), address: mine, offset: Int64(j * w * 4)))
+        }
+        b.emit(.label(barrier))
+        b.emit(.barrier)
+        b.emit(.branch(finish), guard: leading, negated: true)
+        for q in 1..<p {
+            for (j, acc) in accumulators.enumerated() {
+                let partial = (0..<w).map { _ in b.register(.f32) }
+                b.emit(.load(.shared, partial, address: laneBase, offset: Int64((q - 1) * slotBytes + j * w * 4)))
+                for (sum, value) in zip(acc, partial) {
+                    b.emit(.binary(.add, sum, .register(sum), .register(value)))
+                }
+            }
+        }
+    }
+}
+
+/// The code of one nonzero-loop iteration: loads of weights, offsets (and taps), of B, then the FMAs.
+struct LoopBody {
+    /// Byte address of the iteration's first entry in the first section (u64); advanced by the body.
+    let pointer: Register
+    /// Bytes between sections of the entries buffer.
+    let sectionBytes: Int64
+    /// Whether a third section holds tap indices (convolution with padding).
+    let hasTaps: Bool
+    let vectors: [DataDrivenKernelGenerator.VectorAccess]
+    let accumulators: [[Register]]
+
+    /// Emits `nonzeros` (1 or a multiple of 4) nonzeros' work and the pointer's advance past them.
+    func emit(nonzeros: Int, builder b: inout KernelBuilder) {
+        let group = min(nonzeros, 4)
+        var weights: [Register] = []
+        var offsets: [Register] = []
+        var taps: [Register] = []
+        for g in stride(from: 0, to: nonzeros, by: group) {
+            let base = Int64(g * 4)
+            let w = (0..<group).map { _ in b.register(.f32) }
+            b.emit(.load(.globalReadOnly, w, address: pointer, offset: base))
+            let o = (0..<group).map { _ in b.register(.u32) }
+            b.emit(.load(.globalReadOnly, o, address: pointer, offset: base + sectionBytes))
+            weights += w
+            offsets += o
+            if hasTaps {
+                let t = (0..<group).map { _ in b.register(.u32) }
+                b.emit(.load(.globalReadOnly, t, address: pointer, offset: base + 2 * sectionBytes))
+                taps += t
+            }
+        }
+        // B: per nonzero, one W-wide load per vector (vectors sharing a base share the address add).
+        var values: [[[Register]]] = []
+        for i in 0..<nonzeros {
+            let wide = b.register(.u64)
+            b.emit(.extend(wide, offsets[i]))
+            var addresses: [Register: Register] = [:]
+            var row: [[Register]] = []
+            for vector in vectors {
+                let address: Register
+                if let known = addresses[vector.b.base] {
+                    address = known
+                } else {
+                    address = b.binary(.add, .u64, .register(vector.b.base), .register(wide))
+                    addresses[vector.b.base] = address
+                }
+                let width = accumulators[0].count
+                let loaded = (0..<width).map { _ in b.register(.f32) }
+                if let mask = vector.tapMask {
+                    let shifted = b.binary(.shr, .u64, .register(mask), .register(taps[i]))
+                    let bit = b.binary(.and, .u64, .register(shifted), .u64(1))
+                    let inside = b.compare(.ne, .u64, .register(bit), .u64(0))
+                    for r in loaded { b.emit(.move(r, .f32(0))) }
+                    b.emit(.load(.globalReadOnly, loaded, address: address, offset: vector.b.offset), guard: inside)
+                } else {
+                    b.emit(.load(.globalReadOnly, loaded, address: address, offset: vector.b.offset))
+                }
+                row.append(loaded)
+            }
+            values.append(row)
+        }
+        for i in 0..<nonzeros {
+            for (j, acc) in accumulators.enumerated() {
+                for (sum, x) in zip(acc, values[i][j]) {
+                    b.emit(.fma(sum, .register(x), .register(weights[i]), .register(sum)))
+                }
+            }
+        }
+        b.emit(.binary(.add, pointer, .register(pointer), .u64(UInt64(nonzeros * 4))))
+    }
+}
+
+extension SparseKernelCompiler {
+    /// Lays out the weights and generates the data-driven kernel; throws ``PlanError`` when the config
+    /// does not fit the problem or `limits`.
+    public static func compile(
+        _ problem: SpMMProblem, dataDriven config: DataDrivenConfig, limits: DeviceLimits = .hopper
+    ) throws -> CompiledKernel {
+        try config.validate(for: problem, limits: limits)
+        let layout = try DataDrivenLayout(problem: problem, config: config)
+        let kernel = DataDrivenKernelGenerator.generate(
+            problem: problem, config: config, layout: layout, name: kernelName(problem: problem, dataDriven: config))
+        let tiles = (problem.n + config.tileColumns - 1) / config.tileColumns
+        return CompiledKernel(
+            problem: problem, kernel: kernel, family: .dataDriven, configDescription: config.description,
+            grid: (layout.slots / config.rowsPerBlock, tiles, 1), weightBuffers: layout.buffers)
+    }
+
+    /// A deterministic entry name: `sparsert_dd_<spmm|conv>_m.._k.._n.._<config>_<hash8>`.
+    public static func kernelName(problem: SpMMProblem, dataDriven config: DataDrivenConfig) -> String {
+        let kind: String
+        switch problem.operand {
+        case .matrix: kind = "spmm"
+        case .convolution: kind = "conv"
+        }
+        let hash = WeightsHash.hex(problem.weights)
+        return "sparsert_dd_\(kind)_m\(problem.m)_k\(problem.k)_n\(problem.n)_\(config.identifier)_\(hash.prefix(8))"
+    }
+}

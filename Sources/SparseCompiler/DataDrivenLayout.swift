@@ -1,0 +1,136 @@
+import SparseFormats
+import SparseReference
+
+/// The sparse weights of a data-driven kernel, laid out at compile time for the way the kernel reads them.
+///
+/// Rows are swizzled: sorted by decreasing nonzero count (ties by row index), so the rows of a block and of a
+/// warp loop about equally long, and the heaviest blocks are launched first. Row slot `s` (block `s / R`,
+/// row `s % R` within it) computes original row `rowOrder[s]`; slots past M are padding. Each slot's
+/// nonzeros, in column order, are split into `kSplit` contiguous parts of near-equal size, one per subwarp.
+///
+/// Two device buffers of 32-bit words, the kernel's first two parameters:
+/// - `segments`: one 4-word record per (slot, part), slot-major: the part's first and end entry as byte
+///   offsets into the entries' first section, the C row's byte offset from C's base, and the original row
+///   (`0xFFFF_FFFF` for a padding slot, which stores nothing). A subwarp reads its record with one 16-byte load.
+/// - `entries`: `sections` sections of `capacity` words each, every part starting at a multiple of 4 entries
+///   so 16-byte vector loads stay aligned: the weights (f32 bits); the B byte offsets (precomputed `k * N * 4`
+///   for a matrix, saving a multiply per nonzero); for a convolution whose taps can fall into the padding,
+///   the tap index `kh * KW + kw`. Section `i` of entry `e` is at byte `(i * capacity + e) * 4`.
+public struct DataDrivenLayout: Sendable {
+    /// Words per segment record.
+    public static let recordWords = 4
+    /// Original row of each row slot (M entries; slots from M on are padding).
+    public let rowOrder: [Int]
+    /// Row slots launched: blocks along x times rows per block.
+    public let slots: Int
+    /// The segment records (see the type's description).
+    public let segments: [UInt32]
+    /// The entries buffer (see the type's description).
+    public let entries: [UInt32]
+    /// Words per entries section, a multiple of 4.
+    public let capacity: Int
+    /// Sections in `entries`: 2, or 3 with tap indices.
+    public let sections: Int
+    /// Byte offset added to every stored B offset so none is negative (a convolution's taps above and left
+    /// of the output pixel); the kernel subtracts it from its B base once.
+    public let bOffsetBias: Int64
+
+    /// The device buffers in parameter order.
+    public var buffers: [[UInt32]] { [segments, entries] }
+
+    /// Lays out `problem`'s weights for `config`; throws ``PlanError/infeasible(config:reason:)`` when an
+    /// offset would not fit 32 bits.
+    public init(problem: SpMMProblem, config: DataDrivenConfig) throws {
+        let weights = problem.weights
+        let m = weights.rows
+        let r = config.rowsPerBlock
+        let parts = config.kSplit
+        func infeasible(_ reason: String) -> PlanError { .infeasible(config: config.description, reason: reason) }
+
+        // B offset and tap of column k; C row stride.
+        let bOffset: (Int) -> Int64
+        let tap: (Int) -> UInt32
+        let cRowBytes: Int64
+        switch problem.operand {
+        case .matrix(let n):
+            bOffset = { Int64($0) * Int64(n) * 4 }
+            tap = { _ in 0 }
+            cRowBytes = Int64(n) * 4
+            sections = 2
+            bOffsetBias = 0
+        case .convolution(let g):
+            let taps = g.kernelH * g.kernelW
+            let plane = Int64(g.height * g.width)
+            bOffset = { k in
+                let ic = k / taps, kh = (k % taps) / g.kernelW, kw = k % g.kernelW
+                return (Int64(ic) * plane + Int64(kh) * Int64(g.width) + Int64(kw)) * 4
+            }
+            tap = { UInt32($0 % taps) }
+            cRowBytes = Int64(g.outputHeight * g.outputWidth) * 4
+            sections = Self.tapsNeedPredicates(g) ? 3 : 2
+            bOffsetBias = Int64(g.pad * g.width + g.pad) * 4
+        }
+        guard bOffset(max(weights.columns - 1, 0)) <= Int64(UInt32.max) else { throw infeasible("B offsets exceed 32 bits") }
+        guard cRowBytes * Int64(max(m - 1, 0)) <= Int64(UInt32.max) else { throw infeasible("C row offsets exceed 32 bits") }
+
+        let order = (0..<m).sorted { a, b in
+            let ca = weights.nonzeroCount(ofRow: a), cb = weights.nonzeroCount(ofRow: b)
+            return ca != cb ? ca > cb : a < b
+        }
+        rowOrder = order
+        slots = (m + r - 1) / r * r
+
+        // Pass 1: each part's first entry, parts padded to multiples of 4 entries.
+        var starts: [Int] = []
+        var counts: [Int] = []
+        var cursor = 0
+        for slot in 0..<slots {
+            let count = slot < m ? weights.nonzeroCount(ofRow: order[slot]) : 0
+            for p in 0..<parts {
+                let size = count * (p + 1) / parts - count * p / parts
+                starts.append(cursor)
+                counts.append(size)
+                cursor += (size + 3) / 4 * 4
+            }
+        }
+        capacity = max(cursor, 4)
+        guard Int64(capacity) * Int64(sections) * 4 <= Int64(UInt32.max) else { throw infeasible("entries exceed 4 GB") }
+
+        // Pass 2: records and entries.
+        var segments = [UInt32](repeating: 0, count: slots * parts * Self.recordWords)
+        var entries = [UInt32](repeating: 0, count: capacity * sections)
+        for slot in 0..<slots {
+            let row = slot < m ? order[slot] : nil
+            let rowRange = row.map { weights.range(ofRow: $0) } ?? 0..<0
+            for p in 0..<parts {
+                let index = slot * parts + p
+                let first = rowRange.lowerBound + rowRange.count * p / parts
+                let start = starts[index]
+                for e in 0..<counts[index] {
+                    let source = first + e
+                    let k = Int(weights.columnIndices[source])
+                    entries[start + e] = weights.values[source].bitPattern
+                    entries[capacity + start + e] = UInt32(bOffset(k))
+                    if sections == 3 { entries[2 * capacity + start + e] = tap(k) }
+                }
+                let record = index * Self.recordWords
+                segments[record] = UInt32(start * 4)
+                segments[record + 1] = UInt32((start + counts[index]) * 4)
+                segments[record + 2] = row.map { UInt32(Int64($0) * cRowBytes) } ?? 0
+                segments[record + 3] = row.map { UInt32($0) } ?? UInt32.max
+            }
+        }
+        self.segments = segments
+        self.entries = entries
+    }
+
+    /// Whether some tap of `g` falls into the padding for some output pixel (then loads need predicates).
+    static func tapsNeedPredicates(_ g: ConvolutionShape) -> Bool {
+        func inside(_ tap: Int, outputs: Int, size: Int) -> Bool {
+            tap - g.pad >= 0 && (outputs - 1) * g.stride - g.pad + tap < size
+        }
+        let rows = (0..<g.kernelH).allSatisfy { inside($0, outputs: g.outputHeight, size: g.height) }
+        let columns = (0..<g.kernelW).allSatisfy { inside($0, outputs: g.outputWidth, size: g.width) }
+        return !(rows && columns)
+    }
+}

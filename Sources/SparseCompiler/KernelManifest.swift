@@ -1,0 +1,85 @@
+import KernelIR
+import SparseReference
+
+/// Everything a third party needs to launch a generated kernel from its PTX, written beside it as JSON.
+public struct KernelManifest: Codable, Sendable {
+    public struct Parameter: Codable, Sendable {
+        public var name: String
+        /// PTX type: `u64` for device pointers.
+        public var type: String
+        /// What the pointer must point to, with its layout.
+        public var layout: String
+    }
+    public struct Problem: Codable, Sendable {
+        /// `spmm` or `conv`.
+        public var kind: String
+        public var m: Int
+        public var k: Int
+        public var n: Int
+        public var nonzeros: Int
+        public var convolution: ConvolutionShape?
+    }
+    public var kernelName: String
+    public var ptxFile: String
+    public var ptxTarget: PTXTarget
+    public var family: String
+    /// Grid dimensions (x, y, z).
+    public var grid: [Int]
+    /// Block dimensions (x, y, z).
+    public var block: [Int]
+    /// Dynamic shared memory to pass at launch, bytes (raise the function's limit first if over 48 KB).
+    public var dynamicSharedMemoryBytes: Int
+    public var parameters: [Parameter]
+    public var problem: Problem
+    public var config: String
+    public var weightsHash: String
+    public var weightsSource: String?
+    public var generatorVersion: String
+    /// File holding the weight buffers (little-endian 32-bit words, buffers back to back, sizes as in
+    /// `weightBufferWords`), when the kernel reads any.
+    public var weightBufferFile: String?
+    /// Words of each weight buffer, in parameter order.
+    public var weightBufferWords: [Int]
+
+    public init(kernel: CompiledKernel, ptxFile: String, target: PTXTarget, weightsSource: String?) {
+        let problem = kernel.problem
+        kernelName = kernel.name
+        self.ptxFile = ptxFile
+        ptxTarget = target
+        family = kernel.family.rawValue
+        grid = [kernel.grid.x, kernel.grid.y, kernel.grid.z]
+        block = [kernel.threadsPerBlock, 1, 1]
+        dynamicSharedMemoryBytes = kernel.sharedMemoryBytes
+        let convolution: ConvolutionShape?
+        let bLayout: String
+        let cLayout: String
+        switch problem.operand {
+        case .matrix(let n):
+            convolution = nil
+            bLayout = "float32 B[K=\(problem.k)][N=\(n)], row-major, 16-byte aligned"
+            cLayout = "float32 C[M=\(problem.m)][N=\(n)], row-major, 16-byte aligned; fully overwritten"
+        case .convolution(let g):
+            convolution = g
+            bLayout = "float32 input[batch=\(g.batch)][C=\(g.inChannels)][H=\(g.height)][W=\(g.width)] (NCHW)"
+            cLayout = "float32 output[batch=\(g.batch)][C=\(problem.m)][H=\(g.outputHeight)][W=\(g.outputWidth)] (NCHW); fully overwritten"
+        }
+        parameters = [
+            Parameter(name: "param_b", type: "u64", layout: bLayout),
+            Parameter(name: "param_c", type: "u64", layout: cLayout),
+        ]
+        let weightParameters = kernel.weightBuffers.enumerated().map { i, words in
+            Parameter(name: kernel.kernel.parameters[i].name, type: "u64",
+                      layout: "weight buffer \(i): \(words.count) 32-bit words from weightBufferFile")
+        }
+        parameters = weightParameters + parameters
+        self.problem = Problem(
+            kind: convolution == nil ? "spmm" : "conv", m: problem.m, k: problem.k, n: problem.n,
+            nonzeros: problem.weights.nonzeroCount, convolution: convolution)
+        config = kernel.configDescription
+        weightsHash = WeightsHash.hex(problem.weights)
+        self.weightsSource = weightsSource
+        self.generatorVersion = SparseCompiler.generatorVersion
+        weightBufferFile = nil
+        weightBufferWords = kernel.weightBuffers.map(\.count)
+    }
+}

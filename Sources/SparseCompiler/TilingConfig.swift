@@ -1,0 +1,82 @@
+import Foundation
+
+/// How block row ranges are chosen.
+public enum BlockBalance: String, Hashable, Sendable, Codable, CaseIterable {
+    /// Contiguous row ranges holding nearly equal numbers of nonzeros (paper Fig. 2b).
+    case nonzeros
+    /// Equal numbers of rows per block, whatever their nonzeros (the ablation).
+    case uniformRows
+}
+
+/// The tunable parameters of an unrolled sparse kernel (paper section 3.3).
+///
+/// The grid is `mBlocks x nBlocks` thread blocks; each block holds `groups` (Gy) thread groups that
+/// split the reduction axis K; each thread computes `vectorWidth` adjacent output columns.
+public struct TilingConfig: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// Thread blocks along M (row ranges of A).
+    public var mBlocks: Int
+    /// Thread blocks along N (column tiles of B and C).
+    public var nBlocks: Int
+    /// Thread groups per block along K (Gy).
+    public var groups: Int
+    /// Output columns per thread (1, 2 or 4): 2 and 4 use vector loads and stores and need N divisible by it.
+    public var vectorWidth: Int
+    /// Block-level load balancing.
+    public var balance: BlockBalance
+
+    public init(mBlocks: Int, nBlocks: Int, groups: Int, vectorWidth: Int = 1, balance: BlockBalance = .nonzeros) {
+        self.mBlocks = mBlocks
+        self.nBlocks = nBlocks
+        self.groups = groups
+        self.vectorWidth = vectorWidth
+        self.balance = balance
+    }
+
+    /// `M_blocks,N_blocks,Gy` and, when not 1, `,vW`; e.g. `8,4,2` or `8,4,2,v4`.
+    public var description: String {
+        var text = "\(mBlocks),\(nBlocks),\(groups)"
+        if vectorWidth != 1 { text += ",v\(vectorWidth)" }
+        if balance != .nonzeros { text += ",uniform" }
+        return text
+    }
+
+    /// Parses the ``description`` form: `M_blocks,N_blocks,Gy[,vW][,uniform]`.
+    public init?(parsing text: String) {
+        let fields = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard fields.count >= 3, let m = Int(fields[0]), let n = Int(fields[1]), let g = Int(fields[2]) else {
+            return nil
+        }
+        var width = 1
+        var balance = BlockBalance.nonzeros
+        for extra in fields.dropFirst(3) {
+            if extra.hasPrefix("v"), let w = Int(extra.dropFirst()) {
+                width = w
+            } else if extra == "uniform" {
+                balance = .uniformRows
+            } else {
+                return nil
+            }
+        }
+        self.init(mBlocks: m, nBlocks: n, groups: g, vectorWidth: width, balance: balance)
+    }
+}
+
+/// The limits of the target GPU that decide whether a plan fits.
+public struct DeviceLimits: Hashable, Sendable, Codable {
+    public var maxThreadsPerBlock: Int
+    /// Largest dynamic shared memory a block may opt in to, bytes.
+    public var maxSharedMemoryPerBlock: Int
+    /// 32-bit registers per block (per multiprocessor on Hopper).
+    public var registersPerBlock: Int
+
+    public init(maxThreadsPerBlock: Int, maxSharedMemoryPerBlock: Int, registersPerBlock: Int) {
+        self.maxThreadsPerBlock = maxThreadsPerBlock
+        self.maxSharedMemoryPerBlock = maxSharedMemoryPerBlock
+        self.registersPerBlock = registersPerBlock
+    }
+
+    /// H100 / H200 (sm_90): 1024 threads, 227 KB opt-in shared memory, 64 K registers.
+    public static let hopper = DeviceLimits(
+        maxThreadsPerBlock: 1024, maxSharedMemoryPerBlock: 227 * 1024, registersPerBlock: 65536)
+}
+

@@ -1,0 +1,88 @@
+import SparseCompiler
+import SparseFormats
+import SparseReference
+
+/// Fresh random inputs for a problem and the float64 reference output they must produce.
+public struct ProblemData: Sendable {
+    /// B for a matrix product (K x N row-major) or the NCHW input of a convolution.
+    public let input: [Float]
+    /// The float64 reference C (M x N row-major, or NCHW output).
+    public let reference: [Double]
+
+    /// Draws `input` uniformly from [-1, 1) with `seed` and computes the reference on the CPU.
+    public init(problem: SpMMProblem, seed: UInt64) throws {
+        var random = SeededNormal(seed: seed)
+        switch problem.operand {
+        case .matrix(let n):
+            input = random.uniformFloats(count: problem.k * n)
+            reference = ReferenceSpMM.multiply(problem.weights, input, n: n)
+        case .convolution(let g):
+            input = random.uniformFloats(count: g.batch * g.inChannels * g.height * g.width)
+            reference = try ReferenceConvolution.convolve(
+                input: input, filter: problem.weights, shape: g)
+        }
+    }
+
+    /// Number of output elements.
+    public var outputCount: Int { reference.count }
+}
+
+/// The verdict of running one kernel on fresh inputs against the float64 reference.
+public struct VerificationReport: Codable, Sendable {
+    public var kernel: String
+    public var config: String
+    /// Where it ran: `cpu-ir` (the kernel IR interpreted) or the GPU's name.
+    public var executor: String
+    /// max |out - ref| / max |ref| (max |ref| floored at 1e-30).
+    public var maxRelativeError: Double
+    /// ||out - ref|| / ||ref||.
+    public var normRelativeError: Double
+    /// Outputs still holding the poison written before the run.
+    public var unwritten: Int
+    /// Outputs that are NaN or infinite (unwritten ones included).
+    public var nonFinite: Int
+    public var tolerance: Double
+    public var passed: Bool
+
+    /// Compares `output` with `reference`; `poison` is the bit pattern the output was filled with.
+    public init(kernel: String, config: String, executor: String, output: [Float], reference: [Double],
+                poison: UInt32, tolerance: Double) {
+        self.kernel = kernel
+        self.config = config
+        self.executor = executor
+        self.tolerance = tolerance
+        let metrics = ErrorMetrics.relativeError(output: output, reference: reference)
+        maxRelativeError = metrics.maxRelative
+        normRelativeError = metrics.normRelative
+        nonFinite = metrics.nonFinite
+        unwritten = output.reduce(0) { $0 + ($1.bitPattern == poison ? 1 : 0) }
+        passed = output.count == reference.count && nonFinite == 0 && unwritten == 0
+            && maxRelativeError <= tolerance
+    }
+}
+
+/// Runs generated kernels through the IR interpreter on the CPU and checks them against the reference.
+public enum CPUVerifier {
+    /// A quiet NaN with a recognisable payload, written over C before every run.
+    public static let poison: UInt32 = 0x7FC0_DEAD
+
+    /// Interprets `kernel` for every thread on inputs drawn with `seed`.
+    public static func verify(_ kernel: CompiledKernel, seed: UInt64, tolerance: Double = 1e-5) throws -> VerificationReport {
+        let data = try ProblemData(problem: kernel.problem, seed: seed)
+        let output = try run(kernel, input: data.input, outputCount: data.outputCount)
+        return VerificationReport(
+            kernel: kernel.name, config: kernel.configDescription, executor: "cpu-ir", output: output,
+            reference: data.reference, poison: poison, tolerance: tolerance)
+    }
+
+    /// Interprets `kernel` on `input` and returns C.
+    public static func run(_ kernel: CompiledKernel, input: [Float], outputCount: Int) throws -> [Float] {
+        var memory = SimulatedMemory()
+        let weights = kernel.weightBuffers.map { memory.allocate(words: $0) }
+        let b = memory.allocate(floats: input)
+        let c = memory.allocate(words: outputCount, fill: poison)
+        let launch = SimulatedLaunch(grid: kernel.grid, arguments: weights + [b, c])
+        try Interpreter(kernel.kernel).run(launch, memory: &memory)
+        return memory.floats(at: c)
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import SparseCompiler
+import SparseFormats
+
+/// One problem of a verification or benchmark suite, loaded on demand, with the kernels to check on it.
+public struct SuiteItem: Sendable {
+    /// A short unique name (the file's path under the data folder, or the synthetic case).
+    public let name: String
+    /// Loads the problem (reads the weight file).
+    public let load: @Sendable () throws -> SpMMProblem
+    /// Nonzeros, known without loading (from the file header) for ordering and bounds.
+    public let nonzeros: Int
+
+    public init(name: String, nonzeros: Int, load: @escaping @Sendable () throws -> SpMMProblem) {
+        self.name = name
+        self.nonzeros = nonzeros
+        self.load = load
+    }
+}
+
+/// The suites `sparsert verify` runs.
+public enum VerificationSuite {
+    /// Seed of the values drawn for pattern-only (DLMC) matrices; reported with every result.
+    public static let valueSeed: UInt64 = 2020
+
+    /// The default suite: every DLMC ResNet-50 and Transformer matrix from magnitude pruning at 0.9 and 0.95
+    /// (N from `rn50_batchsizes.txt`, 256 for the Transformer), the MobileNet weights at their N, and the
+    /// odd synthetic cases. `dataRoot` is the `shared/data` folder (or a copy of its layout).
+    public static func standard(dataRoot: URL) throws -> [SuiteItem] {
+        var items: [SuiteItem] = []
+        let dlmc = dataRoot.appendingPathComponent("dlmc")
+        let batchSizes = try rn50BatchSizes(dlmc.appendingPathComponent("rn50_batchsizes.txt"))
+        for model in ["rn50", "transformer"] {
+            for sparsity in ["0.9", "0.95"] {
+                let folder = dlmc.appendingPathComponent("\(model)/magnitude_pruning/\(sparsity)")
+                let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+                for file in files.sorted() where file.hasSuffix(".smtx") {
+                    let layer = String(file.dropLast(5))
+                    let n: Int
+                    if model == "rn50" {
+                        guard let size = batchSizes[layer] else { continue }
+                        n = size
+                    } else {
+                        n = 256
+                    }
+                    let url = folder.appendingPathComponent(file)
+                    items.append(SuiteItem(name: "\(model)/\(sparsity)/\(layer)", nonzeros: try smtxNonzeros(url)) {
+                        try SpMMProblem(weights: SMTX.read(path: url.path, seed: valueSeed), n: n)
+                    })
+                }
+            }
+        }
+        items += try mobileNet(dataRoot: dataRoot)
+        items += synthetic()
+        return items
+    }
+
+    /// MobileNetV1's 1x1 convolutions (real pruned weights) at the N of `mobilenet/sizes`.
+    public static func mobileNet(dataRoot: URL) throws -> [SuiteItem] {
+        let folder = dataRoot.appendingPathComponent("sparsert-weights/mobilenet")
+        let sizes = try String(contentsOf: folder.appendingPathComponent("sizes"), encoding: .utf8)
+        var items: [SuiteItem] = []
+        for line in sizes.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: " ")
+            guard fields.count == 4, let n = Int(fields[2]), let m = Int(fields[0]), let k = Int(fields[1]) else { continue }
+            let url = folder.appendingPathComponent(String(fields[3]))
+            guard FileManager.default.fileExists(atPath: url.path) else { continue }
+            items.append(SuiteItem(name: "mobilenet/\(fields[3])", nonzeros: m * k / 10) {
+                try SpMMProblem(weights: WeightFile.load(path: url.path).matrix, n: n)
+            })
+        }
+        return items
+    }
+
+    /// Odd cases: N = 1, 7, 33, 49; M and K not multiples of 32; an all-zero matrix; a single nonzero;
+    /// empty rows and columns.
+    public static func synthetic() -> [SuiteItem] {
+        @Sendable func random(_ m: Int, _ k: Int, _ density: Double, _ seed: UInt64) -> CSRMatrix {
+            var rng = SeededNormal(seed: seed)
+            var offsets: [Int32] = [0], indices: [Int32] = [], values: [Float] = []
+            for r in 0..<m {
+                for c in 0..<k where r % 5 != 3 && c % 7 != 2 && rng.nextUniform() < density {
+                    indices.append(Int32(c))
+                    values.append(rng.nextNormalFloat())
+                }
+                offsets.append(Int32(indices.count))
+            }
+            return try! CSRMatrix(rows: m, columns: k, rowOffsets: offsets, columnIndices: indices, values: values)
+        }
+        var items: [SuiteItem] = []
+        for (i, n) in [1, 7, 33, 49].enumerated() {
+            let m = 45 + 13 * i, k = 70 + 31 * i
+            items.append(SuiteItem(name: "synthetic/random_\(m)x\(k)_n\(n)", nonzeros: m * k / 10) {
+                try SpMMProblem(weights: random(m, k, 0.1, UInt64(100 + i)), n: n)
+            })
+        }
+        items.append(SuiteItem(name: "synthetic/all_zero_40x50_n33", nonzeros: 0) {
+            try SpMMProblem(weights: CSRMatrix(rows: 40, columns: 50, rowOffsets: [Int32](repeating: 0, count: 41), columnIndices: [], values: []), n: 33)
+        })
+        items.append(SuiteItem(name: "synthetic/single_nonzero_33x65_n49", nonzeros: 1) {
+            var offsets = [Int32](repeating: 0, count: 34)
+            for r in 18...33 { offsets[r] = 1 }
+            return try SpMMProblem(weights: CSRMatrix(rows: 33, columns: 65, rowOffsets: offsets, columnIndices: [64], values: [-0.75]), n: 49)
+        })
+        return items
+    }
+
+    /// The kernels the suite checks on `problem`: the heuristic choice and up to `extra` more candidates of
+    /// the unrolled family (when its code stays under `unrolledNonzeroLimit`), plus the uniform-rows ablation.
+    public static func specs(for problem: SpMMProblem, extra: Int = 1, unrolledNonzeroLimit: Int = 30_000,
+                             limits: DeviceLimits = .hopper) -> [KernelSpec] {
+        var specs: [KernelSpec] = []
+        if problem.weights.nonzeroCount <= unrolledNonzeroLimit {
+            let candidates = TilingConfig.candidates(for: problem, limits: limits)
+            for config in candidates.prefix(1 + extra) { specs.append(.unrolled(config)) }
+            if var uniform = candidates.first {
+                uniform.balance = .uniformRows
+                if (try? SpMMPlan(problem: problem, config: uniform, limits: limits)) != nil { specs.append(.unrolled(uniform)) }
+            }
+        }
+        return specs
+    }
+
+    /// Layer name -> N from DLMC's `rn50_batchsizes.txt` (`name,N` lines).
+    static func rn50BatchSizes(_ url: URL) throws -> [String: Int] {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        var sizes: [String: Int] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: ",")
+            if parts.count == 2, let n = Int(parts[1].trimmingCharacters(in: .whitespaces)) {
+                sizes[String(parts[0])] = n
+            }
+        }
+        return sizes
+    }
+
+    /// The nnz field of an `.smtx` header, read without parsing the file.
+    static func smtxNonzeros(_ url: URL) throws -> Int {
+        let handle = try FileHandle(forReadingFrom: url)
+        defer { try? handle.close() }
+        let head = String(decoding: try handle.read(upToCount: 128) ?? Data(), as: UTF8.self)
+        let first = head.split(separator: "\n").first ?? ""
+        return Int(first.split(separator: ",").last?.trimmingCharacters(in: .whitespaces) ?? "") ?? 0
+    }
+}

@@ -1,0 +1,145 @@
+import CUDADriver
+import Dispatch
+import Foundation
+import SparseRT
+
+/// One candidate's outcome in a tuning run.
+public struct CandidateResult: Codable, Sendable {
+    public var spec: String
+    public var family: String
+    /// Median microseconds per run; nil when the candidate failed.
+    public var microseconds: Double?
+    public var maxRelativeError: Double?
+    /// Why the candidate was dropped, if it was.
+    public var failure: String?
+    public var registers: Int?
+}
+
+/// The outcome of tuning one problem.
+public struct TuningResult: Codable, Sendable {
+    public var best: String
+    public var bestMicroseconds: Double
+    public var candidates: [CandidateResult]
+    /// Wall-clock seconds the tuning took (compile, verify and time).
+    public var wallSeconds: Double
+    /// True when the result came from the tuning cache.
+    public var fromCache: Bool
+}
+
+/// The autotuner (paper section 3.7): compiles candidates of both families in parallel, verifies each on
+/// the GPU against the float64 reference, times the ones that pass, and keeps the fastest.
+public struct Tuner {
+    public let session: GPUSession
+    public var timer: KernelTimer
+    public var cache: TuningCache?
+    /// Parallel compile jobs (ptxas processes).
+    public var jobs: Int
+    /// Called after each candidate with (done, total, best so far in us).
+    public var progress: (@Sendable (Int, Int, Double?) -> Void)?
+
+    public init(session: GPUSession, cache: TuningCache? = nil, jobs: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.session = session
+        self.cache = cache
+        self.jobs = jobs
+        // Shorter than the benchmark's timing: enough to rank candidates.
+        timer = KernelTimer(repetitions: 7, minimumReplayMilliseconds: 0.1, warmupMilliseconds: 2)
+    }
+
+    /// Tunes `problem` over `candidates` (default: ``KernelSpec/candidates(for:limits:)``).
+    public func tune(_ problem: SpMMProblem, candidates: [KernelSpec]? = nil) throws -> (spec: KernelSpec, result: TuningResult) {
+        let start = Date()
+        let key = TuningCache.key(problem: problem, device: session.properties.name)
+        if let cached = cache?.lookup(key), let spec = KernelSpec(parsing: cached.best) {
+            var result = cached
+            result.fromCache = true
+            return (spec, result)
+        }
+        let specs = candidates ?? KernelSpec.candidates(for: problem, limits: session.limits)
+        guard !specs.isEmpty else { throw TuningError.noCandidates(problem.description) }
+
+        // Compile and load in parallel: generation and ptxas per candidate.
+        var loaded: [Result<LoadedKernel, Error>?] = ParallelWork.map(specs.count, width: jobs) { i in
+            Result { try LoadedKernel(specs[i].compile(problem, limits: session.limits), session: session) }
+        }
+        // Verify and time one at a time.
+        var results: [CandidateResult] = []
+        var best: (index: Int, time: Double)?
+        for (i, spec) in specs.enumerated() {
+            var entry = CandidateResult(spec: spec.description, family: spec.family.rawValue)
+            do {
+                let kernel = try loaded[i]!.get()
+                entry.registers = try? kernel.function.numRegisters
+                let report = try GPUVerifier.verify(kernel, session: session, seed: 77 &+ UInt64(i))
+                entry.maxRelativeError = report.maxRelativeError
+                if report.passed {
+                    let time = try GPUVerifier.time(kernel, session: session, timer: timer).medianMicroseconds
+                    entry.microseconds = time
+                    if best == nil || time < best!.time { best = (i, time) }
+                } else {
+                    entry.failure = "wrong result (max rel \(report.maxRelativeError), unwritten \(report.unwritten))"
+                }
+            } catch {
+                entry.failure = "\(error)"
+            }
+            results.append(entry)
+            loaded[i] = nil
+            progress?(i + 1, specs.count, best?.time)
+        }
+        guard let best else { throw TuningError.allFailed(results.compactMap(\.failure).first ?? "unknown") }
+        let result = TuningResult(
+            best: specs[best.index].description, bestMicroseconds: best.time, candidates: results,
+            wallSeconds: Date().timeIntervalSince(start), fromCache: false)
+        try cache?.store(key, result)
+        return (specs[best.index], result)
+    }
+}
+
+public enum TuningError: Error, CustomStringConvertible {
+    case noCandidates(String)
+    case allFailed(String)
+    public var description: String {
+        switch self {
+        case .noCandidates(let p): return "no kernel configuration fits \(p) on this device"
+        case .allFailed(let why): return "every candidate failed; first failure: \(why)"
+        }
+    }
+}
+
+/// Tuning results on disk, keyed by weights hash, problem shape, GPU name and generator version, so a
+/// repeated `tune` or `compile --tune` skips the search.
+public final class TuningCache: @unchecked Sendable {
+    public let url: URL
+    private var entries: [String: TuningResult]
+    private let lock = NSLock()
+
+    /// Opens (or starts) the cache file at `url`; default `$SPARSERT_CACHE` or `~/.cache/sparsert/tuning.json`.
+    public init(url: URL? = nil) {
+        let env = ProcessInfo.processInfo.environment
+        self.url = url ?? URL(fileURLWithPath: env["SPARSERT_CACHE"]
+            ?? ((env["HOME"] ?? "/tmp") + "/.cache/sparsert/tuning.json"))
+        if let data = try? Data(contentsOf: self.url),
+           let decoded = try? JSONDecoder().decode([String: TuningResult].self, from: data) {
+            entries = decoded
+        } else {
+            entries = [:]
+        }
+    }
+
+    public static func key(problem: SpMMProblem, device: String) -> String {
+        "\(WeightsHash.hex(problem.weights))|\(problem.description)|\(device)|\(SparseCompiler.generatorVersion)"
+    }
+
+    public func lookup(_ key: String) -> TuningResult? { lock.withLock { entries[key] } }
+
+    public func store(_ key: String, _ result: TuningResult) throws {
+        let data: Data = try lock.withLock {
+            entries[key] = result
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            return try encoder.encode(entries)
+        }
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try data.write(to: url, options: .atomic)
+    }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import SparseRT
+
+/// `sparsert compile WEIGHTS (--n N | --conv --input CxHxW ...) [--config SPEC] [-o DIR] [--explain]`:
+/// generates the kernel for a pruned layer and writes its PTX and JSON manifest.
+struct CompileCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compile",
+        abstract: "Generate the PTX kernel and manifest for a pruned layer.",
+        discussion: """
+            SPEC is M_blocks,N_blocks,Gy[,vW][,uniform] for the unrolled family. Without --config a heuristic \
+            choice is used; `sparsert tune` measures candidates on the GPU instead.
+            Writes DIR/<kernel>.ptx and DIR/<kernel>.json (grid, block, shared memory, parameter layouts, \
+            weights hash, generator version) and, when the kernel reads weight buffers, DIR/<kernel>.bin.
+            """)
+
+    @OptionGroup var problemOptions: ProblemOptions
+
+    @Option(help: "Kernel configuration (see discussion).")
+    var config: String?
+
+    @Option(name: .shortAndLong, help: "Output folder.")
+    var output = "."
+
+    @Flag(help: "Print the plan: rows and nonzeros per block and group, imbalance, registers and shared memory.")
+    var explain = false
+
+    @Option(help: "PTX target architecture.")
+    var arch = "sm_90"
+
+    @Flag(help: "Assemble the PTX with ptxas (if found) and report registers and spills.")
+    var ptxas = false
+
+    func run() throws {
+        do {
+            let (problem, loaded) = try problemOptions.problem()
+            let spec = try config.map(KernelCompilation.parseSpec) ?? KernelSpec.heuristic(for: problem)
+            let kernel = try spec.compile(problem)
+            let target = PTXTarget(isaVersion: "8.0", architecture: arch)
+            let written = try KernelCompilation.write(kernel, to: output, target: target, weightsSource: loaded.path)
+            print("kernel:   \(kernel.name)")
+            print("problem:  M=\(problem.m) K=\(problem.k) N=\(problem.n) nnz=\(problem.weights.nonzeroCount)"
+                  + (loaded.valuesDrawn ? " (values drawn, seed \(loaded.seed ?? 0))" : ""))
+            print("config:   \(kernel.family.rawValue) \(kernel.configDescription)")
+            print("launch:   grid \(kernel.grid.x)x\(kernel.grid.y)x\(kernel.grid.z), block \(kernel.threadsPerBlock), dynamic shared \(kernel.sharedMemoryBytes) B")
+            for file in written { print("wrote:    \(file)") }
+            if explain, let plan = kernel.plan { print(PlanExplanation.text(plan)) }
+            if ptxas {
+                guard let assembler = Ptxas.locate(packageRoot: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) else {
+                    printNote("note: ptxas not found (set SPARSERT_PTXAS or run scripts/install-ptxas.sh)")
+                    return
+                }
+                let report = try assembler.assemble(kernel.ptx(target: target), architecture: arch)
+                print("ptxas:    \(report.registers) registers, \(report.spillStoreBytes) B spill stores, \(report.spillLoadBytes) B spill loads, \(report.stackFrameBytes) B stack")
+            }
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            printError(error)
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// Shared steps of the commands that produce kernels.
+enum KernelCompilation {
+    static func parseSpec(_ text: String) throws -> KernelSpec {
+        guard let spec = KernelSpec(parsing: text) else {
+            throw ValidationError("cannot parse config '\(text)': expected M_blocks,N_blocks,Gy[,vW][,uniform]")
+        }
+        return spec
+    }
+
+    /// Writes PTX, manifest and weight buffers into `folder`; returns the paths written.
+    static func write(_ kernel: CompiledKernel, to folder: String, target: PTXTarget, weightsSource: String?) throws -> [String] {
+        let dir = URL(fileURLWithPath: folder)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let ptxURL = dir.appendingPathComponent("\(kernel.name).ptx")
+        try kernel.ptx(target: target).write(to: ptxURL, atomically: true, encoding: .utf8)
+        var written = [ptxURL.path]
+        var manifest = KernelManifest(kernel: kernel, ptxFile: ptxURL.lastPathComponent, target: target, weightsSource: weightsSource)
+        if !kernel.weightBuffers.isEmpty {
+            let binURL = dir.appendingPathComponent("\(kernel.name).bin")
+            var data = Data()
+            for buffer in kernel.weightBuffers {
+                buffer.withUnsafeBytes { data.append(contentsOf: $0) }
+            }
+            try data.write(to: binURL)
+            manifest.weightBufferFile = binURL.lastPathComponent
+            written.append(binURL.path)
+        }
+        let jsonURL = dir.appendingPathComponent("\(kernel.name).json")
+        try reportEncoder().encode(manifest).write(to: jsonURL)
+        written.append(jsonURL.path)
+        return written
+    }
+}

@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import SparseRT
+
+/// The options that name a problem: a weight file and either `--n` (a matrix product) or `--conv` with
+/// the input geometry. Shared by `compile`, `verify`, `tune` and `bench`.
+struct ProblemOptions: ParsableArguments {
+    @Argument(help: "The weight file (.smtx, .npy, .mtx or .safetensors): A, M x K, or an OIHW filter.")
+    var weights: String
+
+    @Option(help: "Columns of B and C (batch x spatial size for a 1x1 convolution).")
+    var n: Int?
+
+    @Flag(help: "Treat the weights as a convolution filter (OIHW, or OC x IC*KH*KW) over an NCHW input.")
+    var conv = false
+
+    @Option(help: "Convolution input as CxHxW, e.g. 64x56x56.")
+    var input: String?
+
+    @Option(help: "Convolution kernel size KHxKW (or K); inferred from a 4-D filter or from K / C when square.")
+    var kernel: String?
+
+    @Option(help: "Convolution stride.")
+    var stride = 1
+
+    @Option(help: "Convolution zero padding on each side.")
+    var pad = 0
+
+    @Option(help: "Convolution batch size.")
+    var batch = 1
+
+    @Option(help: "Seed of the values drawn for pattern-only files.")
+    var seed: UInt64 = VerificationSuite.valueSeed
+
+    @Option(help: "The tensor to read from a .safetensors file.")
+    var tensor: String?
+
+    /// Loads the weights and builds the problem; errors name the input and the problem.
+    func problem() throws -> (SpMMProblem, LoadedWeights) {
+        let loaded = try WeightFile.load(path: weights, seed: seed, tensor: tensor)
+        if !conv {
+            guard let n else { throw ValidationError("give --n N (columns of B) or --conv with --input CxHxW") }
+            guard n >= 1 else { throw ValidationError("--n must be at least 1, got \(n)") }
+            return (try SpMMProblem(weights: loaded.matrix, n: n), loaded)
+        }
+        guard let input else { throw ValidationError("--conv needs --input CxHxW") }
+        let dims = input.split(separator: "x").compactMap { Int($0) }
+        guard dims.count == 3, dims.allSatisfy({ $0 > 0 }) else {
+            throw ValidationError("--input must be CxHxW with positive sizes, got '\(input)'")
+        }
+        let (kh, kw) = try kernelSize(loaded: loaded, channels: dims[0])
+        let shape = ConvolutionShape(
+            batch: batch, inChannels: dims[0], height: dims[1], width: dims[2], outChannels: loaded.matrix.rows,
+            kernelH: kh, kernelW: kw, stride: stride, pad: pad)
+        return (try SpMMProblem(weights: loaded.matrix, operand: .convolution(shape)), loaded)
+    }
+
+    func kernelSize(loaded: LoadedWeights, channels: Int) throws -> (Int, Int) {
+        if let kernel {
+            let parts = kernel.split(separator: "x").compactMap { Int($0) }
+            if parts.count == 1 { return (parts[0], parts[0]) }
+            if parts.count == 2 { return (parts[0], parts[1]) }
+            throw ValidationError("--kernel must be K or KHxKW, got '\(kernel)'")
+        }
+        if let filter = loaded.filterShape { return (filter.kernelHeight, filter.kernelWidth) }
+        let k = loaded.matrix.columns
+        guard k % channels == 0 else {
+            throw ValidationError("the filter has \(k) columns, not a multiple of the \(channels) input channels")
+        }
+        let taps = k / channels
+        let side = Int(Double(taps).squareRoot().rounded())
+        guard side * side == taps else {
+            throw ValidationError("cannot infer a square kernel from \(taps) taps per channel; give --kernel")
+        }
+        return (side, side)
+    }
+}
+
+/// Prints `error: <description>` on standard error.
+func printError(_ error: any Error) {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+}
+
+/// Prints `error: <message>` on standard error.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+}
+
+/// Prints a line on standard error (progress, notes), keeping standard output for results.
+func printNote(_ text: String) {
+    FileHandle.standardError.write(Data("\(text)\n".utf8))
+}
+
+/// A JSON encoder for reports: sorted keys, pretty, non-finite numbers as strings.
+func reportEncoder() -> JSONEncoder {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return encoder
+}

@@ -1,0 +1,163 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import SparseRT
+import SparseRTRuntime
+
+/// `sparsert verify`: runs generated kernels against the float64 reference on fresh random inputs with the
+/// output poisoned first, on the GPU when one is present (else, or with `--cpu`, through the kernel IR).
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check generated kernels against the float64 CPU reference.",
+        discussion: """
+            With a weight file: checks the kernel(s) for that layer (--config may repeat; default: the heuristic \
+            choice). Without one: the default suite, i.e. every DLMC rn50 and transformer matrix from magnitude \
+            pruning at 0.9 and 0.95, the MobileNet weights, and odd synthetic cases, each under several configs.
+            """)
+
+    @Argument(help: "A weight file; omit for the default suite.")
+    var weights: String?
+
+    @Option(help: "Columns of B (with a weight file).")
+    var n: Int?
+
+    @Option(help: "Kernel configuration; repeat for several.")
+    var config: [String] = []
+
+    @Flag(help: "Run the kernel IR on the CPU even when a GPU is present.")
+    var cpu = false
+
+    @Option(help: "The data folder (shared/data layout) for the suite. Default: $SPARSERT_DATA, ../shared/data or ./data.")
+    var data: String?
+
+    @Option(help: "Only suite problems whose name contains this text.")
+    var filter: String?
+
+    @Option(help: "Largest nonzero count for which the unrolled family is checked.")
+    var unrolledLimit = 30_000
+
+    @Option(help: "Extra candidate configs per problem besides the heuristic one.")
+    var extra = 1
+
+    @Option(help: "Seed of the random inputs.")
+    var seed: UInt64 = 7
+
+    @Option(help: "Maximum relative error tolerated.")
+    var tolerance = 1e-5
+
+    @Option(help: "Write every report as JSON to this file.")
+    var json: String?
+
+    @Option(help: "Parallel compile jobs (default: all cores).")
+    var jobs: Int?
+
+    func run() throws {
+        var items: [SuiteItem]
+        if let weights {
+            guard let n, n >= 1 else { throw ValidationError("give --n N (positive) with a weight file") }
+            items = [SuiteItem(name: weights, nonzeros: 0) {
+                try SpMMProblem(weights: WeightFile.load(path: weights, seed: VerificationSuite.valueSeed).matrix, n: n)
+            }]
+        } else {
+            guard let root = DataLocation.find(data) else {
+                printError("no data folder: pass --data DIR (the shared/data layout) or set SPARSERT_DATA")
+                throw ExitCode(2)
+            }
+            items = try VerificationSuite.standard(dataRoot: root)
+            printNote("suite: \(items.count) problems from \(root.path)")
+        }
+        if let filter { items = items.filter { $0.name.contains(filter) } }
+        let specs = try config.map(KernelCompilation.parseSpec)
+
+        var session: GPUSession?
+        if !cpu {
+            do {
+                session = try GPUSession()
+                printNote("device: \(session!.properties.name)")
+            } catch {
+                printNote("no GPU (\(error)); verifying through the kernel IR on the CPU")
+            }
+        }
+        let limits = session?.limits ?? .hopper
+
+        // Compile (and JIT, on a GPU) in parallel, then run one by one.
+        struct Job { let item: String; let kernel: CompiledKernel }
+        var jobsList: [Job] = []
+        for item in items {
+            let problem: SpMMProblem
+            do { problem = try item.load() } catch {
+                printError("\(item.name): \(error)")
+                throw ExitCode(2)
+            }
+            let chosen = specs.isEmpty
+                ? (weights == nil ? VerificationSuite.specs(for: problem, extra: extra, unrolledNonzeroLimit: unrolledLimit, limits: limits)
+                                  : [KernelSpec.heuristic(for: problem, limits: limits)])
+                : specs
+            if chosen.isEmpty { printNote("skip \(item.name): no kernel family applies under the size bounds") }
+            for spec in chosen {
+                jobsList.append(Job(item: item.name, kernel: try spec.compile(problem, limits: limits)))
+            }
+        }
+        printNote("checking \(jobsList.count) kernels")
+        var reports = [VerificationReport?](repeating: nil, count: jobsList.count)
+        var failures: [String] = []
+        let width = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+        func label(_ i: Int) -> String { "\(jobsList[i].item) \(jobsList[i].kernel.configDescription)" }
+        if let session {
+            printNote("compiler: " + (session.ptxas.map { "\($0.executable.path), \(width) in parallel" } ?? "the driver's JIT"))
+            var loaded = ParallelWork.map(jobsList.count, width: width) { i in
+                Result { try LoadedKernel(jobsList[i].kernel, session: session) }
+            }
+            for i in jobsList.indices {
+                do {
+                    reports[i] = try GPUVerifier.verify(loaded[i].get(), session: session, seed: seed &+ UInt64(i), tolerance: tolerance)
+                } catch {
+                    failures.append("\(label(i)): \(error)")
+                }
+                loaded[i] = .failure(CancellationError())  // release the module
+            }
+        } else {
+            let outcomes = ParallelWork.map(jobsList.count, width: width) { i in
+                Result { try CPUVerifier.verify(jobsList[i].kernel, seed: seed &+ UInt64(i), tolerance: tolerance) }
+            }
+            for (i, outcome) in outcomes.enumerated() {
+                switch outcome {
+                case .success(let report): reports[i] = report
+                case .failure(let error): failures.append("\(label(i)): \(error)")
+                }
+            }
+        }
+        var worst = 0.0
+        var passed = 0
+        for (i, report) in reports.enumerated() {
+            guard let report else { continue }
+            let verdict = report.passed ? "PASS" : "FAIL"
+            print("\(verdict)  \(jobsList[i].item)  \(report.config)  max rel \(String(format: "%.2e", report.maxRelativeError))  unwritten \(report.unwritten)")
+            if report.passed { passed += 1 } else { failures.append("\(jobsList[i].item) \(report.config): wrong result") }
+            worst = max(worst, report.maxRelativeError)
+        }
+        for failure in failures { print("FAIL  \(failure)") }
+        let executor = session?.properties.name ?? "cpu-ir"
+        print("\(passed) of \(jobsList.count) kernels passed on \(executor); worst max relative error \(String(format: "%.3e", worst)) (tolerance \(tolerance))")
+        if let json {
+            try reportEncoder().encode(reports.compactMap { $0 }).write(to: URL(fileURLWithPath: json))
+        }
+        if !failures.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// Where the data folder (the shared/data layout) is.
+enum DataLocation {
+    static func find(_ explicit: String?) -> URL? {
+        let fm = FileManager.default
+        var candidates: [String] = []
+        if let explicit { candidates.append(explicit) }
+        if let env = ProcessInfo.processInfo.environment["SPARSERT_DATA"] { candidates.append(env) }
+        candidates += ["../shared/data", "shared/data", "data"]
+        for path in candidates where fm.fileExists(atPath: path + "/dlmc") || fm.fileExists(atPath: path + "/sparsert-weights") {
+            return URL(fileURLWithPath: path)
+        }
+        return explicit.map { URL(fileURLWithPath: $0) }
+    }
+}

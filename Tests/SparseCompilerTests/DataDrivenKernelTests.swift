@@ -1,0 +1,219 @@
+import SparseRT
+import SparseRTTestSupport
+import Testing
+
+/// A data-driven case: weights, how B is read, and a config (nil: the heuristic).
+struct DataDrivenCase: CustomTestStringConvertible, Sendable {
+    let label: String
+    let weights: CSRMatrix
+    let operand: DenseOperand
+    let config: DataDrivenConfig?
+    var testDescription: String { "\(label) \(operand) \(config?.description ?? "heuristic")" }
+
+    func problem() throws -> SpMMProblem { try SpMMProblem(weights: weights, operand: operand) }
+    func compile() throws -> CompiledKernel {
+        let problem = try problem()
+        return try SparseKernelCompiler.compile(problem, dataDriven: config ?? .heuristic(for: problem))
+    }
+}
+
+/// A matrix whose rows 0, 3, 6, ... are empty and whose other rows vary in length.
+let emptyRowsMatrix: CSRMatrix = {
+    let dense = TestMatrices.random(rows: 35, columns: 70, density: 0.15, seed: 4)
+    var offsets: [Int32] = [0]
+    var indices: [Int32] = []
+    var values: [Float] = []
+    for r in 0..<dense.rows {
+        if r % 3 != 0 {
+            for i in dense.range(ofRow: r) {
+                indices.append(dense.columnIndices[i])
+                values.append(dense.values[i])
+            }
+        }
+        offsets.append(Int32(indices.count))
+    }
+    return try! CSRMatrix(rows: dense.rows, columns: dense.columns, rowOffsets: offsets, columnIndices: indices, values: values)
+}()
+
+let dataDrivenCases: [DataDrivenCase] = {
+    let random = TestMatrices.random(rows: 64, columns: 256, density: 0.1, seed: 1)
+    let odd = TestMatrices.random(rows: 37, columns: 45, density: 0.2, seed: 2)
+    let wide = TestMatrices.random(rows: 20, columns: 300, density: 0.05, seed: 3)
+    let long = TestMatrices.random(rows: 9, columns: 530, density: 0.3, seed: 5)
+    func c(_ t: Int, _ w: Int = 1, v: Int = 1, r: Int, k: Int = 1, u: Int = 2) -> DataDrivenConfig {
+        DataDrivenConfig(subwarpWidth: t, vectorWidth: w, vectorsPerThread: v, rowsPerBlock: r, kSplit: k, unroll: u)
+    }
+    let conv1 = ConvolutionShape(inChannels: 8, height: 7, width: 7, outChannels: 8, kernelH: 3, kernelW: 3, stride: 1, pad: 1)
+    let conv2 = ConvolutionShape(batch: 2, inChannels: 4, height: 9, width: 6, outChannels: 6, kernelH: 3, kernelW: 3, stride: 2, pad: 1)
+    let conv3 = ConvolutionShape(inChannels: 8, height: 8, width: 8, outChannels: 12, kernelH: 1, kernelW: 1, stride: 2, pad: 0)
+    let conv4 = ConvolutionShape(inChannels: 3, height: 12, width: 12, outChannels: 4, kernelH: 7, kernelW: 7, stride: 2, pad: 3)
+    func filter(_ g: ConvolutionShape, seed: UInt64) -> CSRMatrix {
+        TestMatrices.random(rows: g.outChannels, columns: g.reductionSize, density: 0.25, seed: seed)
+    }
+    return [
+        DataDrivenCase(label: "64x256", weights: random, operand: .matrix(n: 49), config: nil),
+        DataDrivenCase(label: "64x256", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 2, k: 2)),
+        DataDrivenCase(label: "64x256", weights: random, operand: .matrix(n: 64), config: c(16, 4, r: 4, u: 1)),
+        DataDrivenCase(label: "64x256", weights: random, operand: .matrix(n: 64), config: c(8, 4, v: 2, r: 3, k: 3, u: 4)),
+        DataDrivenCase(label: "64x256", weights: random, operand: .matrix(n: 256), config: nil),
+        DataDrivenCase(label: "64x256", weights: random, operand: .matrix(n: 256), config: c(32, 4, v: 2, r: 1, k: 4)),
+        DataDrivenCase(label: "37x45", weights: odd, operand: .matrix(n: 7), config: nil),
+        DataDrivenCase(label: "37x45", weights: odd, operand: .matrix(n: 7), config: c(4, v: 3, r: 5, k: 2, u: 1)),
+        DataDrivenCase(label: "37x45", weights: odd, operand: .matrix(n: 33), config: c(16, r: 6, k: 2)),
+        DataDrivenCase(label: "37x45", weights: odd, operand: .matrix(n: 1), config: nil),
+        DataDrivenCase(label: "37x45", weights: odd, operand: .matrix(n: 1), config: c(1, r: 8, k: 4, u: 4)),
+        DataDrivenCase(label: "20x300", weights: wide, operand: .matrix(n: 40), config: c(8, 2, v: 2, r: 7, k: 2)),
+        DataDrivenCase(label: "9x530 long rows", weights: long, operand: .matrix(n: 12), config: c(2, 2, v: 3, r: 2, k: 5, u: 4)),
+        DataDrivenCase(label: "empty rows", weights: emptyRowsMatrix, operand: .matrix(n: 33), config: nil),
+        DataDrivenCase(label: "empty rows", weights: emptyRowsMatrix, operand: .matrix(n: 8), config: c(2, 4, r: 16, k: 2, u: 1)),
+        DataDrivenCase(label: "all zero", weights: TestMatrices.zero(rows: 16, columns: 16), operand: .matrix(n: 8), config: nil),
+        DataDrivenCase(label: "all zero", weights: TestMatrices.zero(rows: 16, columns: 16), operand: .matrix(n: 8), config: c(4, 2, r: 3, k: 2)),
+        DataDrivenCase(label: "single nonzero", weights: TestMatrices.single(rows: 9, columns: 13, row: 4, column: 7), operand: .matrix(n: 5), config: nil),
+        DataDrivenCase(label: "single nonzero", weights: TestMatrices.single(rows: 9, columns: 13, row: 8, column: 12), operand: .matrix(n: 64), config: c(8, 4, v: 2, r: 2, k: 2)),
+        DataDrivenCase(label: "conv 3x3 p1", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: nil),
+        DataDrivenCase(label: "conv 3x3 p1", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: c(16, v: 2, r: 2, k: 2)),
+        DataDrivenCase(label: "conv 3x3 s2 b2", weights: filter(conv2, seed: 10), operand: .convolution(conv2), config: c(8, v: 3, r: 3, k: 2, u: 1)),
+        DataDrivenCase(label: "conv 1x1 s2", weights: filter(conv3, seed: 11), operand: .convolution(conv3), config: nil),
+        DataDrivenCase(label: "conv 7x7 s2 p3", weights: filter(conv4, seed: 12), operand: .convolution(conv4), config: c(32, r: 2, k: 2, u: 4)),
+    ]
+}()
+
+/// Every candidate of two problems, for the table below.
+let dataDrivenCandidateCases: [DataDrivenCase] = {
+    let a = TestMatrices.random(rows: 40, columns: 160, density: 0.1, seed: 6)
+    let b = TestMatrices.random(rows: 24, columns: 96, density: 0.3, seed: 7)
+    return [(a, 49), (b, 64)].flatMap { weights, n -> [DataDrivenCase] in
+        let problem = try! SpMMProblem(weights: weights, n: n)
+        return DataDrivenConfig.candidates(for: problem).map {
+            DataDrivenCase(label: "\(weights.rows)x\(weights.columns) candidate", weights: weights, operand: .matrix(n: n), config: $0)
+        }
+    }
+}()
+
+@Suite("Data-driven SpMM kernels")
+struct DataDrivenKernelTests {
+    @Test("the IR matches the float64 reference", arguments: dataDrivenCases + dataDrivenCandidateCases)
+    func matchesReference(_ c: DataDrivenCase) throws {
+        let kernel = try c.compile()
+        #expect(kernel.family == .dataDriven)
+        let report = try CPUVerifier.verify(kernel, seed: 11)
+        #expect(report.passed, "max rel \(report.maxRelativeError), unwritten \(report.unwritten)")
+        #expect(report.maxRelativeError <= 1e-5)
+    }
+
+    @Test("ptxas assembles for sm_90 without spills", .enabled(if: TestMatrices.ptxas != nil, "ptxas not installed (scripts/install-ptxas.sh)"),
+          arguments: dataDrivenCases + dataDrivenCandidateCases)
+    func assembles(_ c: DataDrivenCase) throws {
+        let report = try #require(TestMatrices.ptxas).assemble(c.compile().ptx())
+        #expect(report.spillStoreBytes == 0 && report.spillLoadBytes == 0)
+        #expect(report.stackFrameBytes == 0)
+        #expect(report.registers > 0)
+    }
+
+    @Test("generation is deterministic")
+    func deterministic() throws {
+        let c = dataDrivenCases[3]
+        let first = try c.compile()
+        let second = try c.compile()
+        #expect(first.ptx() == second.ptx())
+        #expect(first.weightBuffers == second.weightBuffers)
+        #expect(first.name.hasPrefix("sparsert_dd_spmm_m64_k256_n64_w8v4c2r3k3u4_"))
+    }
+
+    @Test("a changed weight word is caught: the verifier is not vacuous", arguments: [1, 3, 19])
+    func detectsCorruption(_ index: Int) throws {
+        let c = dataDrivenCases[index]
+        let kernel = try c.compile()
+        let layout = try DataDrivenLayout(problem: c.problem(), config: c.config ?? .heuristic(for: c.problem()))
+        #expect(kernel.weightBuffers == layout.buffers)
+        // The first part's first weight, and separately its B offset (one float further along B).
+        let first = Int(layout.segments[0] / 4)
+        var weight = layout.buffers
+        weight[1][first] = (Float(bitPattern: weight[1][first]) + 0.5).bitPattern
+        var offset = layout.buffers
+        offset[1][layout.capacity + first] += 4
+        for planted in [weight, offset] {
+            let faulty = CompiledKernel(
+                problem: kernel.problem, kernel: kernel.kernel, family: kernel.family,
+                configDescription: kernel.configDescription, grid: kernel.grid, weightBuffers: planted)
+            let report = try? CPUVerifier.verify(faulty, seed: 5)
+            #expect(report?.passed != true)
+        }
+    }
+
+    @Test("configs print and parse back", arguments: dataDrivenCases.compactMap(\.config))
+    func roundTrip(_ config: DataDrivenConfig) {
+        #expect(DataDrivenConfig(parsing: config.description) == config)
+        #expect(TilingConfig(parsing: config.description) == nil)
+    }
+
+    @Test("short forms and malformed text")
+    func parsing() {
+        #expect(DataDrivenConfig(parsing: "dd:w16,r4") == DataDrivenConfig(subwarpWidth: 16, rowsPerBlock: 4))
+        for text in ["w16,r4", "dd:w16", "dd:w16,r4,x2", "dd:w16,r4,r2", "dd:w0,r4", "8,4,2"] {
+            #expect(DataDrivenConfig(parsing: text) == nil, "\(text)")
+        }
+    }
+
+    @Test("configs that do not fit are rejected")
+    func infeasible() throws {
+        let weights = TestMatrices.random(rows: 16, columns: 32, density: 0.2, seed: 8)
+        let matrix = try SpMMProblem(weights: weights, n: 30)
+        let conv = try SpMMProblem(
+            weights: TestMatrices.random(rows: 4, columns: 18, density: 0.3, seed: 8),
+            operand: .convolution(ConvolutionShape(inChannels: 2, height: 5, width: 5, outChannels: 4, kernelH: 3, kernelW: 3, pad: 1)))
+        let bad: [(SpMMProblem, DataDrivenConfig)] = [
+            (matrix, DataDrivenConfig(subwarpWidth: 8, vectorWidth: 4, rowsPerBlock: 2)),
+            (matrix, DataDrivenConfig(subwarpWidth: 12, rowsPerBlock: 2)),
+            (matrix, DataDrivenConfig(subwarpWidth: 32, rowsPerBlock: 33)),
+            (matrix, DataDrivenConfig(subwarpWidth: 32, vectorWidth: 2, vectorsPerThread: 4, rowsPerBlock: 16, unroll: 4)),
+            (matrix, DataDrivenConfig(subwarpWidth: 8, rowsPerBlock: 2, kSplit: 17)),
+            (matrix, DataDrivenConfig(subwarpWidth: 8, rowsPerBlock: 2, unroll: 3)),
+            (conv, DataDrivenConfig(subwarpWidth: 8, vectorWidth: 2, rowsPerBlock: 2)),
+        ]
+        for (problem, config) in bad {
+            #expect(throws: PlanError.self, "\(config)") { _ = try SparseKernelCompiler.compile(problem, dataDriven: config) }
+        }
+    }
+
+    @Test("heuristic and candidates fit the Table 1 shapes", arguments: [(512, 2048, 49), (2048, 512, 49), (2048, 512, 256), (512, 2048, 256)])
+    func tableShapes(_ shape: (Int, Int, Int)) throws {
+        let weights = TestMatrices.random(rows: shape.0, columns: shape.1, density: 0.1, seed: 13)
+        let problem = try SpMMProblem(weights: weights, n: shape.2)
+        let candidates = DataDrivenConfig.candidates(for: problem)
+        #expect(candidates.first == DataDrivenConfig.heuristic(for: problem))
+        #expect((4...12).contains(candidates.count))
+        #expect(Set(candidates).count == candidates.count)
+    }
+
+    @Test("the layout swizzles rows by decreasing length and aligns every part")
+    func layout() throws {
+        let problem = try SpMMProblem(weights: emptyRowsMatrix, n: 8)
+        let config = DataDrivenConfig(subwarpWidth: 8, rowsPerBlock: 4, kSplit: 3)
+        let layout = try DataDrivenLayout(problem: problem, config: config)
+        let lengths = layout.rowOrder.map { emptyRowsMatrix.nonzeroCount(ofRow: $0) }
+        #expect(lengths == lengths.sorted(by: >))
+        #expect(Set(layout.rowOrder) == Set(0..<emptyRowsMatrix.rows))
+        #expect(layout.slots == 36)
+        #expect(layout.segments.count == 36 * 3 * DataDrivenLayout.recordWords)
+        var total = 0
+        for record in stride(from: 0, to: layout.segments.count, by: DataDrivenLayout.recordWords) {
+            #expect(layout.segments[record] % 16 == 0)
+            total += Int(layout.segments[record + 1] - layout.segments[record]) / 4
+        }
+        #expect(total == emptyRowsMatrix.nonzeroCount)
+        #expect(layout.segments[layout.segments.count - 1] == UInt32.max)
+    }
+
+    @Test("the cost model prefers unrolled code for small layers and data-driven for large ones")
+    func costModel() throws {
+        let small = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 256, density: 0.1, seed: 14), n: 256)
+        let large = try SpMMProblem(weights: TestMatrices.random(rows: 512, columns: 2048, density: 0.1, seed: 15), n: 49)
+        #expect(KernelCostModel.preferredFamily(for: small) == .unrolled)
+        #expect(KernelCostModel.preferredFamily(for: large) == .dataDriven)
+        let unrolled = KernelCostModel.unrolled(large)
+        #expect(unrolled.ptxBytes > 4_000_000 && (20...60).contains(unrolled.assembleSeconds))
+        let dataDriven = KernelCostModel.dataDriven(large)
+        #expect(dataDriven.ptxBytes < 64 * 1024 && dataDriven.runtimeMicroseconds > 1)
+    }
+}

@@ -1,0 +1,63 @@
+import SparseRT
+import SparseRTTestSupport
+import Testing
+
+@Suite("Plans: tiling and load balancing")
+struct PlanTests {
+    let weights = TestMatrices.random(rows: 100, columns: 200, density: 0.1, seed: 4)
+
+    @Test("block row ranges cover every row once and balance nonzeros", arguments: [1, 3, 7, 16, 100])
+    func blockPartition(mBlocks: Int) throws {
+        let plan = try SpMMPlan(problem: SpMMProblem(weights: weights, n: 64), config: TilingConfig(mBlocks: mBlocks, nBlocks: 1, groups: 1))
+        #expect(plan.blocks.count == mBlocks)
+        #expect(plan.blocks.first?.rows.lowerBound == 0)
+        #expect(plan.blocks.last?.rows.upperBound == 100)
+        for (a, b) in zip(plan.blocks, plan.blocks.dropFirst()) { #expect(a.rows.upperBound == b.rows.lowerBound) }
+        #expect(plan.blocks.allSatisfy { !$0.rows.isEmpty })
+        #expect(plan.blocks.map(\.nonzeros).reduce(0, +) == weights.nonzeroCount)
+        if mBlocks <= 16 { #expect(plan.blockImbalance < 1.3) }
+    }
+
+    @Test("groups split K into ordered, disjoint ranges with nearly equal nonzeros", arguments: [1, 2, 4, 8])
+    func groupPartition(groups: Int) throws {
+        let plan = try SpMMPlan(problem: SpMMProblem(weights: weights, n: 32), config: TilingConfig(mBlocks: 2, nBlocks: 1, groups: groups))
+        for block in plan.blocks {
+            #expect(block.groups.count == groups)
+            #expect(block.groups.map(\.nonzeros).reduce(0, +) == block.nonzeros)
+            let ranges = block.groups.compactMap(\.kRange)
+            for (a, b) in zip(ranges, ranges.dropFirst()) { #expect(a.upperBound < b.lowerBound) }
+        }
+        #expect(plan.groupImbalance < 1.5)
+    }
+
+    @Test("uniform balancing gives equal row counts")
+    func uniformRows() throws {
+        let plan = try SpMMPlan(problem: SpMMProblem(weights: weights, n: 32), config: TilingConfig(mBlocks: 4, nBlocks: 1, groups: 1, balance: .uniformRows))
+        #expect(plan.blocks.map(\.rows.count) == [25, 25, 25, 25])
+    }
+
+    @Test("configs that do not fit are refused with the limit they break", arguments: [
+        TilingConfig(mBlocks: 1, nBlocks: 1, groups: 1),                 // 2048 threads for N = 2048
+        TilingConfig(mBlocks: 101, nBlocks: 1, groups: 1),               // more blocks than rows
+        TilingConfig(mBlocks: 1, nBlocks: 64, groups: 2, vectorWidth: 3), // bad width
+        TilingConfig(mBlocks: 1, nBlocks: 64, groups: 0),
+    ])
+    func infeasible(config: TilingConfig) throws {
+        let problem = try SpMMProblem(weights: weights, n: 2048)
+        #expect(throws: PlanError.self) { try SpMMPlan(problem: problem, config: config) }
+    }
+
+    @Test("config text round-trips", arguments: ["8,4,2", "8,4,2,v4", "1,1,1,uniform", "3,2,1,v2,uniform"])
+    func parse(text: String) throws {
+        let config = try #require(TilingConfig(parsing: text))
+        #expect(config.description == text)
+    }
+
+    @Test("every heuristic candidate plans", arguments: [1, 7, 49, 196, 256, 3136])
+    func candidates(n: Int) throws {
+        let problem = try SpMMProblem(weights: weights, n: n)
+        let candidates = TilingConfig.candidates(for: problem)
+        #expect(!candidates.isEmpty)
+        for config in candidates { _ = try SpMMPlan(problem: problem, config: config) }
+    }
+}

@@ -1,0 +1,81 @@
+import SparseRT
+import SparseRTTestSupport
+import Testing
+
+/// A generator case: a matrix, N, and a config.
+struct KernelCase: CustomTestStringConvertible, Sendable {
+    let label: String
+    let weights: CSRMatrix
+    let n: Int
+    let config: TilingConfig
+    var testDescription: String { "\(label) N=\(n) config \(config)" }
+}
+
+let kernelCases: [KernelCase] = {
+    let random = TestMatrices.random(rows: 64, columns: 256, density: 0.1, seed: 1)
+    let odd = TestMatrices.random(rows: 37, columns: 45, density: 0.2, seed: 2)
+    let wide = TestMatrices.random(rows: 20, columns: 300, density: 0.05, seed: 3)
+    return [
+        KernelCase(label: "64x256", weights: random, n: 49, config: TilingConfig(mBlocks: 1, nBlocks: 1, groups: 1)),
+        KernelCase(label: "64x256", weights: random, n: 49, config: TilingConfig(mBlocks: 4, nBlocks: 2, groups: 2)),
+        KernelCase(label: "64x256", weights: random, n: 64, config: TilingConfig(mBlocks: 2, nBlocks: 1, groups: 4, vectorWidth: 4)),
+        KernelCase(label: "64x256", weights: random, n: 64, config: TilingConfig(mBlocks: 8, nBlocks: 2, groups: 2, vectorWidth: 2)),
+        KernelCase(label: "64x256 uniform", weights: random, n: 33, config: TilingConfig(mBlocks: 3, nBlocks: 1, groups: 3, balance: .uniformRows)),
+        KernelCase(label: "37x45", weights: odd, n: 7, config: TilingConfig(mBlocks: 5, nBlocks: 1, groups: 2)),
+        KernelCase(label: "37x45", weights: odd, n: 33, config: TilingConfig(mBlocks: 37, nBlocks: 3, groups: 1)),
+        KernelCase(label: "37x45", weights: odd, n: 1, config: TilingConfig(mBlocks: 2, nBlocks: 1, groups: 4)),
+        KernelCase(label: "20x300", weights: wide, n: 40, config: TilingConfig(mBlocks: 1, nBlocks: 2, groups: 8)),
+        KernelCase(label: "all zero", weights: TestMatrices.zero(rows: 16, columns: 16), n: 8, config: TilingConfig(mBlocks: 2, nBlocks: 1, groups: 2)),
+        KernelCase(label: "single nonzero", weights: TestMatrices.single(rows: 9, columns: 13, row: 4, column: 7), n: 5, config: TilingConfig(mBlocks: 3, nBlocks: 1, groups: 3)),
+    ]
+}()
+
+@Suite("Unrolled SpMM kernels")
+struct UnrolledKernelTests {
+    @Test("the IR matches the float64 reference", arguments: kernelCases)
+    func matchesReference(_ c: KernelCase) throws {
+        let kernel = try SparseKernelCompiler.compile(SpMMProblem(weights: c.weights, n: c.n), config: c.config)
+        for seed: UInt64 in [11, 12] {
+            let report = try CPUVerifier.verify(kernel, seed: seed)
+            #expect(report.passed, "max rel \(report.maxRelativeError), unwritten \(report.unwritten)")
+            #expect(report.maxRelativeError <= 1e-5)
+        }
+    }
+
+    @Test("ptxas assembles for sm_90 without spills", .enabled(if: TestMatrices.ptxas != nil, "ptxas not installed (scripts/install-ptxas.sh)"),
+          arguments: kernelCases)
+    func assembles(_ c: KernelCase) throws {
+        let kernel = try SparseKernelCompiler.compile(SpMMProblem(weights: c.weights, n: c.n), config: c.config)
+        let report = try #require(TestMatrices.ptxas).assemble(kernel.ptx())
+        #expect(report.spillStoreBytes == 0)
+        #expect(report.spillLoadBytes == 0)
+        #expect(report.stackFrameBytes == 0)
+        #expect(report.registers > 0)
+    }
+
+    @Test("generation is deterministic")
+    func deterministic() throws {
+        let c = kernelCases[1]
+        let problem = try SpMMProblem(weights: c.weights, n: c.n)
+        let first = try SparseKernelCompiler.compile(problem, config: c.config).ptx()
+        let second = try SparseKernelCompiler.compile(problem, config: c.config).ptx()
+        #expect(first == second)
+    }
+
+    @Test("a wrong kernel is caught: the verifier is not vacuous")
+    func detectsCorruption() throws {
+        let c = kernelCases[1]
+        var kernel = try SparseKernelCompiler.compile(SpMMProblem(weights: c.weights, n: c.n), config: c.config)
+        // Change one baked-in weight.
+        var ir = kernel.kernel
+        let index = try #require(ir.instructions.firstIndex {
+            if case .fma = $0.operation { return true } else { return false }
+        })
+        if case .fma(let d, let a, .f32(let w), let acc) = ir.instructions[index].operation {
+            ir.instructions[index] = Instruction(.fma(d, a, .f32(w + 0.5), acc))
+        }
+        kernel = kernel.replacingKernel(ir)
+        let report = try CPUVerifier.verify(kernel, seed: 5)
+        #expect(!report.passed)
+    }
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# On a GPU host without Swift: unpacks the carried sparsert binary and data (see docs in README,
+# "Running on a GPU host"). Prints the binary's path. Usage: source <(scripts/gpu-host-setup.sh DIR)
+set -euo pipefail
+carry=${1:-.carry/lead}
+mkdir -p /tmp/sparsert
+[ -x /tmp/sparsert/sparsert ] || { xz -dc "$carry/sparsert.xz" > /tmp/sparsert/sparsert && chmod +x /tmp/sparsert/sparsert; }
+if [ -f "$carry/data.tar.xz" ] && [ ! -d /tmp/sparsert/data ]; then
+  xz -dc "$carry/data.tar.xz" | tar xf - -C /tmp/sparsert
+fi
+echo "export SPARSERT=/tmp/sparsert/sparsert SPARSERT_DATA=/tmp/sparsert/data"
