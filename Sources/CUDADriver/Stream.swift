@@ -6,6 +6,9 @@ public final class CUDAStream: @unchecked Sendable {
     public let context: CUDAContext
     /// The `CUstream` handle; nil for the legacy default stream.
     let handle: CUHandle?
+    /// The raw `CUstream` (= `cudaStream_t`) for handing to CUDA libraries (`cublasSetStream_v2`, ...); nil for
+    /// the legacy default stream.
+    public var rawHandle: OpaquePointer? { handle }
     private let owned: Bool
 
     /// Creates a stream; non-blocking (`CU_STREAM_NON_BLOCKING`) by default, so it does not wait on the legacy

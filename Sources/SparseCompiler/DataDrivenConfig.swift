@@ -21,12 +21,15 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     public var rowsPerBlock: Int
     /// Subwarps splitting each row's nonzeros (P), 1 to 16; above 1 adds a shared-memory reduction.
     public var kSplit: Int
-    /// Groups of 4 nonzeros per main-loop iteration (U): 1, 2 or 4.
+    /// Groups of 4 nonzeros per main-loop iteration (U): 2 or 4. (ptxas unrolls a one-group loop by itself,
+    /// then at times spills to keep its occupancy target, so 1 is not offered.)
     public var unroll: Int
+    /// Whether each main-loop iteration loads the next one's weights and offsets (software pipelining).
+    public var prefetch: Bool
 
     public init(
         subwarpWidth: Int, vectorWidth: Int = 1, vectorsPerThread: Int = 1, rowsPerBlock: Int, kSplit: Int = 1,
-        unroll: Int = 2
+        unroll: Int = 2, prefetch: Bool = true
     ) {
         self.subwarpWidth = subwarpWidth
         self.vectorWidth = vectorWidth
@@ -34,6 +37,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         self.rowsPerBlock = rowsPerBlock
         self.kSplit = kSplit
         self.unroll = unroll
+        self.prefetch = prefetch
     }
 
     /// Output columns one subwarp covers: the N tile of a block.
@@ -41,57 +45,62 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     /// Threads per block: R * P * T.
     public var threadsPerBlock: Int { rowsPerBlock * kSplit * subwarpWidth }
 
-    /// `dd:wT,vW,cV,rR,kP,uU`, e.g. `dd:w32,v4,c1,r4,k1,u2`; distinct from ``TilingConfig``'s form.
+    /// `dd:wT,vW,cV,rR,kP,uU` and `,p0` without prefetch, e.g. `dd:w32,v4,c1,r4,k1,u2`; distinct from
+    /// ``TilingConfig``'s form.
     public var description: String {
         "dd:w\(subwarpWidth),v\(vectorWidth),c\(vectorsPerThread),r\(rowsPerBlock),k\(kSplit),u\(unroll)"
+            + (prefetch ? "" : ",p0")
     }
 
     /// The config as a PTX-identifier fragment for kernel names, e.g. `w32v4c1r4k1u2`.
     var identifier: String {
         "w\(subwarpWidth)v\(vectorWidth)c\(vectorsPerThread)r\(rowsPerBlock)k\(kSplit)u\(unroll)"
+            + (prefetch ? "" : "p0")
     }
 
     /// Parses the ``description`` form. Fields after `dd:` may come in any order; `w` and `r` are
-    /// required, the others default to v1, c1, k1, u2.
+    /// required, the others default to v1, c1, k1, u2, p1.
     public init?(parsing text: String) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard trimmed.hasPrefix("dd:") else { return nil }
         var fields: [Character: Int] = [:]
         for field in trimmed.dropFirst(3).split(separator: ",") {
             let item = field.trimmingCharacters(in: .whitespaces)
-            guard let key = item.first, "wvcrku".contains(key), fields[key] == nil,
-                let value = Int(item.dropFirst()), value > 0
+            guard let key = item.first, "wvcrkup".contains(key), fields[key] == nil,
+                let value = Int(item.dropFirst()), value > 0 || (key == "p" && value == 0), key != "p" || value <= 1
             else { return nil }
             fields[key] = value
         }
         guard let t = fields["w"], let r = fields["r"] else { return nil }
         self.init(
             subwarpWidth: t, vectorWidth: fields["v"] ?? 1, vectorsPerThread: fields["c"] ?? 1, rowsPerBlock: r,
-            kSplit: fields["k"] ?? 1, unroll: fields["u"] ?? 2)
+            kSplit: fields["k"] ?? 1, unroll: fields["u"] ?? 2, prefetch: fields["p"] != 0)
     }
 }
 
 extension DataDrivenConfig {
-    /// Threads worth launching so an H100 (132 SMs) has enough warps in flight to hide load latency.
-    static let targetThreads = 128 * 1024
+    /// Threads worth launching: enough warps per SM (132 SMs) to overlap the loads' latency.
+    static let targetThreads = 64 * 1024
     /// Nonzeros per subwarp below which splitting a row further costs more (reduction, barrier) than it hides.
-    static let minimumNonzerosPerPart = 32
+    static let minimumNonzerosPerPart = 16
     /// Threads per block the heuristic aims for.
     static let targetBlockThreads = 128
 
-    /// A cheap default from the shape and density alone (no search):
-    /// - vector width: the largest of 4, 2, 1 dividing N that still leaves at least 16 vectors across N
-    ///   (always 1 for a convolution);
-    /// - subwarp: enough threads for N at one vector each, at most 32; V = 1;
-    /// - K split: doubled while the launch has fewer than ~128 K threads and each part keeps at least 32
-    ///   nonzeros;
-    /// - rows per block: ~128 threads per block; unroll 2 (1 for very short rows).
+    /// A cheap default from the shape and density alone (no search), fitted to timings of Table 1
+    /// problems 7-10 at 90% and 95% sparsity on an H200 (within 5% of the best of ~60 configs each):
+    /// - vector width: the largest of 4, 2, 1 dividing N that leaves at least 16 vectors across N (1 for a
+    ///   convolution); subwarp: enough threads for N at one vector each, at most 32;
+    /// - two vectors per thread when scalar columns need more than one subwarp width (N = 49: one tile of 64
+    ///   instead of two of 32, halving the weight loads per column);
+    /// - K split doubled while the launch has fewer than 64 K threads and parts keep at least 16 nonzeros;
+    /// - unroll 4 for parts of 24 nonzeros or more, else 2; prefetch for parts of 64 or more;
+    /// - rows per block for ~128 threads.
     public static func heuristic(for problem: SpMMProblem) -> DataDrivenConfig {
-        let n = problem.n
         let width = preferredVectorWidth(for: problem)
-        let vectors = (n + width - 1) / width
+        let vectors = (problem.n + width - 1) / width
         let t = min(32, nextPowerOfTwo(vectors))
-        let tiles = (vectors + t - 1) / t
+        let perThread = width == 1 && vectors > t ? 2 : 1
+        let tiles = (vectors + t * perThread - 1) / (t * perThread)
         let m = max(problem.m, 1)
         let meanRow = Double(problem.weights.nonzeroCount) / Double(m)
         var split = 1
@@ -100,16 +109,18 @@ extension DataDrivenConfig {
         {
             split *= 2
         }
-        let rows = max(1, min(m, targetBlockThreads / (t * split)))
-        let unroll = meanRow / Double(split) >= 8 ? 2 : 1
+        let part = meanRow / Double(split)
         return DataDrivenConfig(
-            subwarpWidth: t, vectorWidth: width, vectorsPerThread: 1, rowsPerBlock: rows, kSplit: split,
-            unroll: unroll)
+            subwarpWidth: t, vectorWidth: width, vectorsPerThread: perThread,
+            rowsPerBlock: max(1, min(m, targetBlockThreads / (t * split))), kSplit: split,
+            unroll: part >= 24 ? 4 : 2, prefetch: part >= 64)
     }
 
     /// A short list (at most 12) for the autotuner: the heuristic first, then its neighbours — the K split
-    /// halved and doubled, two vectors per thread, a narrower subwarp, another vector width, the other
-    /// unroll factors and a bigger block. Only configs that fit `problem` and `limits` are listed.
+    /// halved and doubled, one vector per thread more or less, the other unroll factor (alone and with V changed), prefetch
+    /// toggled, a
+    /// narrower subwarp, half the vector width, a bigger block. Only configs that fit `problem` and
+    /// `limits` are listed.
     public static func candidates(for problem: SpMMProblem, limits: DeviceLimits = .hopper) -> [DataDrivenConfig] {
         let base = heuristic(for: problem)
         var list = [base]
@@ -121,13 +132,13 @@ extension DataDrivenConfig {
         }
         add { $0.kSplit = max(1, $0.kSplit / 2) }
         add { $0.kSplit *= 2 }
-        add { $0.vectorsPerThread = 2 }
-        add { $0.vectorsPerThread = 2; $0.kSplit *= 2 }
+        add { $0.vectorsPerThread = base.vectorsPerThread == 1 ? 2 : 1 }
+        add { $0.unroll = base.unroll == 4 ? 2 : 4 }
+        add { $0.prefetch.toggle() }
+        add { $0.kSplit *= 2; $0.unroll = 2 }
+        add { $0.vectorsPerThread = base.vectorsPerThread == 1 ? 2 : 1; $0.unroll = base.unroll == 4 ? 2 : 4 }
         add { $0.subwarpWidth = max(1, $0.subwarpWidth / 2) }
-        add { $0.subwarpWidth = max(1, $0.subwarpWidth / 2); $0.vectorsPerThread = 2 }
         if base.vectorWidth > 1 { add { $0.vectorWidth /= 2; $0.subwarpWidth = min(32, $0.subwarpWidth * 2) } }
-        add { $0.unroll = base.unroll == 1 ? 2 : 1 }
-        add { $0.unroll = 4 }
         list.append({ var c = base; c.rowsPerBlock *= 2; return c }())
         var seen = Set<DataDrivenConfig>()
         return list.filter { config in
@@ -149,9 +160,9 @@ extension DataDrivenConfig {
     }
 
     /// Registers per thread the kernel is expected to need: B values in flight for one main-loop iteration,
-    /// its weights and offsets, the accumulators, and ~32 for addresses and bounds.
+    /// its weights and offsets (twice with prefetch), the accumulators, and ~32 for addresses and bounds.
     var estimatedRegisters: Int {
-        let perNonzero = vectorsPerThread * vectorWidth + 2
+        let perNonzero = vectorsPerThread * vectorWidth + (prefetch ? 4 : 2)
         return 4 * unroll * perNonzero + vectorsPerThread * vectorWidth + 32
     }
 
@@ -162,7 +173,7 @@ extension DataDrivenConfig {
         guard [1, 2, 4].contains(vectorWidth) else { throw infeasible("vector width must be 1, 2 or 4") }
         guard (1...4).contains(vectorsPerThread) else { throw infeasible("vectors per thread must be 1 to 4") }
         guard (1...16).contains(kSplit) else { throw infeasible("K split must be 1 to 16") }
-        guard [1, 2, 4].contains(unroll) else { throw infeasible("unroll must be 1, 2 or 4") }
+        guard [2, 4].contains(unroll) else { throw infeasible("unroll must be 2 or 4") }
         guard rowsPerBlock >= 1 else { throw infeasible("rows per block must be at least 1") }
         if vectorWidth > 1 {
             guard case .matrix(let n) = problem.operand else { throw infeasible("vector width > 1 is for matrix products") }

@@ -9,9 +9,10 @@ import SparseReference
 /// 1. Reads its subwarp's 16-byte segment record (the same address across the subwarp: one broadcast).
 /// 2. Loops over the part's nonzeros, `4 * unroll` per iteration: one 16-byte load of 4 weights and one of
 ///    their 4 B byte offsets per group of 4 (broadcast across the subwarp), then per nonzero and vector one
-///    W-wide load of B (contiguous across the subwarp: coalesced) and W FMAs into register accumulators. A
-///    loop of 4 and one of single nonzeros finish the part. For a convolution each B load is guarded by the
-///    tap's padding bit from a per-thread mask built once.
+///    W-wide load of B (contiguous across the subwarp: coalesced) and W FMAs into register accumulators.
+///    With `prefetch` the next iteration's weights and offsets load during this one. A guarded tail of up
+///    to `unroll - 1` groups of 4 and 3 single nonzeros, all loads issued at once, finishes the part. For a
+///    convolution each B load is also guarded by the tap's padding bit from a per-thread mask built once.
 /// 3. With a K split, the other parts leave their partial sums in shared memory; after one barrier the
 ///    leading subwarp adds them. C is written once, by vector stores guarded by the column being below N
 ///    and the row slot being real. Threads whose columns are past N load from a clamped column.
@@ -42,97 +43,64 @@ public enum DataDrivenKernelGenerator {
         var b = KernelBuilder()
         let t = config.subwarpWidth, w = config.vectorWidth, v = config.vectorsPerThread
 
-        // Parameters and thread coordinates.
-        let pointers = (0..<4).map { i -> Register in
-            let r = b.register(.u64)
-            b.emit(.loadParameter(r, index: i))
-            return r
-        }
-        let (segmentPointer, entryPointer, bPointer, cPointer) = (pointers[0], pointers[1], pointers[2], pointers[3])
-        let thread = b.register(.u32)
-        b.emit(.readSpecial(thread, .threadX))
-        let blockM = b.register(.u32)
-        b.emit(.readSpecial(blockM, .blockX))
-        let blockN = b.register(.u32)
-        b.emit(.readSpecial(blockN, .blockY))
-        let lane = b.binary(.and, .u32, .register(thread), .u32(UInt32(t - 1)))
-        let subwarp = b.binary(.shr, .u32, .register(thread), .u32(UInt32(t.trailingZeroBitCount)))
-
-        // 1. The segment record: first entry, end entry, C row offset, original row.
-        let firstRecord = b.binary(.mul, .u32, .register(blockM), .u32(UInt32(config.rowsPerBlock * config.kSplit)))
-        let record = b.binary(.add, .u32, .register(firstRecord), .register(subwarp))
-        let recordBytes = b.register(.u64)
-        b.emit(.multiplyWide(recordBytes, .register(record), .u32(UInt32(DataDrivenLayout.recordWords * 4))))
-        let recordAddress = b.binary(.add, .u64, .register(segmentPointer), .register(recordBytes))
+        // 1. Thread coordinates and the segment record: first entry, end entry, C row offset.
+        let entryPointer = b.register(.u64)
+        b.emit(.loadParameter(entryPointer, index: 1))
+        let bPointer = b.register(.u64)
+        b.emit(.loadParameter(bPointer, index: 2))
+        let here = emitCoordinates(config: config, builder: &b)
         let fields = (0..<4).map { _ in b.register(.u32) }
-        b.emit(.load(.globalReadOnly, fields, address: recordAddress, offset: 0))
-        let (start, end, cRowOffset, row) = (fields[0], fields[1], fields[2], fields[3])
-
-        // Columns: colBase = blockN * tile + lane * W; vector j adds j * T * W.
-        let tileStart = b.binary(.mul, .u32, .register(blockN), .u32(UInt32(config.tileColumns)))
-        let laneColumn = b.binary(.mul, .u32, .register(lane), .u32(UInt32(w)))
-        let columnBase = b.binary(.add, .u32, .register(tileStart), .register(laneColumn))
+        b.emit(.load(.globalReadOnly, fields, address: here.record, offset: 0))
+        let (start, end, cRowOffset) = (fields[0], fields[1], fields[2])
+        let columnBase = here.columnBase
         let vectors = emitVectorAccess(
             problem: problem, config: config, layout: layout, columnBase: columnBase, bPointer: bPointer,
-            cPointer: cPointer, builder: &b)
+            cPointer: here.cPointer, builder: &b)
+        // A matrix's C byte offset, row and column together, folded now so one register lives through the
+        // loop: below M * N * 4 exactly for real rows (a padding slot's sentinel keeps it above).
+        let isMatrix = problem.operand == .matrix(n: problem.n)
+        let cOffset = isMatrix ? b.binary(.add, .u32, .register(cRowOffset),
+                                          .register(b.binary(.mul, .u32, .register(columnBase), .u32(4)))) : cRowOffset
 
-        // 2. The nonzero loops over byte offsets [start, end) of the entries' first section.
+        // 2. The nonzeros at byte offsets [start, end) of the entries' first section: a main loop of
+        //    4 * U per iteration, then a tail of fewer than 4 * U.
         let accumulators = (0..<v).map { _ in (0..<w).map { _ in b.register(.f32) } }
         for acc in accumulators.joined() { b.emit(.move(acc, .f32(0))) }
         let pointer = b.register(.u64)
         let startWide = b.register(.u64)
         b.emit(.extend(startWide, start))
         b.emit(.binary(.add, pointer, .register(entryPointer), .register(startWide)))
-        func entryAddress(_ offset: Register) -> Register {
-            let wide = b.register(.u64)
-            b.emit(.extend(wide, offset))
-            return b.binary(.add, .u64, .register(entryPointer), .register(wide))
-        }
         let length = b.binary(.sub, .u32, .register(end), .register(start))
-        var loops: [(nonzeros: Int, end: Register)] = []
         let mainBytes = b.binary(.and, .u32, .register(length), .u32(~UInt32(16 * config.unroll - 1)))
-        loops.append((4 * config.unroll, entryAddress(b.binary(.add, .u32, .register(start), .register(mainBytes)))))
-        if config.unroll > 1 {
-            let quadBytes = b.binary(.and, .u32, .register(length), .u32(~UInt32(15)))
-            loops.append((4, entryAddress(b.binary(.add, .u32, .register(start), .register(quadBytes)))))
-        }
-        loops.append((1, entryAddress(end)))
+        let mainEndOffset = b.binary(.add, .u32, .register(start), .register(mainBytes))
+        let mainEndWide = b.register(.u64)
+        b.emit(.extend(mainEndWide, mainEndOffset))
+        let mainEnd = b.binary(.add, .u64, .register(entryPointer), .register(mainEndWide))
         let body = LoopBody(
-            pointer: pointer, sectionBytes: Int64(layout.capacity) * 4, hasTaps: layout.sections == 3,
-            vectors: vectors, accumulators: accumulators)
-        for loop in loops {
-            let top = b.label(), after = b.label()
-            let skip = b.compare(.ge, .u64, .register(pointer), .register(loop.end))
-            b.emit(.branch(after), guard: skip)
-            b.emit(.label(top))
-            body.emit(nonzeros: loop.nonzeros, builder: &b)
-            let more = b.compare(.lt, .u64, .register(pointer), .register(loop.end))
-            b.emit(.branch(top), guard: more)
-            b.emit(.label(after))
-        }
+            sectionBytes: Int64(layout.capacity) * 4, hasTaps: layout.sections == 3, vectors: vectors,
+            accumulators: accumulators)
+        body.emitMainLoop(
+            pointer: pointer, end: mainEnd, nonzeros: 4 * config.unroll, prefetch: config.prefetch, builder: &b)
+        let tailBytes = b.binary(.and, .u32, .register(length), .u32(UInt32(16 * config.unroll - 1)))
+        body.emitTail(pointer: pointer, bytes: tailBytes, quads: config.unroll - 1, builder: &b)
 
         // 3. K-split reduction, then the stores.
         let finish = b.label()
         if config.kSplit > 1 {
-            emitReduction(config: config, subwarp: subwarp, lane: lane, accumulators: accumulators, finish: finish, builder: &b)
+            emitReduction(config: config, subwarp: here.subwarp, lane: here.lane, accumulators: accumulators,
+                          finish: finish, builder: &b)
         }
-        // Vector j's columns start at colBase + j * T * W: in range when colBase < N - j * T * W.
         let realRow: Register? = layout.slots > problem.m
-            ? b.compare(.lt, .u32, .register(row), .u32(UInt32(problem.m))) : nil
+            ? b.compare(.lt, .u32, .register(cOffset), .u32(UInt32(problem.m * layout.cRowBytes))) : nil
         let stride = config.subwarpWidth * w
         let partialTile = problem.n % config.tileColumns != 0
         var matrixRow: Register?
-        if vectors.first?.cBase == nil {
-            // C + (row offset + colBase * 4), the sum below 4 GB (checked by the config).
-            let columnBytes = b.binary(.mul, .u32, .register(columnBase), .u32(4))
-            let bytes = b.binary(.add, .u32, .register(cRowOffset), .register(columnBytes))
-            let wide = b.register(.u64)
-            b.emit(.extend(wide, bytes))
-            matrixRow = b.binary(.add, .u64, .register(cPointer), .register(wide))
+        let cOffsetWide = b.register(.u64)
+        b.emit(.extend(cOffsetWide, cOffset))
+        if isMatrix {
+            matrixRow = b.binary(.add, .u64, .register(here.cPointer), .register(cOffsetWide))
         }
-        let cRowWide = b.register(.u64)
-        if matrixRow == nil { b.emit(.extend(cRowWide, cRowOffset)) }
-        for (j, vector) in vectors.enumerated() where problem.n > j * stride {
+        for (j, acc) in accumulators.enumerated() where problem.n > j * stride {
             var guardPredicate: Register?
             if partialTile {
                 guardPredicate = b.compare(.lt, .u32, .register(columnBase), .u32(UInt32(problem.n - j * stride)))
@@ -150,9 +118,9 @@ public enum DataDrivenKernelGenerator {
             if let matrixRow {
                 (address, offset) = (matrixRow, Int64(j * stride * 4))
             } else {
-                (address, offset) = (b.binary(.add, .u64, .register(vector.cBase!), .register(cRowWide)), 0)
+                (address, offset) = (b.binary(.add, .u64, .register(vectors[j].cBase!), .register(cOffsetWide)), 0)
             }
-            b.emit(.store(.global, accumulators[j].map(Operand.register), address: address, offset: offset),
+            b.emit(.store(.global, acc.map(Operand.register), address: address, offset: offset),
                    guard: guardPredicate)
         }
         b.emit(.label(finish))
@@ -160,6 +128,42 @@ public enum DataDrivenKernelGenerator {
         return b.build(
             name: name, parameters: parameters, threadsPerBlock: config.threadsPerBlock,
             sharedMemoryBytes: config.reductionBytes)
+    }
+
+    /// A thread's place: lane and subwarp, first column, its segment record's address, C's pointer.
+    struct Coordinates {
+        let lane: Register
+        let subwarp: Register
+        let columnBase: Register
+        let record: Register
+        let cPointer: Register
+    }
+
+    /// Reads the parameters, thread and block indices and derives ``Coordinates``: lane = tid % T, subwarp = tid / T,
+    /// record = blockIdx.x * R * P + subwarp, colBase = blockIdx.y * tile + lane * W.
+    static func emitCoordinates(config: DataDrivenConfig, builder b: inout KernelBuilder) -> Coordinates {
+        let t = config.subwarpWidth
+        let segmentPointer = b.register(.u64)
+        b.emit(.loadParameter(segmentPointer, index: 0))
+        let cPointer = b.register(.u64)
+        b.emit(.loadParameter(cPointer, index: 3))
+        let thread = b.register(.u32)
+        b.emit(.readSpecial(thread, .threadX))
+        let blockM = b.register(.u32)
+        b.emit(.readSpecial(blockM, .blockX))
+        let blockN = b.register(.u32)
+        b.emit(.readSpecial(blockN, .blockY))
+        let lane = b.binary(.and, .u32, .register(thread), .u32(UInt32(t - 1)))
+        let subwarp = b.binary(.shr, .u32, .register(thread), .u32(UInt32(t.trailingZeroBitCount)))
+        let firstRecord = b.binary(.mul, .u32, .register(blockM), .u32(UInt32(config.rowsPerBlock * config.kSplit)))
+        let record = b.binary(.add, .u32, .register(firstRecord), .register(subwarp))
+        let recordBytes = b.register(.u64)
+        b.emit(.multiplyWide(recordBytes, .register(record), .u32(UInt32(DataDrivenLayout.recordWords * 4))))
+        let recordAddress = b.binary(.add, .u64, .register(segmentPointer), .register(recordBytes))
+        let tileStart = b.binary(.mul, .u32, .register(blockN), .u32(UInt32(config.tileColumns)))
+        let laneColumn = b.binary(.mul, .u32, .register(lane), .u32(UInt32(config.vectorWidth)))
+        let columnBase = b.binary(.add, .u32, .register(tileStart), .register(laneColumn))
+        return Coordinates(lane: lane, subwarp: subwarp, columnBase: columnBase, record: recordAddress, cPointer: cPointer)
     }
 
     /// Per-vector B and C bases. A matrix whose N is a multiple of the tile needs no clamping: one base,
@@ -259,10 +263,8 @@ public enum DataDrivenKernelGenerator {
     }
 }
 
-/// The code of one nonzero-loop iteration: loads of weights, offsets (and taps), of B, then the FMAs.
+/// The code that walks a part's nonzeros: loads of weights and B offsets (and taps), loads of B, FMAs.
 struct LoopBody {
-    /// Byte address of the iteration's first entry in the first section (u64); advanced by the body.
-    let pointer: Register
     /// Bytes between sections of the entries buffer.
     let sectionBytes: Int64
     /// Whether a third section holds tap indices (convolution with padding).
@@ -270,34 +272,99 @@ struct LoopBody {
     let vectors: [DataDrivenKernelGenerator.VectorAccess]
     let accumulators: [[Register]]
 
-    /// Emits `nonzeros` (1 or a multiple of 4) nonzeros' work and the pointer's advance past them.
-    func emit(nonzeros: Int, builder b: inout KernelBuilder) {
-        let group = min(nonzeros, 4)
+    /// Registers holding consecutive entries, and the predicate under which they are real (nil: always).
+    struct Entries {
         var weights: [Register] = []
         var offsets: [Register] = []
         var taps: [Register] = []
-        for g in stride(from: 0, to: nonzeros, by: group) {
-            let base = Int64(g * 4)
+        var guardPredicate: Register?
+    }
+
+    /// The main loop over [pointer, end), `nonzeros` (a multiple of 4) per iteration; `pointer` ends at `end`.
+    /// With `prefetch`, each iteration loads the next iteration's weights and offsets before its FMAs, so
+    /// only the B loads stay on the loop's critical path (the layout's slack keeps the last, unused
+    /// prefetch inside the buffer).
+    func emitMainLoop(pointer: Register, end: Register, nonzeros: Int, prefetch: Bool, builder b: inout KernelBuilder) {
+        let top = b.label(), after = b.label()
+        let skip = b.compare(.ge, .u64, .register(pointer), .register(end))
+        b.emit(.branch(after), guard: skip)
+        var current = prefetch ? loadEntries(nonzeros, at: pointer, offset: 0, guard: nil, builder: &b) : Entries()
+        b.emit(.label(top))
+        if prefetch {
+            let values = loadB(current, builder: &b)
+            let next = loadEntries(nonzeros, at: pointer, offset: Int64(nonzeros * 4), guard: nil, builder: &b)
+            accumulate(current, values, builder: &b)
+            for (dst, src) in zip(current.weights + current.offsets + current.taps, next.weights + next.offsets + next.taps) {
+                b.emit(.move(dst, .register(src)))
+            }
+        } else {
+            current = loadEntries(nonzeros, at: pointer, offset: 0, guard: nil, builder: &b)
+            accumulate(current, loadB(current, builder: &b), builder: &b)
+        }
+        b.emit(.binary(.add, pointer, .register(pointer), .u64(UInt64(nonzeros * 4))))
+        let more = b.compare(.lt, .u64, .register(pointer), .register(end))
+        b.emit(.branch(top), guard: more)
+        b.emit(.label(after))
+    }
+
+    /// The last `bytes / 4` (< 4 * (quads + 1)) nonzeros from `pointer`, as up to `quads` groups of 4 and up
+    /// to 3 single nonzeros, each guarded by whether it exists; every load is issued before the first FMA
+    /// so the tail costs one load latency, not one per group.
+    func emitTail(pointer: Register, bytes: Register, quads: Int, builder b: inout KernelBuilder) {
+        var groups: [Entries] = []
+        let quadBytes = b.binary(.and, .u32, .register(bytes), .u32(~UInt32(15)))
+        for q in 0..<quads {
+            let present = b.compare(.gt, .u32, .register(quadBytes), .u32(UInt32(16 * q)))
+            groups.append(loadEntries(4, at: pointer, offset: Int64(16 * q), guard: present, builder: &b))
+        }
+        let singleBytes = b.binary(.and, .u32, .register(bytes), .u32(15))
+        var singles = pointer
+        if quads > 0 {
+            let wide = b.register(.u64)
+            b.emit(.extend(wide, quadBytes))
+            singles = b.binary(.add, .u64, .register(pointer), .register(wide))
+        }
+        for i in 0..<3 {
+            let present = b.compare(.gt, .u32, .register(singleBytes), .u32(UInt32(4 * i)))
+            groups.append(loadEntries(1, at: singles, offset: Int64(4 * i), guard: present, builder: &b))
+        }
+        let values = groups.map { loadB($0, builder: &b) }
+        for (group, loaded) in zip(groups, values) { accumulate(group, loaded, builder: &b) }
+    }
+
+    /// Loads `count` (1 or a multiple of 4) entries at byte `offset` from `base`, 16 bytes at a time.
+    func loadEntries(
+        _ count: Int, at base: Register, offset: Int64, guard predicate: Register?, builder b: inout KernelBuilder
+    ) -> Entries {
+        var entries = Entries(guardPredicate: predicate)
+        let group = min(count, 4)
+        for g in stride(from: 0, to: count, by: group) {
+            let at = offset + Int64(g * 4)
             let w = (0..<group).map { _ in b.register(.f32) }
-            b.emit(.load(.globalReadOnly, w, address: pointer, offset: base))
+            if predicate != nil { for r in w { b.emit(.move(r, .f32(0))) } }
+            b.emit(.load(.globalReadOnly, w, address: base, offset: at), guard: predicate)
             let o = (0..<group).map { _ in b.register(.u32) }
-            b.emit(.load(.globalReadOnly, o, address: pointer, offset: base + sectionBytes))
-            weights += w
-            offsets += o
+            b.emit(.load(.globalReadOnly, o, address: base, offset: at + sectionBytes), guard: predicate)
+            entries.weights += w
+            entries.offsets += o
             if hasTaps {
                 let t = (0..<group).map { _ in b.register(.u32) }
-                b.emit(.load(.globalReadOnly, t, address: pointer, offset: base + 2 * sectionBytes))
-                taps += t
+                b.emit(.load(.globalReadOnly, t, address: base, offset: at + 2 * sectionBytes), guard: predicate)
+                entries.taps += t
             }
         }
-        // B: per nonzero, one W-wide load per vector (vectors sharing a base share the address add).
-        var values: [[[Register]]] = []
-        for i in 0..<nonzeros {
+        return entries
+    }
+
+    /// Per entry and vector, one W-wide load of B (vectors sharing a base share the address add); a
+    /// convolution's load also needs the tap's bit in the vector's mask, else the value is 0.
+    func loadB(_ entries: Entries, builder b: inout KernelBuilder) -> [[[Register]]] {
+        let width = accumulators[0].count
+        return entries.offsets.indices.map { i in
             let wide = b.register(.u64)
-            b.emit(.extend(wide, offsets[i]))
+            b.emit(.extend(wide, entries.offsets[i]))
             var addresses: [Register: Register] = [:]
-            var row: [[Register]] = []
-            for vector in vectors {
+            return vectors.map { vector in
                 let address: Register
                 if let known = addresses[vector.b.base] {
                     address = known
@@ -305,29 +372,37 @@ struct LoopBody {
                     address = b.binary(.add, .u64, .register(vector.b.base), .register(wide))
                     addresses[vector.b.base] = address
                 }
-                let width = accumulators[0].count
                 let loaded = (0..<width).map { _ in b.register(.f32) }
+                var predicate = entries.guardPredicate
+                if predicate != nil || vector.tapMask != nil { for r in loaded { b.emit(.move(r, .f32(0))) } }
                 if let mask = vector.tapMask {
-                    let shifted = b.binary(.shr, .u64, .register(mask), .register(taps[i]))
+                    let shifted = b.binary(.shr, .u64, .register(mask), .register(entries.taps[i]))
                     let bit = b.binary(.and, .u64, .register(shifted), .u64(1))
-                    let inside = b.compare(.ne, .u64, .register(bit), .u64(0))
-                    for r in loaded { b.emit(.move(r, .f32(0))) }
-                    b.emit(.load(.globalReadOnly, loaded, address: address, offset: vector.b.offset), guard: inside)
-                } else {
-                    b.emit(.load(.globalReadOnly, loaded, address: address, offset: vector.b.offset))
+                    var inside = b.compare(.ne, .u64, .register(bit), .u64(0))
+                    if let present = entries.guardPredicate {
+                        let both = b.register(.pred)
+                        b.emit(.predicateAnd(both, inside, present))
+                        inside = both
+                    }
+                    predicate = inside
                 }
-                row.append(loaded)
-            }
-            values.append(row)
-        }
-        for i in 0..<nonzeros {
-            for (j, acc) in accumulators.enumerated() {
-                for (sum, x) in zip(acc, values[i][j]) {
-                    b.emit(.fma(sum, .register(x), .register(weights[i]), .register(sum)))
-                }
+                b.emit(.load(.globalReadOnly, loaded, address: address, offset: vector.b.offset), guard: predicate)
+                return loaded
             }
         }
-        b.emit(.binary(.add, pointer, .register(pointer), .u64(UInt64(nonzeros * 4))))
+    }
+
+    /// `acc[j][w] += weight * B value`, entry by entry in order (the summation order is the layout's). An
+    /// absent tail entry has weight and B values 0, so its FMAs add an exact 0 and need no guard (guarded
+    /// FMAs made ptxas spill).
+    func accumulate(_ entries: Entries, _ values: [[[Register]]], builder b: inout KernelBuilder) {
+        for (weight, perVector) in zip(entries.weights, values) {
+            for (acc, loaded) in zip(accumulators, perVector) {
+                for (sum, x) in zip(acc, loaded) {
+                    b.emit(.fma(sum, .register(x), .register(weight), .register(sum)))
+                }
+            }
+        }
     }
 }
 

@@ -10,8 +10,10 @@ import SparseReference
 ///
 /// Two device buffers of 32-bit words, the kernel's first two parameters:
 /// - `segments`: one 4-word record per (slot, part), slot-major: the part's first and end entry as byte
-///   offsets into the entries' first section, the C row's byte offset from C's base, and the original row
-///   (`0xFFFF_FFFF` for a padding slot, which stores nothing). A subwarp reads its record with one 16-byte load.
+///   offsets into the entries' first section, the C row's byte offset from C's base (for a padding slot, which
+///   stores nothing, a sentinel that stays at or above `M * rowBytes` after the column's bytes are added), and
+///   the original row (`0xFFFF_FFFF` for padding; for inspection, the kernel does not read it). A subwarp
+///   reads its record with one 16-byte load.
 /// - `entries`: `sections` sections of `capacity` words each, every part starting at a multiple of 4 entries
 ///   so 16-byte vector loads stay aligned: the weights (f32 bits); the B byte offsets (precomputed `k * N * 4`
 ///   for a matrix, saving a multiply per nonzero); for a convolution whose taps can fall into the padding,
@@ -19,6 +21,8 @@ import SparseReference
 public struct DataDrivenLayout: Sendable {
     /// Words per segment record.
     public static let recordWords = 4
+    /// Unused words at the end of each section, so the kernel's prefetch never reads past the buffer.
+    static let slackWords = 16
     /// Original row of each row slot (M entries; slots from M on are padding).
     public let rowOrder: [Int]
     /// Row slots launched: blocks along x times rows per block.
@@ -27,13 +31,16 @@ public struct DataDrivenLayout: Sendable {
     public let segments: [UInt32]
     /// The entries buffer (see the type's description).
     public let entries: [UInt32]
-    /// Words per entries section, a multiple of 4.
+    /// Words per entries section, a multiple of 4 (the parts, then ``slackWords`` unused).
     public let capacity: Int
     /// Sections in `entries`: 2, or 3 with tap indices.
     public let sections: Int
     /// Byte offset added to every stored B offset so none is negative (a convolution's taps above and left
     /// of the output pixel); the kernel subtracts it from its B base once.
     public let bOffsetBias: Int64
+
+    /// Bytes between consecutive rows of C (N * 4 for a matrix, OH * OW * 4 for a convolution).
+    public let cRowBytes: Int
 
     /// The device buffers in parameter order.
     public var buffers: [[UInt32]] { [segments, entries] }
@@ -51,11 +58,13 @@ public struct DataDrivenLayout: Sendable {
         let bOffset: (Int) -> Int64
         let tap: (Int) -> UInt32
         let cRowBytes: Int64
+        let paddingRowOffset: UInt32
         switch problem.operand {
         case .matrix(let n):
             bOffset = { Int64($0) * Int64(n) * 4 }
             tap = { _ in 0 }
             cRowBytes = Int64(n) * 4
+            paddingRowOffset = UInt32.max - UInt32((n + config.tileColumns) * 4)
             sections = 2
             bOffsetBias = 0
         case .convolution(let g):
@@ -67,11 +76,12 @@ public struct DataDrivenLayout: Sendable {
             }
             tap = { UInt32($0 % taps) }
             cRowBytes = Int64(g.outputHeight * g.outputWidth) * 4
+            paddingRowOffset = UInt32.max
             sections = Self.tapsNeedPredicates(g) ? 3 : 2
             bOffsetBias = Int64(g.pad * g.width + g.pad) * 4
         }
         guard bOffset(max(weights.columns - 1, 0)) <= Int64(UInt32.max) else { throw infeasible("B offsets exceed 32 bits") }
-        guard cRowBytes * Int64(max(m - 1, 0)) <= Int64(UInt32.max) else { throw infeasible("C row offsets exceed 32 bits") }
+        guard cRowBytes * Int64(m) < Int64(UInt32.max) else { throw infeasible("C row offsets exceed 32 bits") }
 
         let order = (0..<m).sorted { a, b in
             let ca = weights.nonzeroCount(ofRow: a), cb = weights.nonzeroCount(ofRow: b)
@@ -93,7 +103,8 @@ public struct DataDrivenLayout: Sendable {
                 cursor += (size + 3) / 4 * 4
             }
         }
-        capacity = max(cursor, 4)
+        // Slack after the last part: the main loop's last prefetch reads up to 16 words past its part.
+        capacity = cursor + Self.slackWords
         guard Int64(capacity) * Int64(sections) * 4 <= Int64(UInt32.max) else { throw infeasible("entries exceed 4 GB") }
 
         // Pass 2: records and entries.
@@ -116,12 +127,13 @@ public struct DataDrivenLayout: Sendable {
                 let record = index * Self.recordWords
                 segments[record] = UInt32(start * 4)
                 segments[record + 1] = UInt32((start + counts[index]) * 4)
-                segments[record + 2] = row.map { UInt32(Int64($0) * cRowBytes) } ?? 0
+                segments[record + 2] = row.map { UInt32(Int64($0) * cRowBytes) } ?? paddingRowOffset
                 segments[record + 3] = row.map { UInt32($0) } ?? UInt32.max
             }
         }
         self.segments = segments
         self.entries = entries
+        self.cRowBytes = Int(cRowBytes)
     }
 
     /// Whether some tap of `g` falls into the padding for some output pixel (then loads need predicates).

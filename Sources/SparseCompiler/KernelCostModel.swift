@@ -18,10 +18,12 @@ public struct KernelCostEstimate: Sendable, Hashable {
 ///   faster than linearly in that count (fit: 0.1 s at 1.6 k FMAs, ~36 s at 105 k), and the runtime is bound by
 ///   issuing those FMAs, doubled once the code outgrows the instruction caches (the paper's section 4.3).
 /// - Data-driven: the PTX is a few KB whatever the matrix; the runtime is the largest of the FMA issue time,
-///   the time to stream every nonzero's B vector (from L1 when one N tile of B fits there, else from L2) and
-///   a latency term: the longest part's loop iterations, each a dependent weight-then-B load.
+///   the time to stream every nonzero's B vector (the fraction of an N tile of B that fits in L1 from L1, the
+///   rest from L2) and a latency term: the longest part's loop iterations, each a dependent weight-then-B
+///   load. Calibrated on Table 1 problems 7-10 on an H200 (within ~25% of the measured heuristic configs).
 public enum KernelCostModel {
-    /// Launch floor, microseconds (graph-launched back-to-back kernels measure ~1-2 us).
+    /// Fixed cost per kernel, microseconds: the launch (~0.5 us graph-launched, 1-2 us from a stream) and the
+    /// start-up chain of dependent loads before the first FMA.
     static let launchMicroseconds = 2.0
     static let multiprocessors = 132.0
     static let clockHertz = 1.75e9
@@ -30,8 +32,9 @@ public enum KernelCostModel {
     /// L1 bytes per SM per clock, and the L1 capacity left for B with no shared memory.
     static let l1BytesPerClock = 128.0
     static let l1Bytes = 200.0 * 1024
-    /// L2 read bandwidth, bytes per second.
-    static let l2BytesPerSecond = 5.5e12
+    /// L2 read bandwidth as these kernels see it, bytes per second (problem 10 at 90% streamed 107 MB of B
+    /// in ~8 us).
+    static let l2BytesPerSecond = 16e12
     /// One dependent pair of loads (weights and offsets, then B), seconds.
     static let iterationLatencySeconds = 0.35e-6
     /// PTX bytes per unrolled FMA, and above how many bytes the unrolled family is not worth it.
@@ -69,9 +72,9 @@ public enum KernelCostModel {
         let issue = warpInstructions / (multiprocessors * issuePerClock * clockHertz)
         let bBytes = nonzeros * tiles * lanes * laneWords * 4
         let tileFootprint = Double(problem.k) * Double(c.tileColumns) * 4
-        let stream = tileFootprint <= l1Bytes
-            ? bBytes / (multiprocessors * l1BytesPerClock * clockHertz)
-            : bBytes / l2BytesPerSecond
+        let l1Fraction = min(1, l1Bytes / tileFootprint)
+        let stream = bBytes * l1Fraction / (multiprocessors * l1BytesPerClock * clockHertz)
+            + bBytes * (1 - l1Fraction) / l2BytesPerSecond
         let longestRow = Double((0..<problem.m).map { problem.weights.nonzeroCount(ofRow: $0) }.max() ?? 0)
         let iterations = (longestRow / Double(c.kSplit) / Double(4 * c.unroll)).rounded(.up)
         // Resident warps per SM are capped at 64; more subwarps than that run in waves.

@@ -4,43 +4,85 @@ import SparseCompiler
 public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
     /// The unrolled family (weights baked into the code).
     case unrolled(TilingConfig)
+    /// The data-driven family (weights in device memory, laid out at compile time).
+    case dataDriven(DataDrivenConfig)
 
     /// Compiles `problem` with this spec.
     public func compile(_ problem: SpMMProblem, limits: DeviceLimits = .hopper) throws -> CompiledKernel {
         switch self {
         case .unrolled(let config): return try SparseKernelCompiler.compile(problem, config: config, limits: limits)
+        case .dataDriven(let config): return try SparseKernelCompiler.compile(problem, dataDriven: config, limits: limits)
         }
     }
 
     public var family: KernelFamily {
         switch self {
         case .unrolled: return .unrolled
+        case .dataDriven: return .dataDriven
         }
     }
 
-    /// The textual form: the unrolled config (`8,4,2,v4`).
+    /// The textual form: `8,4,2,v4` (unrolled) or `dd:w32,v4,c1,r4,k1,u2` (data-driven).
     public var description: String {
         switch self {
         case .unrolled(let config): return config.description
+        case .dataDriven(let config): return config.description
         }
     }
 
-    /// Parses the ``description`` form.
+    /// Parses the ``description`` form of either family.
     public init?(parsing text: String) {
-        if let config = TilingConfig(parsing: text) {
+        if let config = DataDrivenConfig(parsing: text) {
+            self = .dataDriven(config)
+        } else if let config = TilingConfig(parsing: text) {
             self = .unrolled(config)
         } else {
             return nil
         }
     }
 
-    /// The spec to use without tuning.
-    public static func heuristic(for problem: SpMMProblem, limits: DeviceLimits = .hopper) -> KernelSpec {
-        .unrolled(TilingConfig.heuristic(for: problem, limits: limits))
+    /// Largest PTX, in bytes, the tuner and the default choice accept for an unrolled kernel
+    /// (``KernelCostModel``'s estimate): bigger ones take tens of seconds in ptxas and are fetch-bound.
+    public static let unrolledPTXBudget = KernelCostModel.unrolledPTXLimit
+
+    /// Whether the unrolled family's code for `problem` stays within ``unrolledPTXBudget``.
+    public static func unrolledFits(_ problem: SpMMProblem, vectorWidth: Int = 1) -> Bool {
+        KernelCostModel.unrolled(problem, vectorWidth: vectorWidth).ptxBytes <= unrolledPTXBudget
     }
 
-    /// Specs worth timing for `problem`, best guesses first.
+    /// The spec to use without tuning: the cost model's preferred family, its heuristic config.
+    public static func heuristic(for problem: SpMMProblem, limits: DeviceLimits = .hopper) -> KernelSpec {
+        if KernelCostModel.preferredFamily(for: problem) == .unrolled,
+           let config = TilingConfig.candidates(for: problem, limits: limits).first {
+            return .unrolled(config)
+        }
+        return .dataDriven(DataDrivenConfig.heuristic(for: problem))
+    }
+
+    /// Specs worth timing for `problem`, best guesses first: unrolled candidates whose code fits the budget,
+    /// then data-driven candidates.
     public static func candidates(for problem: SpMMProblem, limits: DeviceLimits = .hopper) -> [KernelSpec] {
-        TilingConfig.candidates(for: problem, limits: limits).map(KernelSpec.unrolled)
+        let unrolled = TilingConfig.candidates(for: problem, limits: limits)
+            .filter { unrolledFits(problem, vectorWidth: $0.vectorWidth) }
+            .map(KernelSpec.unrolled)
+        let dataDriven = DataDrivenConfig.candidates(for: problem, limits: limits).map(KernelSpec.dataDriven)
+        return KernelCostModel.preferredFamily(for: problem) == .unrolled ? unrolled + dataDriven : dataDriven + unrolled
+    }
+
+    /// The paper's "not unrolled" ablation (Fig. 8): the data-driven family with the unrolled config's
+    /// tiling as near as its parameters allow: the same rows per block (capped by the thread limit), the
+    /// same columns per block and vector width, and Gy subwarps splitting each row's K.
+    public static func notUnrolled(matching config: TilingConfig, problem: SpMMProblem, limits: DeviceLimits = .hopper) -> KernelSpec {
+        let n = problem.n
+        let width = config.vectorWidth
+        let columns = (n + config.nBlocks - 1) / config.nBlocks
+        let vectors = (columns + width - 1) / width
+        var subwarp = 1
+        while subwarp < min(32, vectors) { subwarp *= 2 }
+        let perThread = max(1, min(4, (vectors + subwarp - 1) / subwarp))
+        let split = max(1, min(16, config.groups))
+        let rows = max(1, min((problem.m + config.mBlocks - 1) / config.mBlocks, limits.maxThreadsPerBlock / (subwarp * split)))
+        return .dataDriven(DataDrivenConfig(
+            subwarpWidth: subwarp, vectorWidth: width, vectorsPerThread: perThread, rowsPerBlock: rows, kSplit: split))
     }
 }

@@ -44,7 +44,7 @@ public enum VerificationSuite {
                         n = 256
                     }
                     let url = folder.appendingPathComponent(file)
-                    items.append(SuiteItem(name: "\(model)/\(sparsity)/\(layer)", nonzeros: try smtxNonzeros(url)) {
+                    items.append(SuiteItem(name: "\(model)/\(sparsity)/\(layer)", nonzeros: try PaperSuites.smtxHeader(url).nnz) {
                         try SpMMProblem(weights: SMTX.read(path: url.path, seed: valueSeed), n: n)
                     })
                 }
@@ -105,12 +105,14 @@ public enum VerificationSuite {
         return items
     }
 
-    /// The kernels the suite checks on `problem`: the heuristic choice and up to `extra` more candidates of
-    /// the unrolled family (when its code stays under `unrolledNonzeroLimit`), plus the uniform-rows ablation.
+    /// The kernels the suite checks on `problem`: for the unrolled family (when its code stays under
+    /// `unrolledNonzeroLimit` nonzeros and the PTX budget) the heuristic config, `extra` more candidates and
+    /// the uniform-rows ablation; for the data-driven family, which applies to every problem, its heuristic
+    /// config and `extra` more candidates.
     public static func specs(for problem: SpMMProblem, extra: Int = 1, unrolledNonzeroLimit: Int = 30_000,
                              limits: DeviceLimits = .hopper) -> [KernelSpec] {
         var specs: [KernelSpec] = []
-        if problem.weights.nonzeroCount <= unrolledNonzeroLimit {
+        if problem.weights.nonzeroCount <= unrolledNonzeroLimit, KernelSpec.unrolledFits(problem) {
             let candidates = TilingConfig.candidates(for: problem, limits: limits)
             for config in candidates.prefix(1 + extra) { specs.append(.unrolled(config)) }
             if var uniform = candidates.first {
@@ -118,6 +120,7 @@ public enum VerificationSuite {
                 if (try? SpMMPlan(problem: problem, config: uniform, limits: limits)) != nil { specs.append(.unrolled(uniform)) }
             }
         }
+        specs += DataDrivenConfig.candidates(for: problem, limits: limits).prefix(1 + extra).map(KernelSpec.dataDriven)
         return specs
     }
 
@@ -134,12 +137,4 @@ public enum VerificationSuite {
         return sizes
     }
 
-    /// The nnz field of an `.smtx` header, read without parsing the file.
-    static func smtxNonzeros(_ url: URL) throws -> Int {
-        let handle = try FileHandle(forReadingFrom: url)
-        defer { try? handle.close() }
-        let head = String(decoding: try handle.read(upToCount: 128) ?? Data(), as: UTF8.self)
-        let first = head.split(separator: "\n").first ?? ""
-        return Int(first.split(separator: ",").last?.trimmingCharacters(in: .whitespaces) ?? "") ?? 0
-    }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SparseRT
+import SparseRTRuntime
 
 /// `sparsert compile WEIGHTS (--n N | --conv --input CxHxW ...) [--config SPEC] [-o DIR] [--explain]`:
 /// generates the kernel for a pruned layer and writes its PTX and JSON manifest.
@@ -32,6 +33,9 @@ struct CompileCommand: ParsableCommand {
     @Flag(help: "Assemble the PTX with ptxas (if found) and report registers and spills.")
     var ptxas = false
 
+    @Flag(help: "Verify the kernel against the float64 reference: on the GPU when present, else through the kernel IR.")
+    var verify = false
+
     func run() throws {
         do {
             let (problem, loaded) = try problemOptions.problem()
@@ -54,12 +58,28 @@ struct CompileCommand: ParsableCommand {
                 let report = try assembler.assemble(kernel.ptx(target: target), architecture: arch)
                 print("ptxas:    \(report.registers) registers, \(report.spillStoreBytes) B spill stores, \(report.spillLoadBytes) B spill loads, \(report.stackFrameBytes) B stack")
             }
+            if verify { try verifyKernel(kernel) }
         } catch let error as ValidationError {
             throw error
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             printError(error)
             throw ExitCode(2)
         }
+    }
+
+    func verifyKernel(_ kernel: CompiledKernel) throws {
+        let report: VerificationReport
+        if let session = try? GPUSession() {
+            report = try GPUVerifier.verify(LoadedKernel(kernel, session: session), session: session, seed: 7)
+        } else {
+            printNote("no GPU: verifying through the kernel IR on the CPU")
+            report = try CPUVerifier.verify(kernel, seed: 7)
+        }
+        print(String(format: "verify:   %@ on %@: max relative error %.2e, %d unwritten outputs (tolerance %.0e)",
+                     report.passed ? "PASS" : "FAIL", report.executor, report.maxRelativeError, report.unwritten, report.tolerance))
+        if !report.passed { throw ExitCode(1) }
     }
 }
 

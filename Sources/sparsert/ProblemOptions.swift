@@ -86,6 +86,11 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data("error: \(message)\n".utf8))
 }
 
+/// Writes a line to standard output at once (unbuffered), for results that stream while work goes on.
+func printLine(_ text: String) {
+    FileHandle.standardOutput.write(Data("\(text)\n".utf8))
+}
+
 /// Prints a line on standard error (progress, notes), keeping standard output for results.
 func printNote(_ text: String) {
     FileHandle.standardError.write(Data("\(text)\n".utf8))

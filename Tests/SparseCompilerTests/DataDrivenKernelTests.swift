@@ -40,8 +40,8 @@ let dataDrivenCases: [DataDrivenCase] = {
     let odd = TestMatrices.random(rows: 37, columns: 45, density: 0.2, seed: 2)
     let wide = TestMatrices.random(rows: 20, columns: 300, density: 0.05, seed: 3)
     let long = TestMatrices.random(rows: 9, columns: 530, density: 0.3, seed: 5)
-    func c(_ t: Int, _ w: Int = 1, v: Int = 1, r: Int, k: Int = 1, u: Int = 2) -> DataDrivenConfig {
-        DataDrivenConfig(subwarpWidth: t, vectorWidth: w, vectorsPerThread: v, rowsPerBlock: r, kSplit: k, unroll: u)
+    func c(_ t: Int, _ w: Int = 1, v: Int = 1, r: Int, k: Int = 1, u: Int = 2, p: Bool = true) -> DataDrivenConfig {
+        DataDrivenConfig(subwarpWidth: t, vectorWidth: w, vectorsPerThread: v, rowsPerBlock: r, kSplit: k, unroll: u, prefetch: p)
     }
     let conv1 = ConvolutionShape(inChannels: 8, height: 7, width: 7, outChannels: 8, kernelH: 3, kernelW: 3, stride: 1, pad: 1)
     let conv2 = ConvolutionShape(batch: 2, inChannels: 4, height: 9, width: 6, outChannels: 6, kernelH: 3, kernelW: 3, stride: 2, pad: 1)
@@ -52,27 +52,27 @@ let dataDrivenCases: [DataDrivenCase] = {
     }
     return [
         DataDrivenCase(label: "64x256", weights: random, operand: .matrix(n: 49), config: nil),
-        DataDrivenCase(label: "64x256", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 2, k: 2)),
-        DataDrivenCase(label: "64x256", weights: random, operand: .matrix(n: 64), config: c(16, 4, r: 4, u: 1)),
+        DataDrivenCase(label: "64x256", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 2, k: 2, p: false)),
+        DataDrivenCase(label: "64x256", weights: random, operand: .matrix(n: 64), config: c(16, 4, r: 4, u: 4)),
         DataDrivenCase(label: "64x256", weights: random, operand: .matrix(n: 64), config: c(8, 4, v: 2, r: 3, k: 3, u: 4)),
         DataDrivenCase(label: "64x256", weights: random, operand: .matrix(n: 256), config: nil),
         DataDrivenCase(label: "64x256", weights: random, operand: .matrix(n: 256), config: c(32, 4, v: 2, r: 1, k: 4)),
         DataDrivenCase(label: "37x45", weights: odd, operand: .matrix(n: 7), config: nil),
-        DataDrivenCase(label: "37x45", weights: odd, operand: .matrix(n: 7), config: c(4, v: 3, r: 5, k: 2, u: 1)),
+        DataDrivenCase(label: "37x45", weights: odd, operand: .matrix(n: 7), config: c(4, v: 3, r: 5, k: 2, u: 2)),
         DataDrivenCase(label: "37x45", weights: odd, operand: .matrix(n: 33), config: c(16, r: 6, k: 2)),
         DataDrivenCase(label: "37x45", weights: odd, operand: .matrix(n: 1), config: nil),
-        DataDrivenCase(label: "37x45", weights: odd, operand: .matrix(n: 1), config: c(1, r: 8, k: 4, u: 4)),
+        DataDrivenCase(label: "37x45", weights: odd, operand: .matrix(n: 1), config: c(1, r: 8, k: 4, u: 4, p: false)),
         DataDrivenCase(label: "20x300", weights: wide, operand: .matrix(n: 40), config: c(8, 2, v: 2, r: 7, k: 2)),
         DataDrivenCase(label: "9x530 long rows", weights: long, operand: .matrix(n: 12), config: c(2, 2, v: 3, r: 2, k: 5, u: 4)),
         DataDrivenCase(label: "empty rows", weights: emptyRowsMatrix, operand: .matrix(n: 33), config: nil),
-        DataDrivenCase(label: "empty rows", weights: emptyRowsMatrix, operand: .matrix(n: 8), config: c(2, 4, r: 16, k: 2, u: 1)),
+        DataDrivenCase(label: "empty rows", weights: emptyRowsMatrix, operand: .matrix(n: 8), config: c(2, 4, r: 16, k: 2, u: 2)),
         DataDrivenCase(label: "all zero", weights: TestMatrices.zero(rows: 16, columns: 16), operand: .matrix(n: 8), config: nil),
         DataDrivenCase(label: "all zero", weights: TestMatrices.zero(rows: 16, columns: 16), operand: .matrix(n: 8), config: c(4, 2, r: 3, k: 2)),
         DataDrivenCase(label: "single nonzero", weights: TestMatrices.single(rows: 9, columns: 13, row: 4, column: 7), operand: .matrix(n: 5), config: nil),
-        DataDrivenCase(label: "single nonzero", weights: TestMatrices.single(rows: 9, columns: 13, row: 8, column: 12), operand: .matrix(n: 64), config: c(8, 4, v: 2, r: 2, k: 2)),
+        DataDrivenCase(label: "single nonzero", weights: TestMatrices.single(rows: 9, columns: 13, row: 8, column: 12), operand: .matrix(n: 64), config: c(8, 4, v: 2, r: 2, k: 2, p: false)),
         DataDrivenCase(label: "conv 3x3 p1", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: nil),
         DataDrivenCase(label: "conv 3x3 p1", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: c(16, v: 2, r: 2, k: 2)),
-        DataDrivenCase(label: "conv 3x3 s2 b2", weights: filter(conv2, seed: 10), operand: .convolution(conv2), config: c(8, v: 3, r: 3, k: 2, u: 1)),
+        DataDrivenCase(label: "conv 3x3 s2 b2", weights: filter(conv2, seed: 10), operand: .convolution(conv2), config: c(8, v: 3, r: 3, k: 2, u: 2)),
         DataDrivenCase(label: "conv 1x1 s2", weights: filter(conv3, seed: 11), operand: .convolution(conv3), config: nil),
         DataDrivenCase(label: "conv 7x7 s2 p3", weights: filter(conv4, seed: 12), operand: .convolution(conv4), config: c(32, r: 2, k: 2, u: 4)),
     ]
@@ -150,7 +150,9 @@ struct DataDrivenKernelTests {
     @Test("short forms and malformed text")
     func parsing() {
         #expect(DataDrivenConfig(parsing: "dd:w16,r4") == DataDrivenConfig(subwarpWidth: 16, rowsPerBlock: 4))
-        for text in ["w16,r4", "dd:w16", "dd:w16,r4,x2", "dd:w16,r4,r2", "dd:w0,r4", "8,4,2"] {
+        #expect(DataDrivenConfig(parsing: "dd: r4, u4, w16, p0")
+                == DataDrivenConfig(subwarpWidth: 16, rowsPerBlock: 4, unroll: 4, prefetch: false))
+        for text in ["w16,r4", "dd:w16", "dd:w16,r4,x2", "dd:w16,r4,r2", "dd:w0,r4", "dd:w16,r4,p2", "8,4,2"] {
             #expect(DataDrivenConfig(parsing: text) == nil, "\(text)")
         }
     }
@@ -169,6 +171,7 @@ struct DataDrivenKernelTests {
             (matrix, DataDrivenConfig(subwarpWidth: 32, vectorWidth: 2, vectorsPerThread: 4, rowsPerBlock: 16, unroll: 4)),
             (matrix, DataDrivenConfig(subwarpWidth: 8, rowsPerBlock: 2, kSplit: 17)),
             (matrix, DataDrivenConfig(subwarpWidth: 8, rowsPerBlock: 2, unroll: 3)),
+            (matrix, DataDrivenConfig(subwarpWidth: 8, rowsPerBlock: 2, unroll: 1)),
             (conv, DataDrivenConfig(subwarpWidth: 8, vectorWidth: 2, rowsPerBlock: 2)),
         ]
         for (problem, config) in bad {

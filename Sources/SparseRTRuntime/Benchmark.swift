@@ -1,0 +1,150 @@
+import CUDADriver
+import Foundation
+import SparseRT
+
+/// How the benchmark picks each problem's kernel: the paper's method and its Fig. 8 ablations.
+public enum KernelSelection: String, Codable, Sendable, CaseIterable {
+    /// Autotune over both families (the default).
+    case tuned
+    /// Autotune the unrolled family only.
+    case unrolledOnly = "unrolled-only"
+    /// The data-driven family with the unrolled family's tuned tiling: the "not unrolled" ablation.
+    case notUnrolled = "not-unrolled"
+    /// The tuned unrolled config with uniform row ranges instead of nonzero balancing.
+    case noLoadBalancing = "no-load-balancing"
+    /// The heuristic config, no tuning.
+    case fixedConfig = "fixed-config"
+}
+
+/// One benchmark row: a problem's kernel against the vendor baselines, all timed the same way.
+public struct BenchmarkRow: Codable, Sendable {
+    public var number: Int
+    public var m: Int
+    public var k: Int
+    public var n: Int
+    public var sparsity: Double
+    public var source: String
+    /// Instances timed (of `instancesAvailable`).
+    public var instancesTimed: Int
+    public var instancesAvailable: Int
+    public var nonzerosMean: Double
+    /// The kernel used, how it was chosen and on which instance it was tuned.
+    public var spec: String
+    public var family: String
+    public var selection: String
+    public var tunedOn: String
+    public var tuningSeconds: Double
+    public var candidatesTried: Int
+    /// Mean over instances of each instance's median microseconds.
+    public var sparsertMicroseconds: Double
+    public var sparsertPerInstance: [Double]
+    /// Worst max relative error over the instances' verifications.
+    public var worstRelativeError: Double
+    /// Baseline name -> median microseconds (on the first instance).
+    public var baselines: [String: Double]
+    /// Baselines that could not run, with the reason.
+    public var baselineNotes: [String]
+    /// 2 x nonzeros x N / time, in GFLOP/s.
+    public var gflops: Double
+    /// One empty-kernel floor plus B and C bytes over the copy bandwidth.
+    public var floorMicroseconds: Double
+
+    public func speedup(over baseline: String) -> Double? {
+        baselines[baseline].map { $0 / sparsertMicroseconds }
+    }
+}
+
+/// Runs baselines for a problem; supplied by the vendor-library layer. Returns name -> microseconds and
+/// notes for those that could not run.
+public typealias BaselineTimer = (SpMMProblem, GPUSession) -> (times: [String: Double], notes: [String])
+
+/// Benchmarks paper problems: tune on one instance (as the paper does), then verify and time every
+/// instance with the chosen spec, and time the baselines in the same process with the same timer.
+public struct BenchmarkRunner {
+    public let session: GPUSession
+    public var tuner: Tuner
+    public var timer = KernelTimer()
+    public var selection: KernelSelection = .tuned
+    public var maxInstances: Int = .max
+    public var floors: DeviceFloors
+    public var baselines: BaselineTimer?
+    public var log: (@Sendable (String) -> Void)?
+
+    public init(session: GPUSession, tuner: Tuner, floors: DeviceFloors) {
+        self.session = session
+        self.tuner = tuner
+        self.floors = floors
+    }
+
+    public func run(_ problem: BenchmarkProblem) throws -> BenchmarkRow {
+        let first = try problem.instances[0].load()
+        let limits = session.limits
+        let (spec, tuning) = try chooseSpec(for: first, limits: limits)
+        log?("problem \(problem.number) (\(problem.m)x\(problem.k)x\(problem.n), \(problem.sparsity)): \(spec) [\(tuning.map { String(format: "%.1f s tuning, %d candidates", $0.wallSeconds, $0.candidates.count) } ?? "no tuning")]")
+
+        let timed = Array(problem.instances.prefix(maxInstances))
+        let kernels = ParallelWork.map(timed.count, width: tuner.jobs) { i in
+            Result { () -> LoadedKernel in
+                let instance = i == 0 ? first : try timed[i].load()
+                return try LoadedKernel(spec.compile(instance, limits: limits), session: session)
+            }
+        }
+        var times: [Double] = []
+        var worst = 0.0
+        var nonzeros = 0
+        for (i, outcome) in kernels.enumerated() {
+            let kernel = try outcome.get()
+            let report = try GPUVerifier.verify(kernel, session: session, seed: 1000 &+ UInt64(i))
+            guard report.passed else {
+                throw BenchmarkError.wrongResult("\(timed[i].name) with \(spec): max rel \(report.maxRelativeError), unwritten \(report.unwritten)")
+            }
+            worst = max(worst, report.maxRelativeError)
+            times.append(try GPUVerifier.time(kernel, session: session, timer: timer).medianMicroseconds)
+            nonzeros += kernel.compiled.problem.weights.nonzeroCount
+        }
+        let mean = times.reduce(0, +) / Double(times.count)
+        let (baselineTimes, notes) = baselines?(first, session) ?? ([:], ["baselines not run"])
+        let nnzMean = Double(nonzeros) / Double(times.count)
+        return BenchmarkRow(
+            number: problem.number, m: problem.m, k: problem.k, n: problem.n, sparsity: problem.sparsity,
+            source: problem.source, instancesTimed: times.count, instancesAvailable: problem.instances.count,
+            nonzerosMean: nnzMean, spec: spec.description, family: spec.family.rawValue,
+            selection: selection.rawValue, tunedOn: problem.instances[0].name,
+            tuningSeconds: tuning?.wallSeconds ?? 0, candidatesTried: tuning?.candidates.count ?? 0,
+            sparsertMicroseconds: mean, sparsertPerInstance: times, worstRelativeError: worst,
+            baselines: baselineTimes, baselineNotes: notes,
+            gflops: 2 * nnzMean * Double(problem.n) / (mean * 1e3),
+            floorMicroseconds: floors.floorMicroseconds(problem: first))
+    }
+
+    func chooseSpec(for problem: SpMMProblem, limits: DeviceLimits) throws -> (KernelSpec, TuningResult?) {
+        switch selection {
+        case .tuned:
+            let (spec, result) = try tuner.tune(problem)
+            return (spec, result)
+        case .unrolledOnly:
+            let (spec, result) = try tuner.tune(problem, candidates: KernelSpec.candidates(for: problem, limits: limits).filter { $0.family == .unrolled })
+            return (spec, result)
+        case .fixedConfig:
+            return (KernelSpec.heuristic(for: problem, limits: limits), nil)
+        case .noLoadBalancing, .notUnrolled:
+            let unrolled = KernelSpec.candidates(for: problem, limits: limits).filter { $0.family == .unrolled }
+            let (spec, result) = try tuner.tune(problem, candidates: unrolled)
+            guard case .unrolled(var config) = spec else { return (spec, result) }
+            if selection == .noLoadBalancing {
+                config.balance = .uniformRows
+                return (.unrolled(config), result)
+            }
+            return (KernelSpec.notUnrolled(matching: config, problem: problem, limits: limits), result)
+        }
+    }
+}
+
+public enum BenchmarkError: Error, CustomStringConvertible {
+    case wrongResult(String)
+    public var description: String {
+        switch self {
+        case .wrongResult(let what): return "kernel failed verification: \(what)"
+        }
+    }
+}

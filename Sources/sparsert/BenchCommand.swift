@@ -1,0 +1,129 @@
+import ArgumentParser
+import Foundation
+import SparseRT
+import SparseRTRuntime
+
+/// `sparsert bench --suite paper-spmm|paper-conv`: the paper's Table 1 / Table 3 against the vendor
+/// libraries, measured side by side in one process with one timer.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmark the paper's problems against cuBLAS, cuSPARSE and cuDNN on this GPU.",
+        discussion: """
+            Every kernel is verified against the float64 reference before it is timed. Results go to \
+            bench/results/<gpu>/<suite>-b<batch>[-<selection>].{md,csv,json,svg}.
+            """)
+
+    enum Suite: String, ExpressibleByArgument, CaseIterable {
+        case paperSpmm = "paper-spmm"
+        case paperConv = "paper-conv"
+    }
+
+    @Option(help: "paper-spmm (Table 1) or paper-conv (Table 3).")
+    var suite: Suite = .paperSpmm
+
+    @Option(help: "The data folder (shared/data layout). Default: $SPARSERT_DATA, ../shared/data or ./data.")
+    var data: String?
+
+    @Option(help: "Images per batch (multiplies N).")
+    var batch = 1
+
+    @Option(help: "Kernel selection: tuned, unrolled-only, not-unrolled, no-load-balancing, fixed-config.")
+    var selection: String = KernelSelection.tuned.rawValue
+
+    @Option(help: "Only these problem numbers (comma-separated).")
+    var problems: String?
+
+    @Option(help: "Only this sparsity (0.9 or 0.95).")
+    var sparsity: Double?
+
+    @Option(help: "Most instances timed per problem (all by default).")
+    var maxInstances: Int?
+
+    @Option(help: "Results folder (bench/results/<gpu> by default).")
+    var output: String?
+
+    @Option(help: "Commit to record (default: $SPARSERT_COMMIT or `git rev-parse HEAD`).")
+    var commit: String?
+
+    @Flag(help: "Skip the vendor baselines.")
+    var noBaselines = false
+
+    func run() throws {
+        guard let kernelSelection = KernelSelection(rawValue: selection) else {
+            throw ValidationError("unknown --selection '\(selection)'; one of \(KernelSelection.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        guard let root = DataLocation.find(data) else {
+            printError("no data folder: pass --data DIR (the shared/data layout) or set SPARSERT_DATA")
+            throw ExitCode(2)
+        }
+        let session: GPUSession
+        do { session = try GPUSession() } catch {
+            printError("the benchmark needs a GPU: \(error)")
+            throw ExitCode(3)
+        }
+        var list = suite == .paperSpmm
+            ? try PaperSuites.spmm(dataRoot: root, batch: batch)
+            : try PaperSuites.convolution(dataRoot: root, batch: batch)
+        if let problems {
+            let wanted = Set(problems.split(separator: ",").compactMap { Int($0) })
+            list = list.filter { wanted.contains($0.number) }
+        }
+        if let sparsity { list = list.filter { abs($0.sparsity - sparsity) < 1e-9 } }
+        printNote("device: \(session.properties.name); \(list.count) problems; compiler: \(session.ptxas?.executable.path ?? "driver JIT")")
+
+        let floors = try DeviceFloors.measure(session: session)
+        printNote(String(format: "floors: empty kernel %.2f us, copy %.0f GB/s", floors.emptyKernelMicroseconds, floors.copyBytesPerSecond / 1e9))
+        var tuner = Tuner(session: session, cache: nil)
+        tuner.progress = nil
+        var runner = BenchmarkRunner(session: session, tuner: tuner, floors: floors)
+        runner.selection = kernelSelection
+        if let maxInstances { runner.maxInstances = maxInstances }
+        runner.log = { printNote($0) }
+        if !noBaselines { runner.baselines = VendorBaselines.timer(runner.timer) }
+
+        var rows: [BenchmarkRow] = []
+        var failures: [String] = []
+        for problem in list {
+            do {
+                let row = try runner.run(problem)
+                rows.append(row)
+                let main = row.baselines[VendorBaselines.mainName(for: suite == .paperSpmm)]
+                printNote(String(format: "  sparsert %.2f us; %@", row.sparsertMicroseconds,
+                                 row.baselines.sorted { $0.key < $1.key }.map { String(format: "%@ %.2f us", $0.key, $0.value) }.joined(separator: ", "))
+                          + (main.map { String(format: "; speedup %.2fx", $0 / row.sparsertMicroseconds) } ?? ""))
+            } catch {
+                failures.append("problem \(problem.number) (\(problem.sparsity)): \(error)")
+                printError("problem \(problem.number) (\(problem.sparsity)): \(error)")
+            }
+        }
+        let gpu = session.properties.name
+        let report = BenchmarkReport(
+            suite: suite.rawValue, gpu: gpu, date: ISO8601DateFormatter().string(from: Date()),
+            commit: commit ?? ProcessInfo.processInfo.environment["SPARSERT_COMMIT"] ?? gitCommit() ?? "unknown",
+            command: CommandLine.arguments.dropFirst().joined(separator: " "), batch: batch,
+            selection: kernelSelection.rawValue, floors: floors,
+            mainBaseline: VendorBaselines.mainName(for: suite == .paperSpmm), rows: rows)
+        let folder = URL(fileURLWithPath: output ?? "bench/results/\(gpu.replacingOccurrences(of: " ", with: "_"))")
+        var stem = "\(suite.rawValue)-b\(batch)"
+        if kernelSelection != .tuned { stem += "-\(kernelSelection.rawValue)" }
+        for file in try report.write(to: folder, stem: stem) { printNote("wrote \(file)") }
+        print(report.markdown())
+        if !failures.isEmpty { throw ExitCode(1) }
+    }
+
+    func gitCommit() -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git", "rev-parse", "--short", "HEAD"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        process.waitUntilExit()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        return process.terminationStatus == 0 && !text.isEmpty ? text : nil
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import SparseRT
+import SparseRTRuntime
+
+/// Writes benchmark rows as Markdown, CSV, JSON and an SVG bar chart of the speedup over the main
+/// baseline, into `bench/results/<gpu>/`.
+struct BenchmarkReport: Encodable {
+    var suite: String
+    var gpu: String
+    var date: String
+    var commit: String
+    var command: String
+    var batch: Int
+    var selection: String
+    var floors: DeviceFloors
+    var mainBaseline: String
+    var rows: [BenchmarkRow]
+
+    /// Geometric mean of the speedup over `baseline` for the rows at `sparsity`.
+    func geometricMean(over baseline: String, sparsity: Double) -> Double? {
+        let speedups = rows.filter { $0.sparsity == sparsity }.compactMap { $0.speedup(over: baseline) }
+        guard !speedups.isEmpty else { return nil }
+        return exp(speedups.map(log).reduce(0, +) / Double(speedups.count))
+    }
+
+    var baselineNames: [String] { Array(Set(rows.flatMap { $0.baselines.keys })).sorted() }
+
+    func markdown() -> String {
+        var lines = [
+            "# sparsert bench --suite \(suite) (batch \(batch))", "",
+            "- GPU: \(gpu)", "- date: \(date)", "- commit: \(commit)", "- command: `\(command)`",
+            "- kernel selection: \(selection)",
+            "- timing: R runs captured into one CUDA graph, replayed between two events after warm-up; median of 21 replays / R. Same timer for every kernel.",
+            String(format: "- empty-kernel floor: %.2f us; device-to-device copy: %.0f GB/s (read + write)", floors.emptyKernelMicroseconds, floors.copyBytesPerSecond / 1e9),
+            "- floor column: one empty-kernel floor + (B + C bytes) / copy bandwidth", "",
+        ]
+        let names = baselineNames
+        var header = "| # | M | K | N | sparsity | inst. | sparsert us | " + names.map { "\($0) us" }.joined(separator: " | ")
+        header += " | x \(mainBaseline) | " + names.filter { $0 != mainBaseline }.map { "x \($0)" }.joined(separator: " | ")
+        header += " | GFLOP/s | floor us | floor / time | kernel |"
+        lines.append(header)
+        lines.append("|" + String(repeating: "---|", count: header.split(separator: "|").count - 1))
+        for r in rows {
+            var cells = ["\(r.number)", "\(r.m)", "\(r.k)", "\(r.n)", "\(r.sparsity)", "\(r.instancesTimed)/\(r.instancesAvailable)",
+                         String(format: "%.2f", r.sparsertMicroseconds)]
+            cells += names.map { r.baselines[$0].map { String(format: "%.2f", $0) } ?? "-" }
+            cells.append(r.speedup(over: mainBaseline).map { String(format: "%.2f", $0) } ?? "-")
+            cells += names.filter { $0 != mainBaseline }.map { r.speedup(over: $0).map { String(format: "%.2f", $0) } ?? "-" }
+            cells += [String(format: "%.0f", r.gflops), String(format: "%.2f", r.floorMicroseconds),
+                      String(format: "%.2f", r.floorMicroseconds / r.sparsertMicroseconds), "\(r.family) \(r.spec)"]
+            lines.append("| " + cells.joined(separator: " | ") + " |")
+        }
+        lines.append("")
+        for sparsity in Array(Set(rows.map(\.sparsity))).sorted() {
+            for name in names {
+                if let g = geometricMean(over: name, sparsity: sparsity) {
+                    lines.append(String(format: "- geometric-mean speedup over %@ at %.2f sparsity: **%.2fx** (%d problems)",
+                                        name, sparsity, g, rows.filter { $0.sparsity == sparsity }.count))
+                }
+            }
+        }
+        let notes = Set(rows.flatMap(\.baselineNotes))
+        if !notes.isEmpty { lines += ["", "Baseline notes:"] + notes.sorted().map { "- \($0)" } }
+        lines += ["", "Sources: " + Set(rows.map(\.source)).sorted().joined(separator: "; ")]
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    func csv() -> String {
+        let names = baselineNames
+        var lines = [(["number", "m", "k", "n", "sparsity", "instances", "nnz_mean", "sparsert_us"] + names.map { "\($0) us" }
+            + ["gflops", "floor_us", "family", "spec", "tuned_on", "tuning_s", "worst_rel_error"]).joined(separator: ",")]
+        for r in rows {
+            var cells = ["\(r.number)", "\(r.m)", "\(r.k)", "\(r.n)", "\(r.sparsity)", "\(r.instancesTimed)",
+                         String(format: "%.1f", r.nonzerosMean), String(format: "%.3f", r.sparsertMicroseconds)]
+            cells += names.map { r.baselines[$0].map { String(format: "%.3f", $0) } ?? "" }
+            cells += [String(format: "%.1f", r.gflops), String(format: "%.3f", r.floorMicroseconds), r.family,
+                      "\"\(r.spec)\"", r.tunedOn, String(format: "%.1f", r.tuningSeconds), String(format: "%.2e", r.worstRelativeError)]
+            lines.append(cells.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Bars of the speedup over the main baseline per problem, one colour per sparsity (like Fig. 4c).
+    func svg() -> String {
+        let bars = rows.compactMap { r in r.speedup(over: mainBaseline).map { (r, $0) } }
+        let width = 60 + bars.count * 28, height = 320
+        let top = max(2, (bars.map(\.1).max() ?? 1).rounded(.up))
+        func y(_ v: Double) -> Double { 270 - v / top * 240 }
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" font-family=\"sans-serif\" font-size=\"10\">\n"
+        out += "<text x=\"10\" y=\"14\" font-size=\"12\">sparsert speedup over \(mainBaseline) (\(suite), batch \(batch), \(gpu))</text>\n"
+        for tick in stride(from: 0.0, through: top, by: top > 8 ? 2 : 1) {
+            out += String(format: "<line x1=\"40\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/><text x=\"8\" y=\"%.1f\">%.0fx</text>\n", width - 10, y(tick), y(tick), y(tick) + 3, tick)
+        }
+        out += String(format: "<line x1=\"40\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#c00\" stroke-dasharray=\"4 2\"/>\n", width - 10, y(1), y(1))
+        for (i, (row, speedup)) in bars.enumerated() {
+            let x = 46 + i * 28
+            let colour = row.sparsity >= 0.95 ? "#d95f02" : "#1b9e77"
+            out += String(format: "<rect x=\"%d\" y=\"%.1f\" width=\"20\" height=\"%.1f\" fill=\"%@\"><title>problem %d, %.2f: %.2fx</title></rect>\n",
+                          x, y(speedup), 270 - y(speedup), colour, row.number, row.sparsity, speedup)
+            out += "<text x=\"\(x + 4)\" y=\"284\">\(row.number)</text>\n"
+        }
+        out += "<rect x=\"50\" y=\"296\" width=\"10\" height=\"10\" fill=\"#1b9e77\"/><text x=\"64\" y=\"305\">0.90</text>"
+        out += "<rect x=\"100\" y=\"296\" width=\"10\" height=\"10\" fill=\"#d95f02\"/><text x=\"114\" y=\"305\">0.95</text>\n</svg>\n"
+        return out
+    }
+
+    /// Writes all four files as `<folder>/<stem>.{md,csv,json,svg}`; returns their paths.
+    func write(to folder: URL, stem: String) throws -> [String] {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let files: [(String, Data)] = [
+            ("md", Data(markdown().utf8)), ("csv", Data(csv().utf8)), ("json", try reportEncoder().encode(self)),
+            ("svg", Data(svg().utf8)),
+        ]
+        return try files.map { ext, data in
+            let url = folder.appendingPathComponent("\(stem).\(ext)")
+            try data.write(to: url)
+            return url.path
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import SparseRT
+import SparseRTRuntime
+
+/// `sparsert tune WEIGHTS --n N`: autotunes the layer's kernel on the GPU over both families and writes the
+/// winner like `compile` does.
+struct TuneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tune",
+        abstract: "Autotune a layer's kernel on the GPU (both families), verify it, and write the fastest.",
+        discussion: "Results are cached by weights hash, shape, GPU and generator version ($SPARSERT_CACHE or ~/.cache/sparsert/tuning.json).")
+
+    @OptionGroup var problemOptions: ProblemOptions
+
+    @Option(name: .shortAndLong, help: "Output folder for the winning kernel.")
+    var output = "."
+
+    @Flag(help: "Ignore the tuning cache.")
+    var noCache = false
+
+    @Option(help: "Parallel compile jobs (default: all cores).")
+    var jobs: Int?
+
+    func run() throws {
+        let session: GPUSession
+        do { session = try GPUSession() } catch {
+            printError("tuning needs a GPU: \(error)")
+            throw ExitCode(3)
+        }
+        do {
+            let (problem, loaded) = try problemOptions.problem()
+            var tuner = Tuner(session: session, cache: noCache ? nil : TuningCache())
+            if let jobs { tuner.jobs = jobs }
+            tuner.progress = TuningProgress.reporter(label: problem.description)
+            let (spec, result) = try tuner.tune(problem)
+            printNote("")
+            for c in result.candidates {
+                let time = c.microseconds.map { String(format: "%8.2f us", $0) } ?? "  failed  "
+                print("\(time)  \(c.family.padding(toLength: 11, withPad: " ", startingAt: 0)) \(c.spec)\(c.failure.map { "  (\($0))" } ?? "")")
+            }
+            print(String(format: "best: %@ %.2f us (%@, %.1f s)", spec.description, result.bestMicroseconds,
+                         result.fromCache ? "from cache" : "tuned", result.wallSeconds))
+            let kernel = try spec.compile(problem, limits: session.limits)
+            for file in try KernelCompilation.write(kernel, to: output, target: session.target, weightsSource: loaded.path) {
+                print("wrote: \(file)")
+            }
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            printError(error)
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// Progress of a tuning run: a redrawn line on a terminal, plain lines otherwise.
+enum TuningProgress {
+    static func reporter(label: String) -> @Sendable (Int, Int, Double?) -> Void {
+        let start = Date()
+        let terminal = isatty(STDERR_FILENO) != 0
+        return { done, total, best in
+            let elapsed = Date().timeIntervalSince(start)
+            let bestText = best.map { String(format: "best %.2f us", $0) } ?? "best -"
+            let width = 24
+            let filled = total == 0 ? width : done * width / total
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            let line = String(format: "%@ [%@] %d/%d  %@  %.1f s", label, bar, done, total, bestText, elapsed)
+            if terminal {
+                FileHandle.standardError.write(Data("\r\(line)".utf8))
+            } else {
+                FileHandle.standardError.write(Data("\(line)\n".utf8))
+            }
+        }
+    }
+}
