@@ -11,8 +11,9 @@ import SparseReference
 ///    their 4 B byte offsets per group of 4 (broadcast across the subwarp), then per nonzero and vector one
 ///    W-wide load of B (contiguous across the subwarp: coalesced) and W FMAs into register accumulators.
 ///    With `prefetch` the next iteration's weights and offsets load during this one. A guarded tail of up
-///    to `unroll - 1` groups of 4 and 3 single nonzeros, all loads issued at once, finishes the part. For a
-///    convolution each B load is also guarded by the tap's padding bit from a per-thread mask built once.
+///    to `unroll - 1` groups of 4, then up to 3 single nonzeros, each phase's loads issued at once,
+///    finishes the part. For a convolution each B load is also guarded by the tap's padding bit from a
+///    per-thread mask built once.
 /// 3. With a K split, the other parts leave their partial sums in shared memory; after one barrier the
 ///    leading subwarp adds them. C is written once, by vector stores guarded by the column being below N
 ///    and the row slot being real. Threads whose columns are past N load from a clamped column.
@@ -25,7 +26,8 @@ public enum DataDrivenKernelGenerator {
         KernelParameter(name: "param_c", type: .u64),
     ]
 
-    /// One vector of a thread's columns: where its B and C elements are, and whether it may store.
+    /// One vector of a thread's columns: where its B elements are (and, for a convolution, its C elements
+    /// and which taps are inside the input).
     struct VectorAccess {
         /// B base (u64) and the byte offset added to it in every load.
         let b: (base: Register, offset: Int64)
@@ -41,7 +43,7 @@ public enum DataDrivenKernelGenerator {
         problem: SpMMProblem, config: DataDrivenConfig, layout: DataDrivenLayout, name: String
     ) -> Kernel {
         var b = KernelBuilder()
-        let t = config.subwarpWidth, w = config.vectorWidth, v = config.vectorsPerThread
+        let w = config.vectorWidth, v = config.vectorsPerThread
 
         // 1. Thread coordinates and the segment record: first entry, end entry, C row offset.
         let entryPointer = b.register(.u64)
@@ -307,16 +309,12 @@ struct LoopBody {
         b.emit(.label(after))
     }
 
-    /// The last `bytes / 4` (< 4 * (quads + 1)) nonzeros from `pointer`, as up to `quads` groups of 4 and up
-    /// to 3 single nonzeros, each guarded by whether it exists; every load is issued before the first FMA
-    /// so the tail costs one load latency, not one per group.
+    /// The last `bytes / 4` (< 4 * (quads + 1)) nonzeros from `pointer`: up to `quads` groups of 4, then up to
+    /// 3 single nonzeros, each guarded by whether it exists. Each phase issues all its loads before its
+    /// first FMA, so the tail costs two load latencies, not one per group; two phases rather than one keep
+    /// its register peak below the main loop's.
     func emitTail(pointer: Register, bytes: Register, quads: Int, builder b: inout KernelBuilder) {
-        var groups: [Entries] = []
         let quadBytes = b.binary(.and, .u32, .register(bytes), .u32(~UInt32(15)))
-        for q in 0..<quads {
-            let present = b.compare(.gt, .u32, .register(quadBytes), .u32(UInt32(16 * q)))
-            groups.append(loadEntries(4, at: pointer, offset: Int64(16 * q), guard: present, builder: &b))
-        }
         let singleBytes = b.binary(.and, .u32, .register(bytes), .u32(15))
         var singles = pointer
         if quads > 0 {
@@ -324,12 +322,18 @@ struct LoopBody {
             b.emit(.extend(wide, quadBytes))
             singles = b.binary(.add, .u64, .register(pointer), .register(wide))
         }
-        for i in 0..<3 {
-            let present = b.compare(.gt, .u32, .register(singleBytes), .u32(UInt32(4 * i)))
-            groups.append(loadEntries(1, at: singles, offset: Int64(4 * i), guard: present, builder: &b))
+        let phases: [[(base: Register, count: Int, offset: Int64, present: (Register, UInt32))]] = [
+            (0..<quads).map { q in (pointer, 4, Int64(16 * q), (quadBytes, UInt32(16 * q))) },
+            (0..<3).map { i in (singles, 1, Int64(4 * i), (singleBytes, UInt32(4 * i))) },
+        ]
+        for phase in phases where !phase.isEmpty {
+            let groups = phase.map { item in
+                let present = b.compare(.gt, .u32, .register(item.present.0), .u32(item.present.1))
+                return loadEntries(item.count, at: item.base, offset: item.offset, guard: present, builder: &b)
+            }
+            let values = groups.map { loadB($0, builder: &b) }
+            for (group, loaded) in zip(groups, values) { accumulate(group, loaded, builder: &b) }
         }
-        let values = groups.map { loadB($0, builder: &b) }
-        for (group, loaded) in zip(groups, values) { accumulate(group, loaded, builder: &b) }
     }
 
     /// Loads `count` (1 or a multiple of 4) entries at byte `offset` from `base`, 16 bytes at a time.
@@ -341,7 +345,6 @@ struct LoopBody {
         for g in stride(from: 0, to: count, by: group) {
             let at = offset + Int64(g * 4)
             let w = (0..<group).map { _ in b.register(.f32) }
-            if predicate != nil { for r in w { b.emit(.move(r, .f32(0))) } }
             b.emit(.load(.globalReadOnly, w, address: base, offset: at), guard: predicate)
             let o = (0..<group).map { _ in b.register(.u32) }
             b.emit(.load(.globalReadOnly, o, address: base, offset: at + sectionBytes), guard: predicate)
@@ -374,7 +377,6 @@ struct LoopBody {
                 }
                 let loaded = (0..<width).map { _ in b.register(.f32) }
                 var predicate = entries.guardPredicate
-                if predicate != nil || vector.tapMask != nil { for r in loaded { b.emit(.move(r, .f32(0))) } }
                 if let mask = vector.tapMask {
                     let shifted = b.binary(.shr, .u64, .register(mask), .register(entries.taps[i]))
                     let bit = b.binary(.and, .u64, .register(shifted), .u64(1))
@@ -384,6 +386,7 @@ struct LoopBody {
                         b.emit(.predicateAnd(both, inside, present))
                         inside = both
                     }
+                    for r in loaded { b.emit(.move(r, .f32(0))) }
                     predicate = inside
                 }
                 b.emit(.load(.globalReadOnly, loaded, address: address, offset: vector.b.offset), guard: predicate)
@@ -392,14 +395,15 @@ struct LoopBody {
         }
     }
 
-    /// `acc[j][w] += weight * B value`, entry by entry in order (the summation order is the layout's). An
-    /// absent tail entry has weight and B values 0, so its FMAs add an exact 0 and need no guard (guarded
-    /// FMAs made ptxas spill).
+    /// `acc[j][w] += weight * B value`, entry by entry in order (the summation order is the layout's), under
+    /// the entries' guard. (Guarded FMAs also keep the tail's loads independent in ptxas's schedule: with
+    /// absent entries zeroed and unguarded FMAs instead, ptxas packed the kernel into 40 registers and
+    /// serialized the loads, 1.2-1.9x slower at N = 256 on an H200.)
     func accumulate(_ entries: Entries, _ values: [[[Register]]], builder b: inout KernelBuilder) {
         for (weight, perVector) in zip(entries.weights, values) {
             for (acc, loaded) in zip(accumulators, perVector) {
                 for (sum, x) in zip(acc, loaded) {
-                    b.emit(.fma(sum, .register(x), .register(weight), .register(sum)))
+                    b.emit(.fma(sum, .register(x), .register(weight), .register(sum)), guard: entries.guardPredicate)
                 }
             }
         }

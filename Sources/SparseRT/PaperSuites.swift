@@ -61,14 +61,24 @@ public enum PaperSuites {
                     instances: items))
             }
         }
-        for (offset, item) in try VerificationSuite.mobileNet(dataRoot: dataRoot).enumerated() {
+        // MobileNet: one problem per distinct shape, numbered 12-19 in network order as in Table 1
+        // (the five 512 x 512 layers are problem 18's instances).
+        var mobileNetShapes: [(m: Int, k: Int, n: Int, items: [SuiteItem])] = []
+        for item in try VerificationSuite.mobileNet(dataRoot: dataRoot) {
             let problem = try item.load()
             let scaled = SuiteItem(name: item.name, nonzeros: problem.weights.nonzeroCount) {
                 try SpMMProblem(weights: problem.weights, n: problem.n * batch)
             }
+            if let i = mobileNetShapes.firstIndex(where: { $0.m == problem.m && $0.k == problem.k && $0.n == problem.n }) {
+                mobileNetShapes[i].items.append(scaled)
+            } else {
+                mobileNetShapes.append((problem.m, problem.k, problem.n, [scaled]))
+            }
+        }
+        for (offset, shape) in mobileNetShapes.enumerated() {
             problems.append(BenchmarkProblem(
-                number: 12 + offset, m: problem.m, k: problem.k, n: problem.n * batch, sparsity: 0.9,
-                source: "MobileNetV1 pruned weights (SparseRT authors)", instances: [scaled]))
+                number: 12 + offset, m: shape.m, k: shape.k, n: shape.n * batch, sparsity: 0.9,
+                source: "MobileNetV1 pruned weights (SparseRT authors)", instances: shape.items))
         }
         let synthetic = SuiteItem(name: "synthetic/uniform_0.9_1024x1024", nonzeros: 104_858) {
             var random = SeededNormal(seed: 20)

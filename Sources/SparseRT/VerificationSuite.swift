@@ -106,14 +106,18 @@ public enum VerificationSuite {
     }
 
     /// The kernels the suite checks on `problem`: for the unrolled family (when its code stays under
-    /// `unrolledNonzeroLimit` nonzeros and the PTX budget) the heuristic config, `extra` more candidates and
+    /// `unrolledNonzeroLimit` nonzeros and the PTX budget, among configs whose estimated ptxas time is at
+    /// most `maxAssembleSeconds`) the first candidate, `extra` more candidates and
     /// the uniform-rows ablation; for the data-driven family, which applies to every problem, its heuristic
     /// config and `extra` more candidates.
     public static func specs(for problem: SpMMProblem, extra: Int = 1, unrolledNonzeroLimit: Int = 30_000,
-                             limits: DeviceLimits = .hopper) -> [KernelSpec] {
+                             maxAssembleSeconds: Double = 4, limits: DeviceLimits = .hopper) -> [KernelSpec] {
         var specs: [KernelSpec] = []
         if problem.weights.nonzeroCount <= unrolledNonzeroLimit, KernelSpec.unrolledFits(problem) {
-            let candidates = TilingConfig.candidates(for: problem, limits: limits)
+            // Candidates whose ptxas time stays within a few seconds, so the suite runs in minutes.
+            let candidates = TilingConfig.candidates(for: problem, limits: limits).filter {
+                KernelCostModel.unrolled(problem, vectorWidth: $0.vectorWidth).assembleSeconds <= maxAssembleSeconds
+            }
             for config in candidates.prefix(1 + extra) { specs.append(.unrolled(config)) }
             if var uniform = candidates.first {
                 uniform.balance = .uniformRows
