@@ -11,8 +11,7 @@ import SparseReference
 ///    their 4 B byte offsets per group of 4 (broadcast across the subwarp), then per nonzero and vector one
 ///    W-wide load of B (contiguous across the subwarp: coalesced) and W FMAs into register accumulators.
 ///    With `prefetch` the next iteration's weights and offsets load during this one. A guarded tail of up
-///    to `unroll - 1` groups of 4, then up to 3 single nonzeros, each phase's loads issued at once,
-///    finishes the part. For a convolution each B load is also guarded by the tap's padding bit from a
+///    to `unroll - 1` groups of 4 and 3 single nonzeros, all loads issued at once, finishes the part. For a convolution each B load is also guarded by the tap's padding bit from a
 ///    per-thread mask built once.
 /// 3. With a K split, the other parts leave their partial sums in shared memory; after one barrier the
 ///    leading subwarp adds them. C is written once, by vector stores guarded by the column being below N
@@ -53,16 +52,11 @@ public enum DataDrivenKernelGenerator {
         let here = emitCoordinates(config: config, builder: &b)
         let fields = (0..<4).map { _ in b.register(.u32) }
         b.emit(.load(.globalReadOnly, fields, address: here.record, offset: 0))
-        let (start, end, cRowOffset) = (fields[0], fields[1], fields[2])
+        let (start, end, cRowOffset, row) = (fields[0], fields[1], fields[2], fields[3])
         let columnBase = here.columnBase
         let vectors = emitVectorAccess(
             problem: problem, config: config, layout: layout, columnBase: columnBase, bPointer: bPointer,
             cPointer: here.cPointer, builder: &b)
-        // A matrix's C byte offset, row and column together, folded now so one register lives through the
-        // loop: below M * N * 4 exactly for real rows (a padding slot's sentinel keeps it above).
-        let isMatrix = problem.operand == .matrix(n: problem.n)
-        let cOffset = isMatrix ? b.binary(.add, .u32, .register(cRowOffset),
-                                          .register(b.binary(.mul, .u32, .register(columnBase), .u32(4)))) : cRowOffset
 
         // 2. The nonzeros at byte offsets [start, end) of the entries' first section: a main loop of
         //    4 * U per iteration, then a tail of fewer than 4 * U.
@@ -92,15 +86,27 @@ public enum DataDrivenKernelGenerator {
             emitReduction(config: config, subwarp: here.subwarp, lane: here.lane, accumulators: accumulators,
                           finish: finish, builder: &b)
         }
+        // C's byte offset: the record's row offset, plus colBase * 4 for a matrix (whose per-vector C bases
+        // are not kept through the loop). Vector j's columns start at colBase + j * T * W.
         let realRow: Register? = layout.slots > problem.m
-            ? b.compare(.lt, .u32, .register(cOffset), .u32(UInt32(problem.m * layout.cRowBytes))) : nil
+            ? b.compare(.lt, .u32, .register(row), .u32(UInt32(problem.m))) : nil
         let stride = config.subwarpWidth * w
         let partialTile = problem.n % config.tileColumns != 0
+        let isMatrix = problem.operand == .matrix(n: problem.n)
+        let cOffset = isMatrix ? b.binary(.add, .u32, .register(cRowOffset),
+                                          .register(b.binary(.mul, .u32, .register(columnBase), .u32(4)))) : cRowOffset
         var matrixRow: Register?
+        var cBases: [Register?] = []
         let cOffsetWide = b.register(.u64)
         b.emit(.extend(cOffsetWide, cOffset))
         if isMatrix {
             matrixRow = b.binary(.add, .u64, .register(here.cPointer), .register(cOffsetWide))
+        } else {
+            // A convolution's per-pixel C bases, decoded again rather than kept through the loop (its B side
+            // here is dead code ptxas drops).
+            cBases = emitVectorAccess(
+                problem: problem, config: config, layout: layout, columnBase: columnBase, bPointer: bPointer,
+                cPointer: here.cPointer, builder: &b).map(\.cBase)
         }
         for (j, acc) in accumulators.enumerated() where problem.n > j * stride {
             var guardPredicate: Register?
@@ -120,7 +126,7 @@ public enum DataDrivenKernelGenerator {
             if let matrixRow {
                 (address, offset) = (matrixRow, Int64(j * stride * 4))
             } else {
-                (address, offset) = (b.binary(.add, .u64, .register(vectors[j].cBase!), .register(cOffsetWide)), 0)
+                (address, offset) = (b.binary(.add, .u64, .register(cBases[j]!), .register(cOffsetWide)), 0)
             }
             b.emit(.store(.global, acc.map(Operand.register), address: address, offset: offset),
                    guard: guardPredicate)
@@ -309,12 +315,17 @@ struct LoopBody {
         b.emit(.label(after))
     }
 
-    /// The last `bytes / 4` (< 4 * (quads + 1)) nonzeros from `pointer`: up to `quads` groups of 4, then up to
-    /// 3 single nonzeros, each guarded by whether it exists. Each phase issues all its loads before its
-    /// first FMA, so the tail costs two load latencies, not one per group; two phases rather than one keep
-    /// its register peak below the main loop's.
+    /// The last `bytes / 4` (< 4 * (quads + 1)) nonzeros from `pointer`, as up to `quads` groups of 4 and up
+    /// to 3 single nonzeros, each guarded by whether it exists; every load is issued before the first FMA
+    /// so the tail costs one load latency, not one per group. (Splitting it into a phase of groups and one
+    /// of singles changed ptxas's register choice and ran up to 2x slower on an H200.)
     func emitTail(pointer: Register, bytes: Register, quads: Int, builder b: inout KernelBuilder) {
+        var groups: [Entries] = []
         let quadBytes = b.binary(.and, .u32, .register(bytes), .u32(~UInt32(15)))
+        for q in 0..<quads {
+            let present = b.compare(.gt, .u32, .register(quadBytes), .u32(UInt32(16 * q)))
+            groups.append(loadEntries(4, at: pointer, offset: Int64(16 * q), guard: present, builder: &b))
+        }
         let singleBytes = b.binary(.and, .u32, .register(bytes), .u32(15))
         var singles = pointer
         if quads > 0 {
@@ -322,18 +333,12 @@ struct LoopBody {
             b.emit(.extend(wide, quadBytes))
             singles = b.binary(.add, .u64, .register(pointer), .register(wide))
         }
-        let phases: [[(base: Register, count: Int, offset: Int64, present: (Register, UInt32))]] = [
-            (0..<quads).map { q in (pointer, 4, Int64(16 * q), (quadBytes, UInt32(16 * q))) },
-            (0..<3).map { i in (singles, 1, Int64(4 * i), (singleBytes, UInt32(4 * i))) },
-        ]
-        for phase in phases where !phase.isEmpty {
-            let groups = phase.map { item in
-                let present = b.compare(.gt, .u32, .register(item.present.0), .u32(item.present.1))
-                return loadEntries(item.count, at: item.base, offset: item.offset, guard: present, builder: &b)
-            }
-            let values = groups.map { loadB($0, builder: &b) }
-            for (group, loaded) in zip(groups, values) { accumulate(group, loaded, builder: &b) }
+        for i in 0..<3 {
+            let present = b.compare(.gt, .u32, .register(singleBytes), .u32(UInt32(4 * i)))
+            groups.append(loadEntries(1, at: singles, offset: Int64(4 * i), guard: present, builder: &b))
         }
+        let values = groups.map { loadB($0, builder: &b) }
+        for (group, loaded) in zip(groups, values) { accumulate(group, loaded, builder: &b) }
     }
 
     /// Loads `count` (1 or a multiple of 4) entries at byte `offset` from `base`, 16 bytes at a time.

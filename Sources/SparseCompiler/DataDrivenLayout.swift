@@ -10,10 +10,9 @@ import SparseReference
 ///
 /// Two device buffers of 32-bit words, the kernel's first two parameters:
 /// - `segments`: one 4-word record per (slot, part), slot-major: the part's first and end entry as byte
-///   offsets into the entries' first section, the C row's byte offset from C's base (for a padding slot, which
-///   stores nothing, a sentinel that stays at or above `M * rowBytes` after the column's bytes are added), and
-///   the original row (`0xFFFF_FFFF` for padding; for inspection, the kernel does not read it). A subwarp
-///   reads its record with one 16-byte load.
+///   offsets into the entries' first section, the C row's byte offset from C's base, and the original row
+///   (`0xFFFF_FFFF` for a padding slot, which stores nothing). A subwarp reads its record with one 16-byte
+///   load.
 /// - `entries`: `sections` sections of `capacity` words each, every part starting at a multiple of 4 entries
 ///   so 16-byte vector loads stay aligned: the weights (f32 bits); the B byte offsets (precomputed `k * N * 4`
 ///   for a matrix, saving a multiply per nonzero); for a convolution whose taps can fall into the padding,
@@ -58,13 +57,11 @@ public struct DataDrivenLayout: Sendable {
         let bOffset: (Int) -> Int64
         let tap: (Int) -> UInt32
         let cRowBytes: Int64
-        let paddingRowOffset: UInt32
         switch problem.operand {
         case .matrix(let n):
             bOffset = { Int64($0) * Int64(n) * 4 }
             tap = { _ in 0 }
             cRowBytes = Int64(n) * 4
-            paddingRowOffset = UInt32.max - UInt32((n + config.tileColumns) * 4)
             sections = 2
             bOffsetBias = 0
         case .convolution(let g):
@@ -76,7 +73,6 @@ public struct DataDrivenLayout: Sendable {
             }
             tap = { UInt32($0 % taps) }
             cRowBytes = Int64(g.outputHeight * g.outputWidth) * 4
-            paddingRowOffset = UInt32.max
             sections = Self.tapsNeedPredicates(g) ? 3 : 2
             bOffsetBias = Int64(g.pad * g.width + g.pad) * 4
         }
@@ -127,7 +123,7 @@ public struct DataDrivenLayout: Sendable {
                 let record = index * Self.recordWords
                 segments[record] = UInt32(start * 4)
                 segments[record + 1] = UInt32((start + counts[index]) * 4)
-                segments[record + 2] = row.map { UInt32(Int64($0) * cRowBytes) } ?? paddingRowOffset
+                segments[record + 2] = row.map { UInt32(Int64($0) * cRowBytes) } ?? 0
                 segments[record + 3] = row.map { UInt32($0) } ?? UInt32.max
             }
         }
