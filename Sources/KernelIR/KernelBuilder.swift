@@ -49,6 +49,15 @@ public struct KernelBuilder {
         return dst
     }
 
+    /// Reads `%tid.x`, `%ctaid.x` and `%ctaid.y` into fresh registers: every kernel's first step.
+    public mutating func threadAndBlockIndices() -> (thread: Register, blockX: Register, blockY: Register) {
+        let thread = register(.u32), blockX = register(.u32), blockY = register(.u32)
+        emit(.readSpecial(thread, .threadX))
+        emit(.readSpecial(blockX, .blockX))
+        emit(.readSpecial(blockY, .blockY))
+        return (thread, blockX, blockY)
+    }
+
     /// Finishes the kernel.
     public func build(
         name: String, parameters: [KernelParameter], threadsPerBlock: Int, sharedMemoryBytes: Int

@@ -30,9 +30,9 @@ public enum DataDrivenKernelGenerator {
     struct VectorAccess {
         /// B base (u64) and the byte offset added to it in every load.
         let b: (base: Register, offset: Int64)
-        /// Convolution only: C address of the thread's pixel in output channel 0 (u64). A matrix's C
-        /// address is formed after the loop from the column and the record's row offset instead, so
-        /// fewer 64-bit values stay live through it.
+        /// Convolution only: C address of the thread's pixel in output channel 0 (u64). The stores use one
+        /// decoded again after the loop (and a matrix's C address is formed there from the column and the
+        /// record's row offset), so fewer 64-bit values stay live through it.
         let cBase: Register?
         /// Convolution only: bit t set when tap t is inside the input for this thread's pixel (u64).
         let tapMask: Register?
@@ -155,12 +155,7 @@ public enum DataDrivenKernelGenerator {
         b.emit(.loadParameter(segmentPointer, index: 0))
         let cPointer = b.register(.u64)
         b.emit(.loadParameter(cPointer, index: 3))
-        let thread = b.register(.u32)
-        b.emit(.readSpecial(thread, .threadX))
-        let blockM = b.register(.u32)
-        b.emit(.readSpecial(blockM, .blockX))
-        let blockN = b.register(.u32)
-        b.emit(.readSpecial(blockN, .blockY))
+        let (thread, blockM, blockN) = b.threadAndBlockIndices()
         let lane = b.binary(.and, .u32, .register(thread), .u32(UInt32(t - 1)))
         let subwarp = b.binary(.shr, .u32, .register(thread), .u32(UInt32(t.trailingZeroBitCount)))
         let firstRecord = b.binary(.mul, .u32, .register(blockM), .u32(UInt32(config.rowsPerBlock * config.kSplit)))

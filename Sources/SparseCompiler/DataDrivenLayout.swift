@@ -38,9 +38,6 @@ public struct DataDrivenLayout: Sendable {
     /// of the output pixel); the kernel subtracts it from its B base once.
     public let bOffsetBias: Int64
 
-    /// Bytes between consecutive rows of C (N * 4 for a matrix, OH * OW * 4 for a convolution).
-    public let cRowBytes: Int
-
     /// The device buffers in parameter order.
     public var buffers: [[UInt32]] { [segments, entries] }
 
@@ -129,7 +126,6 @@ public struct DataDrivenLayout: Sendable {
         }
         self.segments = segments
         self.entries = entries
-        self.cRowBytes = Int(cRowBytes)
     }
 
     /// Whether some tap of `g` falls into the padding for some output pixel (then loads need predicates).

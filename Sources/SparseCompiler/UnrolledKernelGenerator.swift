@@ -30,12 +30,7 @@ public enum UnrolledKernelGenerator {
         let cPointer = b.register(.u64)
         b.emit(.loadParameter(bPointer, index: 0))
         b.emit(.loadParameter(cPointer, index: 1))
-        let thread = b.register(.u32)
-        b.emit(.readSpecial(thread, .threadX))
-        let blockM = b.register(.u32)
-        b.emit(.readSpecial(blockM, .blockX))
-        let blockN = b.register(.u32)
-        b.emit(.readSpecial(blockN, .blockY))
+        let (thread, blockM, blockN) = b.threadAndBlockIndices()
         let group: Register
         let lane: Register
         if config.groups == 1 {

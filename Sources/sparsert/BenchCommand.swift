@@ -55,7 +55,7 @@ struct BenchCommand: ParsableCommand {
         }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard let root = DataLocation.find(data) else {
-            printError("no data folder: pass --data DIR (the shared/data layout) or set SPARSERT_DATA")
+            printError(data.map { "\($0): not a data folder (expected dlmc/ or sparsert-weights/ inside)" } ?? "no data folder: pass --data DIR (the shared/data layout) or set SPARSERT_DATA")
             throw ExitCode(2)
         }
         let session: GPUSession
@@ -83,31 +83,32 @@ struct BenchCommand: ParsableCommand {
         runner.log = { printNote($0) }
         if !noBaselines { runner.baselines = VendorBaselines.timer(runner.timer) }
 
-        var rows: [BenchmarkRow] = []
+        let gpu = session.properties.name
+        let folder = URL(fileURLWithPath: output ?? "bench/results/\(gpu.replacingOccurrences(of: " ", with: "_"))")
+        var stem = "\(suite.rawValue)-b\(batch)"
+        if kernelSelection != .tuned { stem += "-\(kernelSelection.rawValue)" }
+        var report = BenchmarkReport(
+            suite: suite.rawValue, gpu: gpu, date: ISO8601DateFormatter().string(from: Date()),
+            commit: commit ?? ProcessInfo.processInfo.environment["SPARSERT_COMMIT"] ?? gitCommit() ?? "unknown",
+            command: CommandLine.arguments.dropFirst().joined(separator: " "), batch: batch,
+            selection: kernelSelection.rawValue, floors: floors,
+            mainBaseline: VendorBaselines.mainName(for: suite == .paperSpmm), rows: [])
         var failures: [String] = []
         for problem in list {
             do {
                 let row = try runner.run(problem)
-                rows.append(row)
-                let main = row.baselines[VendorBaselines.mainName(for: suite == .paperSpmm)]
+                report.rows.append(row)
+                let main = row.baselines[report.mainBaseline]
                 printNote(String(format: "  sparsert %.2f us; %@", row.sparsertMicroseconds,
                                  row.baselines.sorted { $0.key < $1.key }.map { String(format: "%@ %.2f us", $0.key, $0.value) }.joined(separator: ", "))
                           + (main.map { String(format: "; speedup %.2fx", $0 / row.sparsertMicroseconds) } ?? ""))
+                // Rewrite the files after every problem, so an interrupted run keeps what it measured.
+                _ = try report.write(to: folder, stem: stem)
             } catch {
                 failures.append("problem \(problem.number) (\(problem.sparsity)): \(error)")
                 printError("problem \(problem.number) (\(problem.sparsity)): \(error)")
             }
         }
-        let gpu = session.properties.name
-        let report = BenchmarkReport(
-            suite: suite.rawValue, gpu: gpu, date: ISO8601DateFormatter().string(from: Date()),
-            commit: commit ?? ProcessInfo.processInfo.environment["SPARSERT_COMMIT"] ?? gitCommit() ?? "unknown",
-            command: CommandLine.arguments.dropFirst().joined(separator: " "), batch: batch,
-            selection: kernelSelection.rawValue, floors: floors,
-            mainBaseline: VendorBaselines.mainName(for: suite == .paperSpmm), rows: rows)
-        let folder = URL(fileURLWithPath: output ?? "bench/results/\(gpu.replacingOccurrences(of: " ", with: "_"))")
-        var stem = "\(suite.rawValue)-b\(batch)"
-        if kernelSelection != .tuned { stem += "-\(kernelSelection.rawValue)" }
         for file in try report.write(to: folder, stem: stem) { printNote("wrote \(file)") }
         print(report.markdown())
         if !failures.isEmpty { throw ExitCode(1) }

@@ -36,11 +36,30 @@ struct CompileCommand: ParsableCommand {
     @Flag(help: "Verify the kernel against the float64 reference: on the GPU when present, else through the kernel IR.")
     var verify = false
 
+    @Flag(help: "Autotune the configuration on the GPU (as `sparsert tune`, with its cache) instead of the heuristic.")
+    var tune = false
+
     func run() throws {
         do {
             let (problem, loaded) = try problemOptions.problem()
-            let spec = try config.map(KernelCompilation.parseSpec) ?? KernelSpec.heuristic(for: problem)
-            let kernel = try spec.compile(problem)
+            var limits = DeviceLimits.hopper
+            var spec = try config.map(KernelCompilation.parseSpec) ?? KernelSpec.heuristic(for: problem)
+            if tune {
+                guard config == nil else { throw ValidationError("--tune and --config exclude each other") }
+                let session: GPUSession
+                do { session = try GPUSession() } catch {
+                    printError("--tune needs a GPU: \(error)")
+                    throw ExitCode(3)
+                }
+                var tuner = Tuner(session: session, cache: TuningCache())
+                tuner.progress = TuningProgress.reporter(label: problem.description)
+                let (best, result) = try tuner.tune(problem)
+                printNote(String(format: "\ntuned: %@ %.2f us (%@)", best.description, result.bestMicroseconds,
+                                 result.fromCache ? "from cache" : "\(result.candidates.count) candidates"))
+                spec = best
+                limits = session.limits
+            }
+            let kernel = try spec.compile(problem, limits: limits)
             let target = PTXTarget(isaVersion: "8.0", architecture: arch)
             let written = try KernelCompilation.write(kernel, to: output, target: target, weightsSource: loaded.path)
             print("kernel:   \(kernel.name)")

@@ -61,7 +61,7 @@ struct VerifyCommand: ParsableCommand {
             }]
         } else {
             guard let root = DataLocation.find(data) else {
-                printError("no data folder: pass --data DIR (the shared/data layout) or set SPARSERT_DATA")
+                printError(data.map { "\($0): not a data folder (expected dlmc/ or sparsert-weights/ inside)" } ?? "no data folder: pass --data DIR (the shared/data layout) or set SPARSERT_DATA")
                 throw ExitCode(2)
             }
             items = try VerificationSuite.standard(dataRoot: root)
@@ -153,15 +153,17 @@ struct VerifyCommand: ParsableCommand {
 
 /// Where the data folder (the shared/data layout) is.
 enum DataLocation {
+    /// The folder named by `explicit` (nil when it lacks the layout), else the first of `$SPARSERT_DATA`,
+    /// `../shared/data`, `shared/data` and `data` that has it.
     static func find(_ explicit: String?) -> URL? {
         let fm = FileManager.default
+        func hasLayout(_ path: String) -> Bool {
+            fm.fileExists(atPath: path + "/dlmc") || fm.fileExists(atPath: path + "/sparsert-weights")
+        }
+        if let explicit { return hasLayout(explicit) ? URL(fileURLWithPath: explicit) : nil }
         var candidates: [String] = []
-        if let explicit { candidates.append(explicit) }
         if let env = ProcessInfo.processInfo.environment["SPARSERT_DATA"] { candidates.append(env) }
         candidates += ["../shared/data", "shared/data", "data"]
-        for path in candidates where fm.fileExists(atPath: path + "/dlmc") || fm.fileExists(atPath: path + "/sparsert-weights") {
-            return URL(fileURLWithPath: path)
-        }
-        return explicit.map { URL(fileURLWithPath: $0) }
+        return candidates.first(where: hasLayout).map { URL(fileURLWithPath: $0) }
     }
 }

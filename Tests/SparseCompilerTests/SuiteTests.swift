@@ -1,0 +1,54 @@
+import SparseRT
+import SparseRTTestSupport
+import Testing
+
+@Suite("Benchmark and verification suites", .enabled(if: SharedData.root != nil, "shared/data not found"))
+struct SuiteTests {
+    @Test("Table 1 has problems 1-11 at both sparsities, 12-20 at 0.9, each with instances of one shape")
+    func table1() throws {
+        let problems = try PaperSuites.spmm(dataRoot: #require(SharedData.root))
+        #expect(Set(problems.filter { $0.sparsity == 0.9 }.map(\.number)) == Set(1...20))
+        #expect(Set(problems.filter { $0.sparsity == 0.95 }.map(\.number)) == Set(1...11))
+        let p18 = try #require(problems.first { $0.number == 18 })
+        #expect((p18.m, p18.k, p18.n, p18.instances.count) == (512, 512, 196, 5))
+        let p11 = try #require(problems.first { $0.number == 11 && $0.sparsity == 0.9 })
+        #expect(p11.instances.count > 1)
+        let first = try p11.instances[0].load()
+        #expect((first.m, first.k, first.n) == (512, 512, 256))
+    }
+
+    @Test("batch folds into N")
+    func batch() throws {
+        let problems = try PaperSuites.spmm(dataRoot: #require(SharedData.root), batch: 8)
+        let p7 = try #require(problems.first { $0.number == 7 })
+        #expect(try p7.instances[0].load().n == 49 * 8)
+    }
+
+    @Test("Table 3 has four convolutions per sparsity whose filters match the shapes")
+    func table3() throws {
+        let problems = try PaperSuites.convolution(dataRoot: #require(SharedData.root))
+        #expect(problems.count == 8)
+        for p in problems {
+            let problem = try p.instances[0].load()
+            #expect(problem.k == p.k && problem.m == p.m && problem.n == p.n)
+        }
+    }
+
+    @Test("the default verification suite covers every matrix with at least one kernel")
+    func verificationSpecs() throws {
+        let items = try VerificationSuite.standard(dataRoot: #require(SharedData.root))
+        #expect(items.count > 300)
+        for item in items.filter({ $0.name.hasPrefix("synthetic") || $0.name.hasPrefix("mobilenet") }) {
+            let problem = try item.load()
+            let specs = VerificationSuite.specs(for: problem, extra: 0)
+            #expect(!specs.isEmpty)
+            #expect(specs.contains { $0.family == .dataDriven })
+        }
+    }
+
+    @Test("kernel specs round-trip through text", arguments: ["4,25,2,v4", "8,1,1,uniform", "dd:w32,v4,c1,r4,k1,u2"])
+    func specText(text: String) throws {
+        let spec = try #require(KernelSpec(parsing: text))
+        #expect(spec.description == text)
+    }
+}
