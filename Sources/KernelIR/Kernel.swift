@@ -14,6 +14,9 @@ public struct Kernel: Hashable, Sendable {
     public var instructions: [Instruction]
     /// Number of registers of each class used (highest index + 1).
     public var registerCounts: [ValueType: Int]
+    /// A cap on registers per thread for ptxas (`.maxnreg`), or nil to let ptxas choose. ptxas trades
+    /// registers for occupancy on its own; for latency-bound sparse kernels the tuner measures caps.
+    public var maxRegistersPerThread: Int? = nil
 
     public init(
         name: String, parameters: [KernelParameter], threadsPerBlock: Int, sharedMemoryBytes: Int,

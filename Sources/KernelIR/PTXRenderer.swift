@@ -45,7 +45,9 @@ public enum PTXRenderer {
         out += ".extern .shared .align 16 .b8 \(sharedSymbol)[];\n\n"
         out += ".visible .entry \(kernel.name)(\n"
         out += kernel.parameters.map { "\t.param .\($0.type.rawValue) \($0.name)" }.joined(separator: ",\n")
-        out += "\n)\n.maxntid \(kernel.threadsPerBlock), 1, 1\n{\n"
+        out += "\n)\n.maxntid \(kernel.threadsPerBlock), 1, 1\n"
+        if let cap = kernel.maxRegistersPerThread { out += ".maxnreg \(cap)\n" }
+        out += "{\n"
         for type in ValueType.allCases {
             if let count = kernel.registerCounts[type], count > 0 {
                 out += "\t.reg .\(type.rawValue) \(type.registerPrefix)<\(count)>;\n"

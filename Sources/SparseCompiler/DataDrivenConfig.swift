@@ -26,6 +26,8 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     public var unroll: Int
     /// Whether each main-loop iteration loads the next one's weights and offsets (software pipelining).
     public var prefetch: Bool
+    /// Registers per thread ptxas may use (`.maxnreg`, 32 to 255), or nil for ptxas' own choice.
+    public var maxRegisters: Int? = nil
 
     public init(
         subwarpWidth: Int, vectorWidth: Int = 1, vectorsPerThread: Int = 1, rowsPerBlock: Int, kSplit: Int = 1,
@@ -49,13 +51,13 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     /// ``TilingConfig``'s form.
     public var description: String {
         "dd:w\(subwarpWidth),v\(vectorWidth),c\(vectorsPerThread),r\(rowsPerBlock),k\(kSplit),u\(unroll)"
-            + (prefetch ? "" : ",p0")
+            + (prefetch ? "" : ",p0") + (maxRegisters.map { ",m\($0)" } ?? "")
     }
 
     /// The config as a PTX-identifier fragment for kernel names, e.g. `w32v4c1r4k1u2`.
     var identifier: String {
         "w\(subwarpWidth)v\(vectorWidth)c\(vectorsPerThread)r\(rowsPerBlock)k\(kSplit)u\(unroll)"
-            + (prefetch ? "" : "p0")
+            + (prefetch ? "" : "p0") + (maxRegisters.map { "m\($0)" } ?? "")
     }
 
     /// Parses the ``description`` form. Fields after `dd:` may come in any order; `w` and `r` are
@@ -66,7 +68,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         var fields: [Character: Int] = [:]
         for field in trimmed.dropFirst(3).split(separator: ",") {
             let item = field.trimmingCharacters(in: .whitespaces)
-            guard let key = item.first, "wvcrkup".contains(key), fields[key] == nil,
+            guard let key = item.first, "wvcrkupm".contains(key), fields[key] == nil,
                 let value = Int(item.dropFirst()), value > 0 || (key == "p" && value == 0), key != "p" || value <= 1
             else { return nil }
             fields[key] = value
@@ -75,6 +77,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         self.init(
             subwarpWidth: t, vectorWidth: fields["v"] ?? 1, vectorsPerThread: fields["c"] ?? 1, rowsPerBlock: r,
             kSplit: fields["k"] ?? 1, unroll: fields["u"] ?? 2, prefetch: fields["p"] != 0)
+        maxRegisters = fields["m"]
     }
 }
 
@@ -173,6 +176,9 @@ extension DataDrivenConfig {
         guard [1, 2, 4].contains(vectorWidth) else { throw infeasible("vector width must be 1, 2 or 4") }
         guard (1...4).contains(vectorsPerThread) else { throw infeasible("vectors per thread must be 1 to 4") }
         guard (1...16).contains(kSplit) else { throw infeasible("K split must be 1 to 16") }
+        if let cap = maxRegisters, !(32...255).contains(cap) {
+            throw infeasible("register cap \(cap) outside 32...255")
+        }
         guard [2, 4].contains(unroll) else { throw infeasible("unroll must be 2 or 4") }
         guard rowsPerBlock >= 1 else { throw infeasible("rows per block must be at least 1") }
         if vectorWidth > 1 {

@@ -133,9 +133,11 @@ public enum DataDrivenKernelGenerator {
         }
         b.emit(.label(finish))
         b.emit(.exit)
-        return b.build(
+        var kernel = b.build(
             name: name, parameters: parameters, threadsPerBlock: config.threadsPerBlock,
             sharedMemoryBytes: config.reductionBytes)
+        kernel.maxRegistersPerThread = config.maxRegisters
+        return kernel
     }
 
     /// A thread's place: lane and subwarp, first column, its segment record's address, C's pointer.

@@ -45,6 +45,9 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
     /// (``KernelCostModel``'s estimate): bigger ones take tens of seconds in ptxas and are fetch-bound.
     public static let unrolledPTXBudget = KernelCostModel.unrolledPTXLimit
 
+    /// Register caps the tuner tries on the data-driven heuristic config.
+    public static let registerCaps = [64, 96, 128]
+
     /// Whether the unrolled family's code for `problem` stays within ``unrolledPTXBudget``.
     public static func unrolledFits(_ problem: SpMMProblem, vectorWidth: Int = 1) -> Bool {
         KernelCostModel.unrolled(problem, vectorWidth: vectorWidth).ptxBytes <= unrolledPTXBudget
@@ -65,7 +68,17 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
         let unrolled = TilingConfig.candidates(for: problem, limits: limits)
             .filter { unrolledFits(problem, vectorWidth: $0.vectorWidth) }
             .map(KernelSpec.unrolled)
-        let dataDriven = DataDrivenConfig.candidates(for: problem, limits: limits).map(KernelSpec.dataDriven)
+        var dataDrivenConfigs = DataDrivenConfig.candidates(for: problem, limits: limits)
+        // ptxas picks registers for occupancy on its own, and for these latency-bound loops its choice
+        // moved times by up to 2x (seen on an H200): let the tuner measure caps on the heuristic config.
+        if let base = dataDrivenConfigs.first, base.maxRegisters == nil {
+            for cap in registerCaps {
+                var capped = base
+                capped.maxRegisters = cap
+                dataDrivenConfigs.append(capped)
+            }
+        }
+        let dataDriven = dataDrivenConfigs.map(KernelSpec.dataDriven)
         return KernelCostModel.preferredFamily(for: problem) == .unrolled ? unrolled + dataDriven : dataDriven + unrolled
     }
 

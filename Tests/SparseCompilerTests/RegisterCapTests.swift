@@ -1,0 +1,40 @@
+import SparseRT
+import SparseRTTestSupport
+import Testing
+
+@Suite("Register caps (.maxnreg)")
+struct RegisterCapTests {
+    let problem = try! SpMMProblem(weights: TestMatrices.random(rows: 96, columns: 200, density: 0.1, seed: 8), n: 64)
+
+    @Test("a capped data-driven kernel renders .maxnreg, computes the same result, and ptxas honours the cap",
+          arguments: [64, 96])
+    func capped(cap: Int) throws {
+        var config = DataDrivenConfig.heuristic(for: problem)
+        config.maxRegisters = cap
+        let kernel = try KernelSpec.dataDriven(config).compile(problem)
+        let ptx = kernel.ptx()
+        #expect(ptx.contains(".maxnreg \(cap)\n"))
+        #expect(try CPUVerifier.verify(kernel, seed: 3).passed)
+        if let ptxas = TestMatrices.ptxas {
+            #expect(try ptxas.assemble(ptx).registers <= cap)
+        }
+    }
+
+    @Test("the cap is part of the config text and is validated")
+    func text() throws {
+        let config = try #require(DataDrivenConfig(parsing: "dd:w32,v2,c1,r4,k1,u2,m96"))
+        #expect(config.maxRegisters == 96)
+        #expect(config.description == "dd:w32,v2,c1,r4,k1,u2,m96")
+        var bad = config
+        bad.maxRegisters = 8
+        #expect(throws: PlanError.self) { try KernelSpec.dataDriven(bad).compile(problem) }
+    }
+
+    @Test("the tuner's candidates include capped variants of the data-driven heuristic")
+    func candidates() {
+        let caps = KernelSpec.candidates(for: problem).compactMap { spec -> Int? in
+            if case .dataDriven(let c) = spec { return c.maxRegisters } else { return nil }
+        }
+        #expect(Set(caps) == Set(KernelSpec.registerCaps))
+    }
+}
