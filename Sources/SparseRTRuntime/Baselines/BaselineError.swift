@@ -1,3 +1,4 @@
+import SparseRT
 /// Everything that can keep a vendor baseline (cuBLAS, cuSPARSE, cuDNN) from running, worded for a person reading
 /// a benchmark log.
 public enum BaselineError: Error, CustomStringConvertible, Equatable, Sendable {
@@ -44,5 +45,20 @@ public enum BaselineError: Error, CustomStringConvertible, Equatable, Sendable {
         case .libraryNotFound, .missingSymbol: return true
         case .call, .unsupported, .noAlgorithm: return false
         }
+    }
+}
+
+extension BaselineError {
+    /// N of a matrix-product problem whose B is `input`; throws ``unsupported(baseline:reason:)`` for a
+    /// convolution or a B of the wrong size.
+    static func matrixWidth(of problem: SpMMProblem, input: [Float], baseline: String) throws -> Int {
+        guard case .matrix(let width) = problem.operand else {
+            throw BaselineError.unsupported(baseline: baseline, reason: "it computes matrix products, not convolutions")
+        }
+        guard input.count == problem.k * width else {
+            throw BaselineError.unsupported(
+                baseline: baseline, reason: "B holds \(input.count) values, expected K x N = \(problem.k * width)")
+        }
+        return width
     }
 }

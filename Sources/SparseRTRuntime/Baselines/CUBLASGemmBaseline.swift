@@ -36,13 +36,7 @@ public final class CUBLASGemmBaseline: Baseline, @unchecked Sendable {
         workspaceBytes: Int = 32 << 20
     ) throws {
         let label = precision == .fp32 ? "cuBLAS fp32" : "cuBLAS fp16"
-        guard case .matrix(let width) = problem.operand else {
-            throw BaselineError.unsupported(baseline: label, reason: "it computes matrix products, not convolutions")
-        }
-        guard input.count == problem.k * width else {
-            throw BaselineError.unsupported(
-                baseline: label, reason: "B holds \(input.count) values, expected K x N = \(problem.k * width)")
-        }
+        let width = try BaselineError.matrixWidth(of: problem, input: input, baseline: label)
         let library = try CUBLASLibrary.load()
         self.library = library
         self.precision = precision

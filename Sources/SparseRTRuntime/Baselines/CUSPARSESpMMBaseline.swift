@@ -49,13 +49,7 @@ public final class CUSPARSESpMMBaseline: Baseline, @unchecked Sendable {
         selectionTimer: KernelTimer = CUSPARSESpMMBaseline.selectionTimer
     ) throws {
         let label = "cuSPARSE CSR fp32"
-        guard case .matrix(let width) = problem.operand else {
-            throw BaselineError.unsupported(baseline: label, reason: "it computes matrix products, not convolutions")
-        }
-        guard input.count == problem.k * width else {
-            throw BaselineError.unsupported(
-                baseline: label, reason: "B holds \(input.count) values, expected K x N = \(problem.k * width)")
-        }
+        let width = try BaselineError.matrixWidth(of: problem, input: input, baseline: label)
         let library = try CUSPARSELibrary.load()
         let plan = try CUSPARSESpMMPlan(
             library: library, weights: problem.weights, input: input, n: width, context: session.context)
