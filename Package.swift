@@ -51,5 +51,6 @@ let package = Package(
         .testTarget(name: "KernelIRTests", dependencies: ["KernelIR", "SparseRTTestSupport"]),
         .testTarget(name: "SparseCompilerTests", dependencies: ["SparseRT", "SparseRTTestSupport"]),
         .testTarget(name: "CUDADriverTests", dependencies: ["CUDADriver", "SparseRTRuntime", "SparseRTTestSupport"]),
+        .testTarget(name: "sparsertTests", dependencies: ["sparsert"]),
     ]
 )

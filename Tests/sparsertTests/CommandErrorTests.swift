@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import Testing
+
+@testable import sparsert
+
+/// The CLI's contract for bad input: one error line and a non-zero exit, never a crash.
+@Suite("Command-line errors")
+struct CommandErrorTests {
+    static let directory: URL = {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sparsert-cli-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }()
+
+    static func file(_ name: String, _ contents: String) -> String {
+        let url = directory.appendingPathComponent(name)
+        try! contents.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    /// Runs `arguments` as the root command and returns the exit code it ends with (0 when it returns).
+    static func exitCode(_ arguments: [String]) -> Int32 {
+        do {
+            var command = try SparsertCommand.parseAsRoot(arguments)
+            try command.run()
+            return 0
+        } catch let exit as ExitCode {
+            return exit.rawValue
+        } catch {
+            return SparsertCommand.exitCode(for: error).rawValue
+        }
+    }
+
+    static let good = file("good.smtx", "2, 3, 2\n0 1 2\n2 0\n")
+
+    @Test("bad inputs exit non-zero", arguments: [
+        ["inspect", "/nonexistent/file.smtx"],
+        ["inspect", file("truncated.smtx", "3, 3, 2\n0 1\n")],
+        ["inspect", file("garbage.npy", "not a numpy file at all")],
+        ["compile", file("range.smtx", "2, 3, 2\n0 1 2\n2 7\n"), "--n", "4"],
+        ["compile", good, "--n", "0"],
+        ["compile", good, "--n", "4", "--config", "not,a,config"],
+        ["compile", good, "--n", "4", "--config", "3,1,1"],
+        ["compile", good, "--conv", "--input", "2x5"],
+        ["verify", "--data", "/nonexistent"],
+        ["prune", good, "--sparsity", "1.5", "-o", directory.appendingPathComponent("out.smtx").path],
+    ])
+    func rejects(arguments: [String]) {
+        #expect(Self.exitCode(arguments) != 0)
+    }
+
+    @Test("a good file compiles and verifies through the IR")
+    func accepts() {
+        let out = Self.directory.appendingPathComponent("kernel").path
+        #expect(Self.exitCode(["compile", Self.good, "--n", "5", "-o", out, "--verify", "--config", "2,1,1"]) == 0)
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: out).count) == 2)
+    }
+}
