@@ -17,7 +17,7 @@ struct ProblemOptions: ParsableArguments {
     @Option(help: "Convolution input as CxHxW, e.g. 64x56x56.")
     var input: String?
 
-    @Option(help: "Convolution kernel size KHxKW (or K); inferred from a 4-D filter or from K / C when square.")
+    @Option(help: "Convolution kernel size KHxKW (or K); read from a 4-D filter, 1x1 when K = C, else required.")
     var kernel: String?
 
     @Option(help: "Convolution stride.")
@@ -64,15 +64,12 @@ struct ProblemOptions: ParsableArguments {
         }
         if let filter = loaded.filterShape { return (filter.kernelHeight, filter.kernelWidth) }
         let k = loaded.matrix.columns
-        guard k % channels == 0 else {
-            throw ValidationError("the filter has \(k) columns, not a multiple of the \(channels) input channels")
-        }
-        let taps = k / channels
-        let side = Int(Double(taps).squareRoot().rounded())
-        guard side * side == taps else {
-            throw ValidationError("cannot infer a square kernel from \(taps) taps per channel; give --kernel")
-        }
-        return (side, side)
+        if k == channels { return (1, 1) }
+        // A 2-D filter matrix does not say how its K = IC x KH x KW splits: guessing could silently
+        // compute a different convolution, so ask.
+        throw ValidationError(
+            "the filter is \(loaded.matrix.rows) x \(k), which does not say its kernel size; give --kernel "
+                + (k % channels == 0 ? "(K / C = \(k / channels) taps per channel)" : "(and check --input: K = \(k) is not a multiple of C = \(channels))"))
     }
 }
 

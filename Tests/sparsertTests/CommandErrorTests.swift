@@ -43,6 +43,7 @@ struct CommandErrorTests {
         ["compile", good, "--n", "4", "--config", "not,a,config"],
         ["compile", good, "--n", "4", "--config", "3,1,1"],
         ["compile", good, "--conv", "--input", "2x5"],
+        ["compile", good, "--conv", "--input", "1x4x4"],  // K = 3, C = 1: kernel size unknown
         ["verify", "--data", "/nonexistent"],
         ["prune", good, "--sparsity", "1.5", "-o", directory.appendingPathComponent("out.smtx").path],
     ])
