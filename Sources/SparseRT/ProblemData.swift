@@ -11,15 +11,21 @@ public struct ProblemData: Sendable {
 
     /// Draws `input` uniformly from [-1, 1) with `seed` and computes the reference on the CPU.
     public init(problem: SpMMProblem, seed: UInt64) throws {
-        var random = SeededNormal(seed: seed)
+        input = Self.input(for: problem, seed: seed)
         switch problem.operand {
         case .matrix(let n):
-            input = random.uniformFloats(count: problem.k * n)
             reference = ReferenceSpMM.multiply(problem.weights, input, n: n)
         case .convolution(let g):
-            input = random.uniformFloats(count: g.batch * g.inChannels * g.height * g.width)
-            reference = try ReferenceConvolution.convolve(
-                input: input, filter: problem.weights, shape: g)
+            reference = try ReferenceConvolution.convolve(input: input, filter: problem.weights, shape: g)
+        }
+    }
+
+    /// Only the random input (for timing, where no reference is needed).
+    public static func input(for problem: SpMMProblem, seed: UInt64) -> [Float] {
+        var random = SeededNormal(seed: seed)
+        switch problem.operand {
+        case .matrix(let n): return random.uniformFloats(count: problem.k * n)
+        case .convolution(let g): return random.uniformFloats(count: g.inputCount)
         }
     }
 

@@ -23,9 +23,9 @@ public enum GPUVerifier {
     /// Times one run of `kernel` (CUDA-graph replays, median) on random inputs.
     public static func time(_ kernel: LoadedKernel, session: GPUSession, seed: UInt64 = 1,
                             timer: KernelTimer = KernelTimer()) throws -> TimingResult {
-        let data = try ProblemData(problem: kernel.compiled.problem, seed: seed)
-        let input = try DeviceBuffer(context: session.context, copying: data.input)
-        let output = try DeviceBuffer(context: session.context, bytes: data.outputCount * 4)
+        let problem = kernel.compiled.problem
+        let input = try DeviceBuffer(context: session.context, copying: ProblemData.input(for: problem, seed: seed))
+        let output = try DeviceBuffer(context: session.context, bytes: problem.m * problem.n * 4)
         return try timer.time(on: session.stream) {
             try kernel.launch(input: input, output: output, stream: session.stream)
         }
