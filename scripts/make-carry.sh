@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds the self-contained release binary and packs it, with the data suites, into .carry/lead/ (git
+# ignores .carry/) for a GPU host without Swift: pass `.carry/lead` in the device tool's `carry`, then run
+# scripts/gpu-host-setup.sh there. DATA defaults to ../shared/data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+data=${DATA:-../shared/data}
+mkdir -p .carry/lead
+swift build -c release --static-swift-stdlib --scratch-path .build-release
+strip -o .carry/lead/sparsert .build-release/release/sparsert
+xz -T0 -3 -f .carry/lead/sparsert
+if [ ! -f .carry/lead/data.tar.xz ]; then
+  tar cf - -C "$data/.." data/dlmc/rn50_batchsizes.txt \
+    data/dlmc/rn50/magnitude_pruning/0.9 data/dlmc/rn50/magnitude_pruning/0.95 \
+    data/dlmc/transformer/magnitude_pruning/0.9 data/dlmc/transformer/magnitude_pruning/0.95 \
+    data/sparsert-weights/mobilenet data/sparsert-weights/rn50_3x3 | xz -T0 -6 > .carry/lead/data.tar.xz
+fi
+git rev-parse --short HEAD > .carry/lead/commit
+ls -la .carry/lead
