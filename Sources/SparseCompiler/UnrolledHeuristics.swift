@@ -1,13 +1,6 @@
-/// Starting points for the unrolled family: a default configuration and the autotuner's candidate set.
+/// Starting points for the unrolled family: the autotuner's candidate set, best guess first (the first is
+/// the default without tuning; see `KernelSpec.heuristic`).
 extension TilingConfig {
-    /// A reasonable configuration without measurement: the widest vector N divides, a warp or two of
-    /// threads per group, about 64 accumulators per thread, and enough groups along K to keep each
-    /// group's straight-line code near 256 nonzeros.
-    public static func heuristic(for problem: SpMMProblem, limits: DeviceLimits = .hopper) -> TilingConfig {
-        candidates(for: problem, limits: limits).first
-            ?? TilingConfig(mBlocks: max(1, problem.m), nBlocks: max(1, (problem.n + 31) / 32), groups: 1)
-    }
-
     /// Feasible configurations worth timing, best guess first (at most `limit`).
     public static func candidates(for problem: SpMMProblem, limits: DeviceLimits = .hopper, limit: Int = 24) -> [TilingConfig] {
         let m = max(problem.m, 1), n = problem.n
