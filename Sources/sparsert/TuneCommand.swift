@@ -22,6 +22,32 @@ struct TuneCommand: ParsableCommand {
     @Option(help: "Parallel compile jobs (default: all cores).")
     var jobs: Int?
 
+    @Option(help: ArgumentHelp(
+        "Time only these configs: specs separated by ';' or newlines, or @FILE with one per line.",
+        valueName: "specs"))
+    var candidates: String?
+
+    /// The `--candidates` specs, parsed; nil when the option is absent.
+    func explicitCandidates() throws -> [KernelSpec]? {
+        guard var text = candidates else { return nil }
+        if text.hasPrefix("@") {
+            let path = String(text.dropFirst())
+            guard let contents = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ValidationError("--candidates: cannot read \(path)")
+            }
+            text = contents
+        }
+        let items = text.split(whereSeparator: { $0 == ";" || $0 == "\n" })
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        guard !items.isEmpty else { throw ValidationError("--candidates: no configs given") }
+        return try items.map { item in
+            guard let spec = KernelSpec(parsing: item) else {
+                throw ValidationError("--candidates: '\(item)' is neither M,N,Gy[,vW][,uniform] nor dd:wT,vW,cV,rR,kP,uU[,p0][,mN]")
+            }
+            return spec
+        }
+    }
+
     func run() throws {
         let session: GPUSession
         do { session = try GPUSession() } catch {
@@ -30,14 +56,17 @@ struct TuneCommand: ParsableCommand {
         }
         do {
             let (problem, loaded) = try problemOptions.problem()
-            var tuner = Tuner(session: session, cache: noCache ? nil : TuningCache())
+            let explicit = try explicitCandidates()
+            // An explicit list is an experiment: it neither reads nor fills the cache.
+            var tuner = Tuner(session: session, cache: noCache || explicit != nil ? nil : TuningCache())
             if let jobs { tuner.jobs = jobs }
             tuner.progress = TuningProgress.reporter(label: problem.description)
-            let (spec, result) = try tuner.tune(problem)
+            let (spec, result) = try tuner.tune(problem, candidates: explicit)
             printNote("")
             for c in result.candidates {
                 let time = c.microseconds.map { String(format: "%8.2f us", $0) } ?? "  failed  "
-                print("\(time)  \(c.family.padding(toLength: 11, withPad: " ", startingAt: 0)) \(c.spec)\(c.failure.map { "  (\($0))" } ?? "")")
+                let registers = c.registers.map { String(format: "%3d regs", $0) } ?? "        "
+                print("\(time)  \(registers)  \(c.family.padding(toLength: 11, withPad: " ", startingAt: 0)) \(c.spec)\(c.failure.map { "  (\($0))" } ?? "")")
             }
             print(String(format: "best: %@ %.2f us (%@, %.1f s)", spec.description, result.bestMicroseconds,
                          result.fromCache ? "from cache" : "tuned", result.wallSeconds))
