@@ -2,33 +2,46 @@
 # Tuning experiment on the GPU host (called by gpu-bench.sh): times a broad grid of data-driven configs on
 # chosen Table 1 layers with `sparsert tune --candidates`, beside the default candidate list. Usage:
 #   bash scripts/gpu-explore.sh WORKDIR
+# EXPLORE_MODE=plain (B from global memory) or staged (B staged in shared memory, the default);
+# EXPLORE_ONLY="p9-90 p10-90-b8" restricts the problems.
 set -uo pipefail
 work=$1
 data=$SPARSERT_DATA/dlmc
+mode=${EXPLORE_MODE:-staged}
+r50=rn50/magnitude_pruning
+tf=transformer/magnitude_pruning
 problems=(
-  "p8-90 rn50/magnitude_pruning/0.9/bottleneck_3_block_group4_1_1.smtx 49"
-  "p9-90 transformer/magnitude_pruning/0.9/body_decoder_layer_0_ffn_conv1_fully_connected.smtx 256"
-  "p10-90 transformer/magnitude_pruning/0.9/body_decoder_layer_0_ffn_conv2_fully_connected.smtx 256"
-  "p11-90 transformer/magnitude_pruning/0.9/body_decoder_layer_0_encdec_attention_multihead_attention_k_fully_connected.smtx 256"
-  "p10-95 transformer/magnitude_pruning/0.95/body_decoder_layer_0_ffn_conv2_fully_connected.smtx 256"
-  "p5-90 rn50/magnitude_pruning/0.9/bottleneck_1_block_group3_1_1.smtx 196"
+  "p8-90 $r50/0.9/bottleneck_3_block_group4_1_1.smtx 49"
+  "p9-90 $tf/0.9/body_decoder_layer_0_ffn_conv1_fully_connected.smtx 256"
+  "p10-90 $tf/0.9/body_decoder_layer_0_ffn_conv2_fully_connected.smtx 256"
+  "p11-90 $tf/0.9/body_decoder_layer_0_encdec_attention_multihead_attention_k_fully_connected.smtx 256"
+  "p10-95 $tf/0.95/body_decoder_layer_0_ffn_conv2_fully_connected.smtx 256"
+  "p5-90 $r50/0.9/bottleneck_1_block_group3_1_1.smtx 196"
+  "p8-90-b8 $r50/0.9/bottleneck_3_block_group4_1_1.smtx 392"
+  "p9-90-b8 $tf/0.9/body_decoder_layer_0_ffn_conv1_fully_connected.smtx 2048"
+  "p10-90-b8 $tf/0.9/body_decoder_layer_0_ffn_conv2_fully_connected.smtx 2048"
+  "p5-90-b8 $r50/0.9/bottleneck_1_block_group3_1_1.smtx 1568"
 )
 for entry in "${problems[@]}"; do
   read -r name file n <<< "$entry"
   [ -n "${EXPLORE_ONLY:-}" ] && [[ " $EXPLORE_ONLY " != *" $name "* ]] && continue
   list="$work/explore-$name.txt"
   : > "$list"
-  if (( n % 4 == 0 )); then widths="4 2"; else widths="1"; fi
-  for v in $widths; do for t in 1 2 4 8 16 32; do for c in 1 2; do for k in 1 2 4; do for threads in 128 512; do
-    r=$(( threads / (t * k) )); (( r >= 1 )) || continue
-    for p in 0 1; do echo "dd:w$t,v$v,c$c,r$r,k$k,u4,p$p" >> "$list"; done
-  done; done; done; done; done
-  echo "== explore $name ($(wc -l < "$list") configs)"
-  timeout 200 "$SPARSERT" tune "$data/$file" --n "$n" --candidates "@$list" -o "$work/explore-$name" \
+  if (( n % 4 == 0 )); then shapes="4:1:4 4:1:8 4:1:16 4:1:32 4:2:32"; else shapes="1:4:8 1:4:16 1:2:32 1:1:32"; fi
+  if [ "$mode" = plain ]; then
+    for shape in $shapes; do IFS=: read -r v c t <<< "$shape"; for k in 1 2 4; do for threads in 128 512; do
+      r=$(( threads / (t * k) )); (( r >= 1 )) || continue
+      for p in 0 1; do echo "dd:w$t,v$v,c$c,r$r,k$k,u4,p$p" >> "$list"; done
+    done; done; done
+  else
+    for shape in $shapes; do IFS=: read -r v c t <<< "$shape"; for r in 16 32 64 128; do for k in 1 2 4; do
+      (( r * k * t <= 1024 )) || continue
+      for s in 64 128 256 512; do for p in 0 1; do echo "dd:w$t,v$v,c$c,r$r,k$k,u4,p$p,s$s" >> "$list"; done; done
+    done; done; done
+  fi
+  echo "== explore $name ($(wc -l < "$list") configs, $mode)"
+  timeout 120 "$SPARSERT" tune "$data/$file" --n "$n" --candidates "@$list" -o "$work/explore-$name" \
     > "$work/explore-$name.log" 2>/dev/null
   echo "   exit $?"
-  sort -n "$work/explore-$name.log" | grep -v failed | head -5
-  timeout 60 "$SPARSERT" tune "$data/$file" --n "$n" --no-cache -o "$work/default-$name" \
-    > "$work/default-$name.log" 2>/dev/null
-  grep best "$work/default-$name.log"
+  grep " us " "$work/explore-$name.log" | sort -n | head -4
 done

@@ -28,6 +28,13 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     public var prefetch: Bool
     /// Registers per thread ptxas may use (`.maxnreg`, 32 to 255), or nil for ptxas' own choice.
     public var maxRegisters: Int? = nil
+    /// Rows of B staged in shared memory per step (S), or nil to read B from global memory.
+    ///
+    /// Staged, the block copies its N tile of B, S rows (a K chunk) at a time, into shared memory with
+    /// coalesced loads, and every row of the block reads B from there: B crosses L2 once per block and
+    /// chunk instead of once per nonzero, which pays when many rows share a block (R large, tile narrow).
+    /// Matrix products only. S must be a multiple of the rows one copy pass covers (``copyRowsPerPass``).
+    public var stageRows: Int? = nil
 
     public init(
         subwarpWidth: Int, vectorWidth: Int = 1, vectorsPerThread: Int = 1, rowsPerBlock: Int, kSplit: Int = 1,
@@ -47,17 +54,17 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     /// Threads per block: R * P * T.
     public var threadsPerBlock: Int { rowsPerBlock * kSplit * subwarpWidth }
 
-    /// `dd:wT,vW,cV,rR,kP,uU` and `,p0` without prefetch, e.g. `dd:w32,v4,c1,r4,k1,u2`; distinct from
+    /// `dd:wT,vW,cV,rR,kP,uU`, `,p0` without prefetch, `,sS` staged, `,mN` capped, e.g. `dd:w32,v4,c1,r4,k1,u2`; distinct from
     /// ``TilingConfig``'s form.
     public var description: String {
         "dd:w\(subwarpWidth),v\(vectorWidth),c\(vectorsPerThread),r\(rowsPerBlock),k\(kSplit),u\(unroll)"
-            + (prefetch ? "" : ",p0") + (maxRegisters.map { ",m\($0)" } ?? "")
+            + (prefetch ? "" : ",p0") + (stageRows.map { ",s\($0)" } ?? "") + (maxRegisters.map { ",m\($0)" } ?? "")
     }
 
     /// The config as a PTX-identifier fragment for kernel names, e.g. `w32v4c1r4k1u2`.
     var identifier: String {
         "w\(subwarpWidth)v\(vectorWidth)c\(vectorsPerThread)r\(rowsPerBlock)k\(kSplit)u\(unroll)"
-            + (prefetch ? "" : "p0") + (maxRegisters.map { "m\($0)" } ?? "")
+            + (prefetch ? "" : "p0") + (stageRows.map { "s\($0)" } ?? "") + (maxRegisters.map { "m\($0)" } ?? "")
     }
 
     /// Parses the ``description`` form. Fields after `dd:` may come in any order; `w` and `r` are
@@ -68,7 +75,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         var fields: [Character: Int] = [:]
         for field in trimmed.dropFirst(3).split(separator: ",") {
             let item = field.trimmingCharacters(in: .whitespaces)
-            guard let key = item.first, "wvcrkupm".contains(key), fields[key] == nil,
+            guard let key = item.first, "wvcrkupms".contains(key), fields[key] == nil,
                 let value = Int(item.dropFirst()), value > 0 || (key == "p" && value == 0), key != "p" || value <= 1
             else { return nil }
             fields[key] = value
@@ -78,6 +85,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
             subwarpWidth: t, vectorWidth: fields["v"] ?? 1, vectorsPerThread: fields["c"] ?? 1, rowsPerBlock: r,
             kSplit: fields["k"] ?? 1, unroll: fields["u"] ?? 2, prefetch: fields["p"] != 0)
         maxRegisters = fields["m"]
+        stageRows = fields["s"]
     }
 }
 
@@ -139,6 +147,7 @@ extension DataDrivenConfig {
         add { $0.unroll = base.unroll == 4 ? 2 : 4 }
         add { $0.prefetch.toggle() }
         add { $0.kSplit *= 2; $0.unroll = 2 }
+        add { $0.kSplit *= 4; $0.prefetch = false }
         add { $0.vectorsPerThread = base.vectorsPerThread == 1 ? 2 : 1; $0.unroll = base.unroll == 4 ? 2 : 4 }
         add { $0.subwarpWidth = max(1, $0.subwarpWidth / 2) }
         if base.vectorWidth > 1 { add { $0.vectorWidth /= 2; $0.subwarpWidth = min(32, $0.subwarpWidth * 2) } }
@@ -148,6 +157,39 @@ extension DataDrivenConfig {
             guard seen.insert(config).inserted else { return false }
             return (try? config.validate(for: problem, limits: limits)) != nil
         }.prefix(12).map { $0 }
+    }
+
+    /// Shared memory one staged chunk may take, bytes: small enough for two or three blocks per SM, so one
+    /// block's copy overlaps another's FMAs.
+    static let stageBudgetBytes = 32 * 1024
+    /// Largest staged K (the whole of it in one chunk) when it fits this many bytes.
+    static let singleChunkBytes = 64 * 1024
+
+    /// Staged configs for matrix products (none for a convolution): narrow N tiles (32 or 64 columns) and
+    /// 32 to 64 rows per block, so a block's chunk of B serves many rows; K in chunks of at most
+    /// ``stageBudgetBytes`` (or one chunk up to ``singleChunkBytes``). At most 8, in a fixed order.
+    public static func stagedCandidates(for problem: SpMMProblem, limits: DeviceLimits = .hopper) -> [DataDrivenConfig] {
+        guard case .matrix(let n) = problem.operand else { return [] }
+        let m = max(problem.m, 1), k = max(problem.k, 1)
+        // (T, W, V) per tile: 4-wide vectors where N allows, else scalar columns, two or four per thread.
+        let tiles: [(Int, Int, Int)] = n % 4 == 0 ? [(8, 4, 1), (16, 4, 1)] : [(16, 1, 4), (32, 1, 2)]
+        var list: [DataDrivenConfig] = []
+        for (t, w, v) in tiles {
+            for rows in [32, 64] where rows <= nextPowerOfTwo(m) {
+                for split in [1, 2] {
+                    var c = DataDrivenConfig(
+                        subwarpWidth: t, vectorWidth: w, vectorsPerThread: v, rowsPerBlock: rows, kSplit: split,
+                        unroll: 4, prefetch: true)
+                    let rowBytes = c.tileColumns * 4
+                    let perPass = c.copyRowsPerPass
+                    let whole = (k + perPass - 1) / perPass * perPass
+                    let budget = max(perPass, stageBudgetBytes / rowBytes / perPass * perPass)
+                    c.stageRows = whole * rowBytes <= singleChunkBytes ? whole : budget
+                    list.append(c)
+                }
+            }
+        }
+        return list.filter { (try? $0.validate(for: problem, limits: limits)) != nil }.prefix(8).map { $0 }
     }
 
     static func preferredVectorWidth(for problem: SpMMProblem) -> Int {
@@ -199,11 +241,35 @@ extension DataDrivenConfig {
             }
         }
         guard tiles <= 65535 else { throw infeasible("\(tiles) N tiles exceed the grid's y limit 65535") }
-        let shared = reductionBytes
+        if let rows = stageRows {
+            guard case .matrix = problem.operand else { throw infeasible("staging B is for matrix products") }
+            guard threadsPerBlock % copyVectorsPerRow == 0 else {
+                throw infeasible("\(threadsPerBlock) threads cannot copy rows of \(copyVectorsPerRow) vectors evenly")
+            }
+            guard rows >= 1, rows % copyRowsPerPass == 0 else {
+                throw infeasible("staged rows \(rows) must be a positive multiple of \(copyRowsPerPass) (rows per copy pass)")
+            }
+            guard Int64(rows) * Int64(problem.n) * 4 <= Int64(Int32.max) else {
+                throw infeasible("a staged chunk spans more than 2 GB of B")
+            }
+        }
+        let shared = sharedMemoryBytes
         guard shared <= limits.maxSharedMemoryPerBlock else {
-            throw infeasible("reduction needs \(shared) bytes of shared memory, more than \(limits.maxSharedMemoryPerBlock)")
+            throw infeasible("needs \(shared) bytes of shared memory, more than \(limits.maxSharedMemoryPerBlock)")
         }
     }
+
+    /// Shared memory per block, bytes: the staged B chunk, then the reduction slots.
+    var sharedMemoryBytes: Int { stageBytes + reductionBytes }
+
+    /// Bytes of the staged B chunk: S rows of the tile, row-major (0 when not staged).
+    var stageBytes: Int { (stageRows ?? 0) * tileColumns * 4 }
+
+    /// W-wide vectors in one staged row (the tile's width).
+    var copyVectorsPerRow: Int { subwarpWidth * vectorsPerThread }
+
+    /// Staged rows the block's threads copy in one pass, one vector each.
+    var copyRowsPerPass: Int { max(1, threadsPerBlock / copyVectorsPerRow) }
 
     /// Shared memory for the K-split reduction, bytes: every non-leading subwarp's partial sums.
     var reductionBytes: Int {

@@ -49,42 +49,40 @@ public enum DataDrivenKernelGenerator {
         b.emit(.loadParameter(entryPointer, index: 1))
         let bPointer = b.register(.u64)
         b.emit(.loadParameter(bPointer, index: 2))
-        let here = emitCoordinates(config: config, builder: &b)
+        let here = emitCoordinates(config: config, recordWords: layout.recordWords, builder: &b)
         let fields = (0..<4).map { _ in b.register(.u32) }
         b.emit(.load(.globalReadOnly, fields, address: here.record, offset: 0))
         let (start, end, cRowOffset, row) = (fields[0], fields[1], fields[2], fields[3])
         let columnBase = here.columnBase
-        let vectors = emitVectorAccess(
-            problem: problem, config: config, layout: layout, columnBase: columnBase, bPointer: bPointer,
-            cPointer: here.cPointer, builder: &b)
+        let vectors: [VectorAccess]
+        if config.stageRows != nil {
+            vectors = emitStagedVectorAccess(config: config, lane: here.lane, builder: &b)
+        } else {
+            vectors = emitVectorAccess(
+                problem: problem, config: config, layout: layout, columnBase: columnBase, bPointer: bPointer,
+                cPointer: here.cPointer, builder: &b)
+        }
 
-        // 2. The nonzeros at byte offsets [start, end) of the entries' first section: a main loop of
-        //    4 * U per iteration, then a tail of fewer than 4 * U.
+        // 2. The nonzeros: of the whole part, or chunk by chunk with B staged in shared memory.
         let accumulators = (0..<v).map { _ in (0..<w).map { _ in b.register(.f32) } }
         for acc in accumulators.joined() { b.emit(.move(acc, .f32(0))) }
-        let pointer = b.register(.u64)
-        let startWide = b.register(.u64)
-        b.emit(.extend(startWide, start))
-        b.emit(.binary(.add, pointer, .register(entryPointer), .register(startWide)))
-        let length = b.binary(.sub, .u32, .register(end), .register(start))
-        let mainBytes = b.binary(.and, .u32, .register(length), .u32(~UInt32(16 * config.unroll - 1)))
-        let mainEndOffset = b.binary(.add, .u32, .register(start), .register(mainBytes))
-        let mainEndWide = b.register(.u64)
-        b.emit(.extend(mainEndWide, mainEndOffset))
-        let mainEnd = b.binary(.add, .u64, .register(entryPointer), .register(mainEndWide))
         let body = LoopBody(
             sectionBytes: Int64(layout.capacity) * 4, hasTaps: layout.sections == 3, vectors: vectors,
-            accumulators: accumulators)
-        body.emitMainLoop(
-            pointer: pointer, end: mainEnd, nonzeros: 4 * config.unroll, prefetch: config.prefetch, builder: &b)
-        let tailBytes = b.binary(.and, .u32, .register(length), .u32(UInt32(16 * config.unroll - 1)))
-        body.emitTail(pointer: pointer, bytes: tailBytes, quads: config.unroll - 1, builder: &b)
+            accumulators: accumulators, bSpace: config.stageRows == nil ? .globalReadOnly : .shared)
+        if config.stageRows != nil {
+            emitStagedChunks(
+                problem: problem, config: config, layout: layout, coordinates: here, bPointer: bPointer,
+                entryPointer: entryPointer, body: body, builder: &b)
+        } else {
+            body.emitNonzeros(start: start, end: end, entryPointer: entryPointer, unroll: config.unroll,
+                              prefetch: config.prefetch, builder: &b)
+        }
 
         // 3. K-split reduction, then the stores.
         let finish = b.label()
         if config.kSplit > 1 {
             emitReduction(config: config, subwarp: here.subwarp, lane: here.lane, accumulators: accumulators,
-                          finish: finish, builder: &b)
+                          sharedOffset: config.stageBytes, finish: finish, builder: &b)
         }
         // C's byte offset: the record's row offset, plus colBase * 4 for a matrix (whose per-vector C bases
         // are not kept through the loop). Vector j's columns start at colBase + j * T * W.
@@ -135,7 +133,7 @@ public enum DataDrivenKernelGenerator {
         b.emit(.exit)
         var kernel = b.build(
             name: name, parameters: parameters, threadsPerBlock: config.threadsPerBlock,
-            sharedMemoryBytes: config.reductionBytes)
+            sharedMemoryBytes: config.sharedMemoryBytes)
         kernel.maxRegistersPerThread = config.maxRegisters
         return kernel
     }
@@ -147,11 +145,14 @@ public enum DataDrivenKernelGenerator {
         let columnBase: Register
         let record: Register
         let cPointer: Register
+        /// Thread index in the block, and the N tile's first column.
+        let thread: Register
+        let tileStart: Register
     }
 
     /// Reads the parameters, thread and block indices and derives ``Coordinates``: lane = tid % T, subwarp = tid / T,
     /// record = blockIdx.x * R * P + subwarp, colBase = blockIdx.y * tile + lane * W.
-    static func emitCoordinates(config: DataDrivenConfig, builder b: inout KernelBuilder) -> Coordinates {
+    static func emitCoordinates(config: DataDrivenConfig, recordWords: Int, builder b: inout KernelBuilder) -> Coordinates {
         let t = config.subwarpWidth
         let segmentPointer = b.register(.u64)
         b.emit(.loadParameter(segmentPointer, index: 0))
@@ -163,12 +164,14 @@ public enum DataDrivenKernelGenerator {
         let firstRecord = b.binary(.mul, .u32, .register(blockM), .u32(UInt32(config.rowsPerBlock * config.kSplit)))
         let record = b.binary(.add, .u32, .register(firstRecord), .register(subwarp))
         let recordBytes = b.register(.u64)
-        b.emit(.multiplyWide(recordBytes, .register(record), .u32(UInt32(DataDrivenLayout.recordWords * 4))))
+        b.emit(.multiplyWide(recordBytes, .register(record), .u32(UInt32(recordWords * 4))))
         let recordAddress = b.binary(.add, .u64, .register(segmentPointer), .register(recordBytes))
         let tileStart = b.binary(.mul, .u32, .register(blockN), .u32(UInt32(config.tileColumns)))
         let laneColumn = b.binary(.mul, .u32, .register(lane), .u32(UInt32(config.vectorWidth)))
         let columnBase = b.binary(.add, .u32, .register(tileStart), .register(laneColumn))
-        return Coordinates(lane: lane, subwarp: subwarp, columnBase: columnBase, record: recordAddress, cPointer: cPointer)
+        return Coordinates(
+            lane: lane, subwarp: subwarp, columnBase: columnBase, record: recordAddress, cPointer: cPointer,
+            thread: thread, tileStart: tileStart)
     }
 
     /// Per-vector B and C bases. A matrix whose N is a multiple of the tile needs no clamping: one base,
@@ -208,6 +211,81 @@ public enum DataDrivenKernelGenerator {
         }
     }
 
+    /// Staged B: vector j of a thread reads the shared chunk at lane * W * 4 + j * T * W * 4 plus the entry's
+    /// offset (u32 shared addresses).
+    static func emitStagedVectorAccess(config: DataDrivenConfig, lane: Register, builder b: inout KernelBuilder) -> [VectorAccess] {
+        let shared = b.register(.u32)
+        b.emit(.sharedBase(shared))
+        let laneBytes = b.binary(.mul, .u32, .register(lane), .u32(UInt32(config.vectorWidth * 4)))
+        let base = b.binary(.add, .u32, .register(shared), .register(laneBytes))
+        let stride = config.subwarpWidth * config.vectorWidth * 4
+        return (0..<config.vectorsPerThread).map { j in
+            VectorAccess(b: (base, Int64(j * stride)), cBase: nil, tapMask: nil)
+        }
+    }
+
+    /// The staged walk: for each K chunk of S rows, the block copies B[chunk, tile] into shared memory
+    /// (thread t copies vector t % (T*V) of rows t / (T*V) + i * rowsPerPass, W words each, coalesced; rows
+    /// past K are skipped, columns past N clamped), waits, walks its piece of the chunk (the record's pair
+    /// for the chunk), and waits again before the next copy overwrites the chunk.
+    static func emitStagedChunks(
+        problem: SpMMProblem, config: DataDrivenConfig, layout: DataDrivenLayout, coordinates here: Coordinates,
+        bPointer: Register, entryPointer: Register, body: LoopBody, builder b: inout KernelBuilder
+    ) {
+        let n = problem.n, k = problem.k, w = config.vectorWidth
+        let stage = config.stageRows ?? 1
+        let perRow = config.copyVectorsPerRow, perPass = config.copyRowsPerPass
+        let rowBytes = config.tileColumns * 4
+        let copyRow = b.binary(.div, .u32, .register(here.thread), .u32(UInt32(perRow)))
+        let copyVector = b.binary(.rem, .u32, .register(here.thread), .u32(UInt32(perRow)))
+        let vectorColumn = b.binary(.mul, .u32, .register(copyVector), .u32(UInt32(w)))
+        var column = b.binary(.add, .u32, .register(here.tileStart), .register(vectorColumn))
+        if n % config.tileColumns != 0 { column = b.binary(.min, .u32, .register(column), .u32(UInt32(n - w))) }
+        let rowOffset = b.register(.u64)
+        b.emit(.multiplyWide(rowOffset, .register(copyRow), .u32(UInt32(n * 4))))
+        let columnOffset = b.register(.u64)
+        b.emit(.multiplyWide(columnOffset, .register(column), .u32(4)))
+        let source = b.binary(.add, .u64, .register(bPointer), .register(rowOffset))
+        b.emit(.binary(.add, source, .register(source), .register(columnOffset)))
+        let shared = b.register(.u32)
+        b.emit(.sharedBase(shared))
+        let sharedRow = b.binary(.mul, .u32, .register(copyRow), .u32(UInt32(rowBytes)))
+        let sharedVector = b.binary(.mul, .u32, .register(copyVector), .u32(UInt32(w * 4)))
+        let destination = b.binary(.add, .u32, .register(shared), .register(sharedRow))
+        b.emit(.binary(.add, destination, .register(destination), .register(sharedVector)))
+        let kRow = b.register(.u32)
+        b.emit(.move(kRow, .register(copyRow)))
+        let bounds = b.binary(.add, .u64, .register(here.record), .u64(UInt64(DataDrivenLayout.fixedRecordWords * 4)))
+        let chunk = b.register(.u32)
+        b.emit(.move(chunk, .u32(0)))
+
+        let top = b.label()
+        b.emit(.label(top))
+        for pass in 0..<(stage / perPass) {
+            var inside: Register?
+            if k % stage != 0 {
+                let row = pass == 0 ? kRow : b.binary(.add, .u32, .register(kRow), .u32(UInt32(pass * perPass)))
+                inside = b.compare(.lt, .u32, .register(row), .u32(UInt32(k)))
+            }
+            let values = (0..<w).map { _ in b.register(.f32) }
+            b.emit(.load(.globalReadOnly, values, address: source, offset: Int64(pass * perPass * n * 4)), guard: inside)
+            b.emit(.store(.shared, values.map(Operand.register), address: destination, offset: Int64(pass * perPass * rowBytes)),
+                   guard: inside)
+        }
+        b.emit(.barrier)
+        let range = (0..<2).map { _ in b.register(.u32) }
+        b.emit(.load(.globalReadOnly, range, address: bounds, offset: 0))
+        body.emitNonzeros(start: range[0], end: range[1], entryPointer: entryPointer, unroll: config.unroll,
+                          prefetch: config.prefetch, builder: &b)
+        b.emit(.barrier)
+        b.emit(.binary(.add, source, .register(source), .u64(UInt64(stage * n * 4))))
+        b.emit(.binary(.add, kRow, .register(kRow), .u32(UInt32(stage))))
+        b.emit(.binary(.add, bounds, .register(bounds), .u64(8)))
+        b.emit(.binary(.add, chunk, .register(chunk), .u32(1)))
+        let more = b.compare(.lt, .u32, .register(chunk), .u32(UInt32(layout.chunks)))
+        b.emit(.branch(top), guard: more)
+    }
+
     /// Bit `kh * KW + kw` set where that tap is inside the input for the thread's pixel, from the tap
     /// predicates ``OperandAccess`` computes (taps inside for every pixel are set at compile time).
     static func emitTapMask(_ g: ConvolutionShape, access: OperandAccess, builder b: inout KernelBuilder) -> Register {
@@ -229,8 +307,8 @@ public enum DataDrivenKernelGenerator {
     /// slot `T * V * W` words in lane-major order; after the barrier part 0 adds them in part order and goes
     /// on to store, the others jump to `finish`.
     static func emitReduction(
-        config: DataDrivenConfig, subwarp: Register, lane: Register, accumulators: [[Register]], finish: Label,
-        builder b: inout KernelBuilder
+        config: DataDrivenConfig, subwarp: Register, lane: Register, accumulators: [[Register]], sharedOffset: Int,
+        finish: Label, builder b: inout KernelBuilder
     ) {
         let p = config.kSplit, w = config.vectorWidth
         let laneWords = config.vectorsPerThread * w
@@ -239,6 +317,7 @@ public enum DataDrivenKernelGenerator {
         let rowInBlock = b.binary(.div, .u32, .register(subwarp), .u32(UInt32(p)))
         let shared = b.register(.u32)
         b.emit(.sharedBase(shared))
+        if sharedOffset != 0 { b.emit(.binary(.add, shared, .register(shared), .u32(UInt32(sharedOffset)))) }
         let rowSlots = b.binary(.mul, .u32, .register(rowInBlock), .u32(UInt32((p - 1) * slotBytes)))
         let laneBytes = b.binary(.mul, .u32, .register(lane), .u32(UInt32(laneWords * 4)))
         let rowBase = b.binary(.add, .u32, .register(shared), .register(rowSlots))
@@ -276,6 +355,28 @@ struct LoopBody {
     let hasTaps: Bool
     let vectors: [DataDrivenKernelGenerator.VectorAccess]
     let accumulators: [[Register]]
+    /// Where B is read: global memory (u64 addresses) or the staged shared chunk (u32 addresses).
+    var bSpace: MemorySpace = .globalReadOnly
+
+    /// The nonzeros at byte offsets [start, end) of the entries' first section: a main loop of `4 * unroll`
+    /// per iteration, then a tail of fewer than that.
+    func emitNonzeros(
+        start: Register, end: Register, entryPointer: Register, unroll: Int, prefetch: Bool, builder b: inout KernelBuilder
+    ) {
+        let pointer = b.register(.u64)
+        let startWide = b.register(.u64)
+        b.emit(.extend(startWide, start))
+        b.emit(.binary(.add, pointer, .register(entryPointer), .register(startWide)))
+        let length = b.binary(.sub, .u32, .register(end), .register(start))
+        let mainBytes = b.binary(.and, .u32, .register(length), .u32(~UInt32(16 * unroll - 1)))
+        let mainEndOffset = b.binary(.add, .u32, .register(start), .register(mainBytes))
+        let mainEndWide = b.register(.u64)
+        b.emit(.extend(mainEndWide, mainEndOffset))
+        let mainEnd = b.binary(.add, .u64, .register(entryPointer), .register(mainEndWide))
+        emitMainLoop(pointer: pointer, end: mainEnd, nonzeros: 4 * unroll, prefetch: prefetch, builder: &b)
+        let tailBytes = b.binary(.and, .u32, .register(length), .u32(UInt32(16 * unroll - 1)))
+        emitTail(pointer: pointer, bytes: tailBytes, quads: unroll - 1, builder: &b)
+    }
 
     /// Registers holding consecutive entries, and the predicate under which they are real (nil: always).
     struct Entries {
@@ -366,15 +467,21 @@ struct LoopBody {
     func loadB(_ entries: Entries, builder b: inout KernelBuilder) -> [[[Register]]] {
         let width = accumulators[0].count
         return entries.offsets.indices.map { i in
-            let wide = b.register(.u64)
-            b.emit(.extend(wide, entries.offsets[i]))
+            var wide: Register?
+            if bSpace != .shared {
+                wide = b.register(.u64)
+                b.emit(.extend(wide!, entries.offsets[i]))
+            }
             var addresses: [Register: Register] = [:]
             return vectors.map { vector in
                 let address: Register
                 if let known = addresses[vector.b.base] {
                     address = known
-                } else {
+                } else if let wide {
                     address = b.binary(.add, .u64, .register(vector.b.base), .register(wide))
+                    addresses[vector.b.base] = address
+                } else {
+                    address = b.binary(.add, .u32, .register(vector.b.base), .register(entries.offsets[i]))
                     addresses[vector.b.base] = address
                 }
                 let loaded = (0..<width).map { _ in b.register(.f32) }
@@ -391,7 +498,7 @@ struct LoopBody {
                     for r in loaded { b.emit(.move(r, .f32(0))) }
                     predicate = inside
                 }
-                b.emit(.load(.globalReadOnly, loaded, address: address, offset: vector.b.offset), guard: predicate)
+                b.emit(.load(bSpace, loaded, address: address, offset: vector.b.offset), guard: predicate)
                 return loaded
             }
         }

@@ -13,13 +13,20 @@ import SparseReference
 ///   offsets into the entries' first section, the C row's byte offset from C's base, and the original row
 ///   (`0xFFFF_FFFF` for a padding slot, which stores nothing). A subwarp reads its record with one 16-byte
 ///   load.
+///   Staged (``DataDrivenConfig/stageRows``), the record goes on with one (first, end) pair per K chunk,
+///   padded to a multiple of 4 words (``recordWords``): each chunk's nonzeros of the row are split into the
+///   parts, so every part works in every chunk.
 /// - `entries`: `sections` sections of `capacity` words each, every part starting at a multiple of 4 entries
 ///   so 16-byte vector loads stay aligned: the weights (f32 bits); the B byte offsets (precomputed `k * N * 4`
-///   for a matrix, saving a multiply per nonzero); for a convolution whose taps can fall into the padding,
+///   for a matrix, saving a multiply per nonzero; staged, the offset in the shared chunk, `(k mod S) * tile * 4`); for a convolution whose taps can fall into the padding,
 ///   the tap index `kh * KW + kw`. Section `i` of entry `e` is at byte `(i * capacity + e) * 4`.
 public struct DataDrivenLayout: Sendable {
-    /// Words per segment record.
-    public static let recordWords = 4
+    /// Words of a segment record's fixed part.
+    public static let fixedRecordWords = 4
+    /// Words per segment record: 4, plus 2 per K chunk when staged, rounded up to a multiple of 4.
+    public let recordWords: Int
+    /// K chunks of a staged kernel (1 otherwise).
+    public let chunks: Int
     /// Unused words at the end of each section, so the kernel's prefetch never reads past the buffer.
     static let slackWords = 16
     /// Original row of each row slot (M entries; slots from M on are padding).
@@ -51,7 +58,7 @@ public struct DataDrivenLayout: Sendable {
         func infeasible(_ reason: String) -> PlanError { .infeasible(config: config.description, reason: reason) }
 
         // B offset and tap of column k; C row stride.
-        let bOffset: (Int) -> Int64
+        var bOffset: (Int) -> Int64
         let tap: (Int) -> UInt32
         let cRowBytes: Int64
         switch problem.operand {
@@ -73,6 +80,16 @@ public struct DataDrivenLayout: Sendable {
             sections = Self.tapsNeedPredicates(g) ? 3 : 2
             bOffsetBias = Int64(g.pad * g.width + g.pad) * 4
         }
+        let stage = config.stageRows.map { max(1, $0) }
+        let chunkCount = stage.map { max(1, (weights.columns + $0 - 1) / $0) } ?? 1
+        chunks = chunkCount
+        let recordStride = stage == nil ? Self.fixedRecordWords : (Self.fixedRecordWords + 2 * chunkCount + 3) / 4 * 4
+        recordWords = recordStride
+        if let stage {
+            let rowBytes = Int64(config.tileColumns) * 4
+            bOffset = { Int64($0 % stage) * rowBytes }
+        }
+        let chunkOf: (Int) -> Int = { k in stage.map { k / $0 } ?? 0 }
         guard bOffset(max(weights.columns - 1, 0)) <= Int64(UInt32.max) else { throw infeasible("B offsets exceed 32 bits") }
         guard cRowBytes * Int64(m) < Int64(UInt32.max) else { throw infeasible("C row offsets exceed 32 bits") }
 
@@ -83,17 +100,32 @@ public struct DataDrivenLayout: Sendable {
         rowOrder = order
         slots = (m + r - 1) / r * r
 
-        // Pass 1: each part's first entry, parts padded to multiples of 4 entries.
+        // The pieces of each (slot, part): per chunk, the part's share of the row's nonzeros in that chunk
+        // (CSR positions). Unstaged there is one chunk, the whole row.
+        func pieces(slot: Int, part p: Int) -> [Range<Int>] {
+            guard slot < m else { return Array(repeating: 0..<0, count: chunkCount) }
+            let rowRange = weights.range(ofRow: order[slot])
+            var result: [Range<Int>] = []
+            var lower = rowRange.lowerBound
+            for c in 0..<chunkCount {
+                var upper = lower
+                while upper < rowRange.upperBound, chunkOf(Int(weights.columnIndices[upper])) == c { upper += 1 }
+                let count = upper - lower
+                result.append((lower + count * p / parts)..<(lower + count * (p + 1) / parts))
+                lower = upper
+            }
+            return result
+        }
+
+        // Pass 1: each piece's first entry, pieces padded to multiples of 4 entries.
         var starts: [Int] = []
-        var counts: [Int] = []
         var cursor = 0
         for slot in 0..<slots {
-            let count = slot < m ? weights.nonzeroCount(ofRow: order[slot]) : 0
             for p in 0..<parts {
-                let size = count * (p + 1) / parts - count * p / parts
-                starts.append(cursor)
-                counts.append(size)
-                cursor += (size + 3) / 4 * 4
+                for piece in pieces(slot: slot, part: p) {
+                    starts.append(cursor)
+                    cursor += (piece.count + 3) / 4 * 4
+                }
             }
         }
         // Slack after the last part: the main loop's last prefetch reads up to 16 words past its part.
@@ -101,25 +133,26 @@ public struct DataDrivenLayout: Sendable {
         guard Int64(capacity) * Int64(sections) * 4 <= Int64(UInt32.max) else { throw infeasible("entries exceed 4 GB") }
 
         // Pass 2: records and entries.
-        var segments = [UInt32](repeating: 0, count: slots * parts * Self.recordWords)
+        var segments = [UInt32](repeating: 0, count: slots * parts * recordStride)
         var entries = [UInt32](repeating: 0, count: capacity * sections)
+        var next = 0
         for slot in 0..<slots {
             let row = slot < m ? order[slot] : nil
-            let rowRange = row.map { weights.range(ofRow: $0) } ?? 0..<0
             for p in 0..<parts {
-                let index = slot * parts + p
-                let first = rowRange.lowerBound + rowRange.count * p / parts
-                let start = starts[index]
-                for e in 0..<counts[index] {
-                    let source = first + e
-                    let k = Int(weights.columnIndices[source])
-                    entries[start + e] = weights.values[source].bitPattern
-                    entries[capacity + start + e] = UInt32(bOffset(k))
-                    if sections == 3 { entries[2 * capacity + start + e] = tap(k) }
+                let record = (slot * parts + p) * recordStride
+                for (c, piece) in pieces(slot: slot, part: p).enumerated() {
+                    let start = starts[next]
+                    next += 1
+                    for (e, source) in piece.enumerated() {
+                        let k = Int(weights.columnIndices[source])
+                        entries[start + e] = weights.values[source].bitPattern
+                        entries[capacity + start + e] = UInt32(bOffset(k))
+                        if sections == 3 { entries[2 * capacity + start + e] = tap(k) }
+                    }
+                    let bounds = stage == nil ? record : record + Self.fixedRecordWords + 2 * c
+                    segments[bounds] = UInt32(start * 4)
+                    segments[bounds + 1] = UInt32((start + piece.count) * 4)
                 }
-                let record = index * Self.recordWords
-                segments[record] = UInt32(start * 4)
-                segments[record + 1] = UInt32((start + counts[index]) * 4)
                 segments[record + 2] = row.map { UInt32(Int64($0) * cRowBytes) } ?? 0
                 segments[record + 3] = row.map { UInt32($0) } ?? UInt32.max
             }

@@ -65,8 +65,11 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
     /// Specs worth timing for `problem`, best guesses first: unrolled candidates whose code fits the budget,
     /// then data-driven candidates.
     public static func candidates(for problem: SpMMProblem, limits: DeviceLimits = .hopper) -> [KernelSpec] {
-        let unrolled = TilingConfig.candidates(for: problem, limits: limits)
+        // Filter by code size before taking the best-ranked 24, so wide-vector configs too large to assemble
+        // do not crowd out the scalar ones that fit.
+        let unrolled = TilingConfig.candidates(for: problem, limits: limits, limit: .max)
             .filter { unrolledFits(problem, vectorWidth: $0.vectorWidth) }
+            .prefix(24)
             .map(KernelSpec.unrolled)
         var dataDrivenConfigs = DataDrivenConfig.candidates(for: problem, limits: limits)
         // ptxas picks registers for occupancy on its own, and for these latency-bound loops its choice
@@ -78,6 +81,8 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
                 dataDrivenConfigs.append(capped)
             }
         }
+        // B staged in shared memory, for layers whose B traffic from L2 bounds the plain loop.
+        dataDrivenConfigs += DataDrivenConfig.stagedCandidates(for: problem, limits: limits)
         let dataDriven = dataDrivenConfigs.map(KernelSpec.dataDriven)
         return KernelCostModel.preferredFamily(for: problem) == .unrolled ? unrolled + dataDriven : dataDriven + unrolled
     }

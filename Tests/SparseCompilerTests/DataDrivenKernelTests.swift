@@ -40,8 +40,10 @@ let dataDrivenCases: [DataDrivenCase] = {
     let odd = TestMatrices.random(rows: 37, columns: 45, density: 0.2, seed: 2)
     let wide = TestMatrices.random(rows: 20, columns: 300, density: 0.05, seed: 3)
     let long = TestMatrices.random(rows: 9, columns: 530, density: 0.3, seed: 5)
-    func c(_ t: Int, _ w: Int = 1, v: Int = 1, r: Int, k: Int = 1, u: Int = 2, p: Bool = true) -> DataDrivenConfig {
-        DataDrivenConfig(subwarpWidth: t, vectorWidth: w, vectorsPerThread: v, rowsPerBlock: r, kSplit: k, unroll: u, prefetch: p)
+    func c(_ t: Int, _ w: Int = 1, v: Int = 1, r: Int, k: Int = 1, u: Int = 2, p: Bool = true, s: Int? = nil) -> DataDrivenConfig {
+        var config = DataDrivenConfig(subwarpWidth: t, vectorWidth: w, vectorsPerThread: v, rowsPerBlock: r, kSplit: k, unroll: u, prefetch: p)
+        config.stageRows = s
+        return config
     }
     let conv1 = ConvolutionShape(inChannels: 8, height: 7, width: 7, outChannels: 8, kernelH: 3, kernelW: 3, stride: 1, pad: 1)
     let conv2 = ConvolutionShape(batch: 2, inChannels: 4, height: 9, width: 6, outChannels: 6, kernelH: 3, kernelW: 3, stride: 2, pad: 1)
@@ -70,6 +72,15 @@ let dataDrivenCases: [DataDrivenCase] = {
         DataDrivenCase(label: "all zero", weights: TestMatrices.zero(rows: 16, columns: 16), operand: .matrix(n: 8), config: c(4, 2, r: 3, k: 2)),
         DataDrivenCase(label: "single nonzero", weights: TestMatrices.single(rows: 9, columns: 13, row: 4, column: 7), operand: .matrix(n: 5), config: nil),
         DataDrivenCase(label: "single nonzero", weights: TestMatrices.single(rows: 9, columns: 13, row: 8, column: 12), operand: .matrix(n: 64), config: c(8, 4, v: 2, r: 2, k: 2, p: false)),
+        // B staged in shared memory: K a multiple of the chunk and not, partial tiles, K splits, padding slots.
+        DataDrivenCase(label: "64x256 staged", weights: random, operand: .matrix(n: 64), config: c(8, 4, r: 16, s: 64)),
+        DataDrivenCase(label: "64x256 staged", weights: random, operand: .matrix(n: 64), config: c(8, 4, r: 8, k: 2, u: 4, p: false, s: 48)),
+        DataDrivenCase(label: "64x256 staged", weights: random, operand: .matrix(n: 256), config: c(32, 4, r: 2, k: 2, s: 256)),
+        DataDrivenCase(label: "37x45 staged", weights: odd, operand: .matrix(n: 33), config: c(16, r: 6, k: 2, s: 12)),
+        DataDrivenCase(label: "37x45 staged", weights: odd, operand: .matrix(n: 7), config: c(4, v: 3, r: 6, k: 2, s: 8)),
+        DataDrivenCase(label: "9x530 staged", weights: long, operand: .matrix(n: 12), config: c(2, 2, v: 3, r: 3, k: 5, u: 4, s: 60)),
+        DataDrivenCase(label: "empty rows staged", weights: emptyRowsMatrix, operand: .matrix(n: 8), config: c(2, 4, r: 16, k: 2, s: 32)),
+        DataDrivenCase(label: "all zero staged", weights: TestMatrices.zero(rows: 16, columns: 16), operand: .matrix(n: 8), config: c(4, 2, r: 3, k: 2, s: 6)),
         DataDrivenCase(label: "conv 3x3 p1", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: nil),
         DataDrivenCase(label: "conv 3x3 p1", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: c(16, v: 2, r: 2, k: 2)),
         DataDrivenCase(label: "conv 3x3 s2 b2", weights: filter(conv2, seed: 10), operand: .convolution(conv2), config: c(8, v: 3, r: 3, k: 2, u: 2)),
@@ -198,9 +209,9 @@ struct DataDrivenKernelTests {
         #expect(lengths == lengths.sorted(by: >))
         #expect(Set(layout.rowOrder) == Set(0..<emptyRowsMatrix.rows))
         #expect(layout.slots == 36)
-        #expect(layout.segments.count == 36 * 3 * DataDrivenLayout.recordWords)
+        #expect(layout.segments.count == 36 * 3 * layout.recordWords)
         var total = 0
-        for record in stride(from: 0, to: layout.segments.count, by: DataDrivenLayout.recordWords) {
+        for record in stride(from: 0, to: layout.segments.count, by: layout.recordWords) {
             #expect(layout.segments[record] % 16 == 0)
             total += Int(layout.segments[record + 1] - layout.segments[record]) / 4
         }
