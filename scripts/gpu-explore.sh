@@ -36,7 +36,7 @@ for entry in "${problems[@]}"; do
   else
     for shape in $shapes; do IFS=: read -r v c t <<< "$shape"; for r in 16 32 64 128; do for k in 1 2 4; do
       (( r * k * t <= 1024 )) || continue
-      for s in 64 128 256 512; do for p in 0 1; do echo "dd:w$t,v$v,c$c,r$r,k$k,u4,p$p,s$s" >> "$list"; done; done
+      for s in ${EXPLORE_STAGES:-128 512}; do for p in ${EXPLORE_PREFETCH:-1}; do echo "dd:w$t,v$v,c$c,r$r,k$k,u4,p$p,s$s" >> "$list"; done; done
     done; done; done
   fi
   echo "== explore $name ($(wc -l < "$list") configs, $mode)"
