@@ -18,10 +18,10 @@ cd /tmp
 for step in $steps; do
   case $step in
     verify) run verify 240 verify --json "$work/verify.json"; tail -n 2 "$work/verify.log" ;;
-    spmm) run spmm-b1 300 bench --max-instances 3 --output "$work/bench" ;;
-    spmm8) run spmm-b8 300 bench --batch 8 --max-instances 1 --output "$work/bench" ;;
+    spmm) run spmm-b1 ${SPMM_LIMIT:-300} bench --max-instances 3 --output "$work/bench" ;;
+    spmm8) run spmm-b8 ${SPMM8_LIMIT:-300} bench --batch 8 --max-instances 1 --output "$work/bench" ;;
     conv) run conv-b1 150 bench --suite paper-conv --output "$work/bench" ;;
-    conv8) run conv-b8 200 bench --suite paper-conv --batch 8 --output "$work/bench" ;;
+    conv8) run conv-b8 ${CONV8_LIMIT:-200} bench --suite paper-conv --batch 8 --output "$work/bench" ;;
     explore) bash "$repo/scripts/gpu-explore.sh" "$work" ;;
     ncu) bash "$repo/scripts/gpu-ncu.sh" "$work" ;;
   esac

@@ -34,6 +34,8 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     /// coalesced loads, and every row of the block reads B from there: B crosses L2 once per block and
     /// chunk instead of once per nonzero, which pays when many rows share a block (R large, tile narrow).
     /// Matrix products only. S must be a multiple of the rows one copy pass covers (``copyRowsPerPass``).
+    /// Measured slower than the plain loop on the Table 1 layers (synchronous copies, a barrier per chunk),
+    /// so the tuner lists no staged configs by default.
     public var stageRows: Int? = nil
 
     public init(
@@ -157,39 +159,6 @@ extension DataDrivenConfig {
             guard seen.insert(config).inserted else { return false }
             return (try? config.validate(for: problem, limits: limits)) != nil
         }.prefix(12).map { $0 }
-    }
-
-    /// Shared memory one staged chunk may take, bytes: small enough for two or three blocks per SM, so one
-    /// block's copy overlaps another's FMAs.
-    static let stageBudgetBytes = 32 * 1024
-    /// Largest staged K (the whole of it in one chunk) when it fits this many bytes.
-    static let singleChunkBytes = 64 * 1024
-
-    /// Staged configs for matrix products (none for a convolution): narrow N tiles (32 or 64 columns) and
-    /// 32 to 64 rows per block, so a block's chunk of B serves many rows; K in chunks of at most
-    /// ``stageBudgetBytes`` (or one chunk up to ``singleChunkBytes``). At most 8, in a fixed order.
-    public static func stagedCandidates(for problem: SpMMProblem, limits: DeviceLimits = .hopper) -> [DataDrivenConfig] {
-        guard case .matrix(let n) = problem.operand else { return [] }
-        let m = max(problem.m, 1), k = max(problem.k, 1)
-        // (T, W, V) per tile: 4-wide vectors where N allows, else scalar columns, two or four per thread.
-        let tiles: [(Int, Int, Int)] = n % 4 == 0 ? [(8, 4, 1), (16, 4, 1)] : [(16, 1, 4), (32, 1, 2)]
-        var list: [DataDrivenConfig] = []
-        for (t, w, v) in tiles {
-            for rows in [32, 64] where rows <= nextPowerOfTwo(m) {
-                for split in [1, 2] {
-                    var c = DataDrivenConfig(
-                        subwarpWidth: t, vectorWidth: w, vectorsPerThread: v, rowsPerBlock: rows, kSplit: split,
-                        unroll: 4, prefetch: true)
-                    let rowBytes = c.tileColumns * 4
-                    let perPass = c.copyRowsPerPass
-                    let whole = (k + perPass - 1) / perPass * perPass
-                    let budget = max(perPass, stageBudgetBytes / rowBytes / perPass * perPass)
-                    c.stageRows = whole * rowBytes <= singleChunkBytes ? whole : budget
-                    list.append(c)
-                }
-            }
-        }
-        return list.filter { (try? $0.validate(for: problem, limits: limits)) != nil }.prefix(8).map { $0 }
     }
 
     static func preferredVectorWidth(for problem: SpMMProblem) -> Int {
