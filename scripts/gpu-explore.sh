@@ -2,7 +2,8 @@
 # Tuning experiment on the GPU host (called by gpu-bench.sh): times a broad grid of data-driven configs on
 # chosen Table 1 layers with `sparsert tune --candidates`, beside the default candidate list. Usage:
 #   bash scripts/gpu-explore.sh WORKDIR
-# EXPLORE_MODE=plain (B from global memory) or staged (B staged in shared memory, the default);
+# EXPLORE_MODE=plain (B from global memory), staged (B staged in shared memory, the default) or head
+# (head entries, K splits and register caps);
 # EXPLORE_ONLY="p9-90 p10-90-b8" restricts the problems.
 set -uo pipefail
 work=$1
@@ -21,14 +22,29 @@ problems=(
   "p9-90-b8 $tf/0.9/body_decoder_layer_0_ffn_conv1_fully_connected.smtx 2048"
   "p10-90-b8 $tf/0.9/body_decoder_layer_0_ffn_conv2_fully_connected.smtx 2048"
   "p5-90-b8 $r50/0.9/bottleneck_1_block_group3_1_1.smtx 1568"
+  "p7-90 $r50/0.9/bottleneck_1_block_group4_1_1.smtx 49"
+  "p8-95 $r50/0.95/bottleneck_3_block_group4_1_1.smtx 49"
+  "p9-95 $tf/0.95/body_decoder_layer_0_ffn_conv1_fully_connected.smtx 256"
+  "p19 ../sparsert-weights/mobilenet/contraction_1x1_11.npy 49"
+  "conv4-90 $r50/0.9/bottleneck_2_block_group4_1_1.smtx 49 --conv --input 512x7x7 --kernel 3 --pad 1"
 )
 for entry in "${problems[@]}"; do
-  read -r name file n <<< "$entry"
+  read -r name file n extra <<< "$entry"
+  args=(--n "$n")
+  [ -n "$extra" ] && { read -ra more <<< "$extra"; args=(${more[@]}); }
   [ -n "${EXPLORE_ONLY:-}" ] && [[ " $EXPLORE_ONLY " != *" $name "* ]] && continue
   list="$work/explore-$name.txt"
   : > "$list"
-  if (( n % 4 == 0 )); then shapes="4:1:4 4:1:8 4:1:16 4:1:32 4:2:32"; else shapes="1:4:8 1:4:16 1:2:32 1:1:32"; fi
-  if [ "$mode" = plain ]; then
+  if (( n % 4 == 0 )) && [ -z "$extra" ]; then shapes="4:1:4 4:1:8 4:1:16 4:1:32 4:2:32"; else shapes="1:4:8 1:4:16 1:2:32 1:1:32"; fi
+  if [ "$mode" = head ]; then
+    if (( n % 4 == 0 )) && [ -z "$extra" ]; then shapes="4:1:32 4:1:16"; else shapes="1:2:32 1:4:16"; fi
+    for shape in $shapes; do IFS=: read -r v c t <<< "$shape"; for k in 2 4 8; do for threads in 128 256; do
+      r=$(( threads / (t * k) )); (( r >= 1 )) || continue
+      for h in "" ,h8 ,h16; do for m in "" ,m64 ,m96; do for pu in u4,p0 u4 u2,p0; do
+        echo "dd:w$t,v$v,c$c,r$r,k$k,$pu$h$m" >> "$list"
+      done; done; done
+    done; done; done
+  elif [ "$mode" = plain ]; then
     for shape in $shapes; do IFS=: read -r v c t <<< "$shape"; for k in 1 2 4; do for threads in 128 512; do
       r=$(( threads / (t * k) )); (( r >= 1 )) || continue
       for p in 0 1; do echo "dd:w$t,v$v,c$c,r$r,k$k,u4,p$p" >> "$list"; done
@@ -40,7 +56,7 @@ for entry in "${problems[@]}"; do
     done; done; done
   fi
   echo "== explore $name ($(wc -l < "$list") configs, $mode)"
-  timeout 120 "$SPARSERT" tune "$data/$file" --n "$n" --candidates "@$list" -o "$work/explore-$name" \
+  timeout 120 "$SPARSERT" tune "$data/$file" "${args[@]}" --candidates "@$list" -o "$work/explore-$name" \
     > "$work/explore-$name.log" 2>/dev/null
   echo "   exit $?"
   grep " us " "$work/explore-$name.log" | sort -n | head -4

@@ -37,6 +37,13 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     /// Measured slower than the plain loop on the Table 1 layers (synchronous copies, a barrier per chunk),
     /// so the tuner lists no staged configs by default.
     public var stageRows: Int? = nil
+    /// Nonzeros of each part kept at a fixed place (H: 4, 8 or 16), or nil for none.
+    ///
+    /// The layout stores each part's first H nonzeros in a head region indexed by the part itself, so a
+    /// subwarp loads them at once, beside its segment record rather than after it: for short parts (Table 1
+    /// problem 8 splits 51-nonzero rows four ways) that removes one dependent memory round trip. Unused head
+    /// entries hold an offset sentinel and are skipped.
+    public var headEntries: Int? = nil
 
     public init(
         subwarpWidth: Int, vectorWidth: Int = 1, vectorsPerThread: Int = 1, rowsPerBlock: Int, kSplit: Int = 1,
@@ -56,17 +63,17 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     /// Threads per block: R * P * T.
     public var threadsPerBlock: Int { rowsPerBlock * kSplit * subwarpWidth }
 
-    /// `dd:wT,vW,cV,rR,kP,uU`, `,p0` without prefetch, `,sS` staged, `,mN` capped, e.g. `dd:w32,v4,c1,r4,k1,u2`; distinct from
+    /// `dd:wT,vW,cV,rR,kP,uU`, `,p0` without prefetch, `,sS` staged, `,hH` with a head, `,mN` capped, e.g. `dd:w32,v4,c1,r4,k1,u2`; distinct from
     /// ``TilingConfig``'s form.
     public var description: String {
         "dd:w\(subwarpWidth),v\(vectorWidth),c\(vectorsPerThread),r\(rowsPerBlock),k\(kSplit),u\(unroll)"
-            + (prefetch ? "" : ",p0") + (stageRows.map { ",s\($0)" } ?? "") + (maxRegisters.map { ",m\($0)" } ?? "")
+            + (prefetch ? "" : ",p0") + (stageRows.map { ",s\($0)" } ?? "") + (headEntries.map { ",h\($0)" } ?? "") + (maxRegisters.map { ",m\($0)" } ?? "")
     }
 
     /// The config as a PTX-identifier fragment for kernel names, e.g. `w32v4c1r4k1u2`.
     var identifier: String {
         "w\(subwarpWidth)v\(vectorWidth)c\(vectorsPerThread)r\(rowsPerBlock)k\(kSplit)u\(unroll)"
-            + (prefetch ? "" : "p0") + (stageRows.map { "s\($0)" } ?? "") + (maxRegisters.map { "m\($0)" } ?? "")
+            + (prefetch ? "" : "p0") + (stageRows.map { "s\($0)" } ?? "") + (headEntries.map { "h\($0)" } ?? "") + (maxRegisters.map { "m\($0)" } ?? "")
     }
 
     /// Parses the ``description`` form. Fields after `dd:` may come in any order; `w` and `r` are
@@ -77,7 +84,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         var fields: [Character: Int] = [:]
         for field in trimmed.dropFirst(3).split(separator: ",") {
             let item = field.trimmingCharacters(in: .whitespaces)
-            guard let key = item.first, "wvcrkupms".contains(key), fields[key] == nil,
+            guard let key = item.first, "wvcrkupmsh".contains(key), fields[key] == nil,
                 let value = Int(item.dropFirst()), value > 0 || (key == "p" && value == 0), key != "p" || value <= 1
             else { return nil }
             fields[key] = value
@@ -88,6 +95,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
             kSplit: fields["k"] ?? 1, unroll: fields["u"] ?? 2, prefetch: fields["p"] != 0)
         maxRegisters = fields["m"]
         stageRows = fields["s"]
+        headEntries = fields["h"]
     }
 }
 
@@ -129,11 +137,11 @@ extension DataDrivenConfig {
             unroll: part >= 24 ? 4 : 2, prefetch: part >= 64)
     }
 
-    /// A short list (at most 12) for the autotuner: the heuristic first, then its neighbours — the K split
-    /// halved and doubled, one vector per thread more or less, the other unroll factor (alone and with V changed), prefetch
-    /// toggled, a
-    /// narrower subwarp, half the vector width, a bigger block. Only configs that fit `problem` and
-    /// `limits` are listed.
+    /// A short list (at most 16) for the autotuner: the heuristic first, then its neighbours — the K split
+    /// halved, doubled and (without prefetch) quadrupled, the last also with heads of 8 and 16, the heuristic
+    /// with a head of 16, one vector per thread more or less, the other unroll factor (alone and with V
+    /// changed), prefetch toggled, a narrower subwarp, half the vector width, a bigger block. Only configs
+    /// that fit `problem` and `limits` are listed.
     public static func candidates(for problem: SpMMProblem, limits: DeviceLimits = .hopper) -> [DataDrivenConfig] {
         let base = heuristic(for: problem)
         var list = [base]
@@ -150,6 +158,10 @@ extension DataDrivenConfig {
         add { $0.prefetch.toggle() }
         add { $0.kSplit *= 2; $0.unroll = 2 }
         add { $0.kSplit *= 4; $0.prefetch = false }
+        // Heads, for short parts: the K split x4 with 8 and 16, the heuristic with 16.
+        add { $0.kSplit *= 4; $0.prefetch = false; $0.headEntries = 8 }
+        add { $0.kSplit *= 4; $0.prefetch = false; $0.headEntries = 16 }
+        add { $0.headEntries = 16 }
         add { $0.vectorsPerThread = base.vectorsPerThread == 1 ? 2 : 1; $0.unroll = base.unroll == 4 ? 2 : 4 }
         add { $0.subwarpWidth = max(1, $0.subwarpWidth / 2) }
         if base.vectorWidth > 1 { add { $0.vectorWidth /= 2; $0.subwarpWidth = min(32, $0.subwarpWidth * 2) } }
@@ -158,7 +170,7 @@ extension DataDrivenConfig {
         return list.filter { config in
             guard seen.insert(config).inserted else { return false }
             return (try? config.validate(for: problem, limits: limits)) != nil
-        }.prefix(12).map { $0 }
+        }.prefix(16).map { $0 }
     }
 
     static func preferredVectorWidth(for problem: SpMMProblem) -> Int {
@@ -177,7 +189,8 @@ extension DataDrivenConfig {
     /// its weights and offsets (twice with prefetch), the accumulators, and ~32 for addresses and bounds.
     var estimatedRegisters: Int {
         let perNonzero = vectorsPerThread * vectorWidth + (prefetch ? 4 : 2)
-        return 4 * unroll * perNonzero + vectorsPerThread * vectorWidth + 32
+        let inFlight = max(4 * unroll, headEntries ?? 0)
+        return inFlight * perNonzero + vectorsPerThread * vectorWidth + 32
     }
 
     /// Throws ``PlanError/infeasible(config:reason:)`` when the config cannot run `problem` on `limits`.
@@ -191,6 +204,10 @@ extension DataDrivenConfig {
             throw infeasible("register cap \(cap) outside 32...255")
         }
         guard [2, 4].contains(unroll) else { throw infeasible("unroll must be 2 or 4") }
+        if let head = headEntries {
+            guard [4, 8, 16].contains(head) else { throw infeasible("head entries must be 4, 8 or 16") }
+            guard stageRows == nil else { throw infeasible("a head and staged B do not combine") }
+        }
         guard rowsPerBlock >= 1 else { throw infeasible("rows per block must be at least 1") }
         if vectorWidth > 1 {
             guard case .matrix(let n) = problem.operand else { throw infeasible("vector width > 1 is for matrix products") }

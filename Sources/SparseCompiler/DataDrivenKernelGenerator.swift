@@ -74,6 +74,12 @@ public enum DataDrivenKernelGenerator {
                 problem: problem, config: config, layout: layout, coordinates: here, bPointer: bPointer,
                 entryPointer: entryPointer, body: body, builder: &b)
         } else {
+            if let head = config.headEntries {
+                let headBytes = b.register(.u64)
+                b.emit(.multiplyWide(headBytes, .register(here.recordIndex), .u32(UInt32(head * 4))))
+                let headAddress = b.binary(.add, .u64, .register(entryPointer), .register(headBytes))
+                body.emitHead(head, at: headAddress, builder: &b)
+            }
             body.emitNonzeros(start: start, end: end, entryPointer: entryPointer, unroll: config.unroll,
                               prefetch: config.prefetch, builder: &b)
         }
@@ -145,6 +151,8 @@ public enum DataDrivenKernelGenerator {
         let columnBase: Register
         let record: Register
         let cPointer: Register
+        /// The (slot, part) index of the subwarp's record.
+        let recordIndex: Register
         /// Thread index in the block, and the N tile's first column.
         let thread: Register
         let tileStart: Register
@@ -171,7 +179,7 @@ public enum DataDrivenKernelGenerator {
         let columnBase = b.binary(.add, .u32, .register(tileStart), .register(laneColumn))
         return Coordinates(
             lane: lane, subwarp: subwarp, columnBase: columnBase, record: recordAddress, cPointer: cPointer,
-            thread: thread, tileStart: tileStart)
+            recordIndex: record, thread: thread, tileStart: tileStart)
     }
 
     /// Per-vector B and C bases. A matrix whose N is a multiple of the tile needs no clamping: one base,
@@ -384,6 +392,20 @@ struct LoopBody {
         var offsets: [Register] = []
         var taps: [Register] = []
         var guardPredicate: Register?
+    }
+
+    /// A part's head: `count` entries at `address`, loaded unconditionally (the head region always holds
+    /// them), each then used only where its offset is not ``DataDrivenLayout/headSentinel``.
+    func emitHead(_ count: Int, at address: Register, builder b: inout KernelBuilder) {
+        let loaded = loadEntries(count, at: address, offset: 0, guard: nil, builder: &b)
+        let singles = loaded.offsets.indices.map { i in
+            let used = b.compare(.ne, .u32, .register(loaded.offsets[i]), .u32(DataDrivenLayout.headSentinel))
+            return Entries(
+                weights: [loaded.weights[i]], offsets: [loaded.offsets[i]],
+                taps: loaded.taps.isEmpty ? [] : [loaded.taps[i]], guardPredicate: used)
+        }
+        let values = singles.map { loadB($0, builder: &b) }
+        for (entry, value) in zip(singles, values) { accumulate(entry, value, builder: &b) }
     }
 
     /// The main loop over [pointer, end), `nonzeros` (a multiple of 4) per iteration; `pointer` ends at `end`.

@@ -16,11 +16,18 @@ import SparseReference
 ///   Staged (``DataDrivenConfig/stageRows``), the record goes on with one (first, end) pair per K chunk,
 ///   padded to a multiple of 4 words (``recordWords``): each chunk's nonzeros of the row are split into the
 ///   parts, so every part works in every chunk.
+/// - With a head (``DataDrivenConfig/headEntries``, H), the entries begin with H per (slot, part), in
+///   record order: the part's first H nonzeros, unused ones with weight 0 and offset ``headSentinel``; the
+///   record's first and end entry then cover the rest.
 /// - `entries`: `sections` sections of `capacity` words each, every part starting at a multiple of 4 entries
 ///   so 16-byte vector loads stay aligned: the weights (f32 bits); the B byte offsets (precomputed `k * N * 4`
 ///   for a matrix, saving a multiply per nonzero; staged, the offset in the shared chunk, `(k mod S) * tile * 4`); for a convolution whose taps can fall into the padding,
 ///   the tap index `kh * KW + kw`. Section `i` of entry `e` is at byte `(i * capacity + e) * 4`.
 public struct DataDrivenLayout: Sendable {
+    /// The B offset of an unused head entry (never a real offset: those stay below it).
+    public static let headSentinel = UInt32.max
+    /// Entries per part in the head region (0 without a head).
+    public let headEntries: Int
     /// Words of a segment record's fixed part.
     public static let fixedRecordWords = 4
     /// Words per segment record: 4, plus 2 per K chunk when staged, rounded up to a multiple of 4.
@@ -90,7 +97,9 @@ public struct DataDrivenLayout: Sendable {
             bOffset = { Int64($0 % stage) * rowBytes }
         }
         let chunkOf: (Int) -> Int = { k in stage.map { k / $0 } ?? 0 }
-        guard bOffset(max(weights.columns - 1, 0)) <= Int64(UInt32.max) else { throw infeasible("B offsets exceed 32 bits") }
+        let head = config.headEntries ?? 0
+        headEntries = head
+        guard bOffset(max(weights.columns - 1, 0)) < Int64(Self.headSentinel) else { throw infeasible("B offsets exceed 32 bits") }
         guard cRowBytes * Int64(m) < Int64(UInt32.max) else { throw infeasible("C row offsets exceed 32 bits") }
 
         let order = (0..<m).sorted { a, b in
@@ -117,14 +126,17 @@ public struct DataDrivenLayout: Sendable {
             return result
         }
 
-        // Pass 1: each piece's first entry, pieces padded to multiples of 4 entries.
+        // A head takes each part's first H nonzeros (unstaged: one piece per part).
+        func overflow(_ piece: Range<Int>) -> Range<Int> { min(piece.lowerBound + head, piece.upperBound)..<piece.upperBound }
+
+        // Pass 1: each piece's first entry after the head region, pieces padded to multiples of 4 entries.
         var starts: [Int] = []
-        var cursor = 0
+        var cursor = slots * parts * head
         for slot in 0..<slots {
             for p in 0..<parts {
                 for piece in pieces(slot: slot, part: p) {
                     starts.append(cursor)
-                    cursor += (piece.count + 3) / 4 * 4
+                    cursor += (overflow(piece).count + 3) / 4 * 4
                 }
             }
         }
@@ -140,7 +152,17 @@ public struct DataDrivenLayout: Sendable {
             let row = slot < m ? order[slot] : nil
             for p in 0..<parts {
                 let record = (slot * parts + p) * recordStride
-                for (c, piece) in pieces(slot: slot, part: p).enumerated() {
+                for (c, whole) in pieces(slot: slot, part: p).enumerated() {
+                    let headStart = (slot * parts + p) * head
+                    for e in 0..<head {
+                        let source = whole.lowerBound + e
+                        let inside = source < whole.upperBound
+                        entries[headStart + e] = inside ? weights.values[source].bitPattern : 0
+                        entries[capacity + headStart + e] =
+                            inside ? UInt32(bOffset(Int(weights.columnIndices[source]))) : Self.headSentinel
+                        if sections == 3 { entries[2 * capacity + headStart + e] = inside ? tap(Int(weights.columnIndices[source])) : 0 }
+                    }
+                    let piece = overflow(whole)
                     let start = starts[next]
                     next += 1
                     for (e, source) in piece.enumerated() {

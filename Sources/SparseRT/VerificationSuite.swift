@@ -125,6 +125,12 @@ public enum VerificationSuite {
             }
         }
         specs += DataDrivenConfig.candidates(for: problem, limits: limits).prefix(1 + extra).map(KernelSpec.dataDriven)
+        // The heuristic with a head of 8: parts longer and shorter than the head, and the sentinel path.
+        var headed = DataDrivenConfig.heuristic(for: problem)
+        headed.headEntries = 8
+        if (try? SparseKernelCompiler.compile(problem, dataDriven: headed, limits: limits)) != nil {
+            specs.append(.dataDriven(headed))
+        }
         return specs
     }
 

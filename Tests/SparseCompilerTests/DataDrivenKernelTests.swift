@@ -40,9 +40,10 @@ let dataDrivenCases: [DataDrivenCase] = {
     let odd = TestMatrices.random(rows: 37, columns: 45, density: 0.2, seed: 2)
     let wide = TestMatrices.random(rows: 20, columns: 300, density: 0.05, seed: 3)
     let long = TestMatrices.random(rows: 9, columns: 530, density: 0.3, seed: 5)
-    func c(_ t: Int, _ w: Int = 1, v: Int = 1, r: Int, k: Int = 1, u: Int = 2, p: Bool = true, s: Int? = nil) -> DataDrivenConfig {
+    func c(_ t: Int, _ w: Int = 1, v: Int = 1, r: Int, k: Int = 1, u: Int = 2, p: Bool = true, s: Int? = nil, h: Int? = nil) -> DataDrivenConfig {
         var config = DataDrivenConfig(subwarpWidth: t, vectorWidth: w, vectorsPerThread: v, rowsPerBlock: r, kSplit: k, unroll: u, prefetch: p)
         config.stageRows = s
+        config.headEntries = h
         return config
     }
     let conv1 = ConvolutionShape(inChannels: 8, height: 7, width: 7, outChannels: 8, kernelH: 3, kernelW: 3, stride: 1, pad: 1)
@@ -81,7 +82,15 @@ let dataDrivenCases: [DataDrivenCase] = {
         DataDrivenCase(label: "9x530 staged", weights: long, operand: .matrix(n: 12), config: c(2, 2, v: 3, r: 3, k: 5, u: 4, s: 60)),
         DataDrivenCase(label: "empty rows staged", weights: emptyRowsMatrix, operand: .matrix(n: 8), config: c(2, 4, r: 16, k: 2, s: 32)),
         DataDrivenCase(label: "all zero staged", weights: TestMatrices.zero(rows: 16, columns: 16), operand: .matrix(n: 8), config: c(4, 2, r: 3, k: 2, s: 6)),
+        // A head of 4 to 16 entries per part: parts shorter and longer than it, empty rows, padding slots.
+        DataDrivenCase(label: "64x256 head", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 2, k: 4, u: 4, p: false, h: 8)),
+        DataDrivenCase(label: "64x256 head", weights: random, operand: .matrix(n: 64), config: c(16, 4, r: 4, u: 4, h: 16)),
+        DataDrivenCase(label: "37x45 head", weights: odd, operand: .matrix(n: 7), config: c(4, v: 3, r: 5, k: 2, u: 2, h: 4)),
+        DataDrivenCase(label: "9x530 head", weights: long, operand: .matrix(n: 12), config: c(2, 2, v: 3, r: 2, k: 5, u: 4, h: 16)),
+        DataDrivenCase(label: "empty rows head", weights: emptyRowsMatrix, operand: .matrix(n: 33), config: c(32, r: 3, k: 2, h: 8)),
         DataDrivenCase(label: "conv 3x3 p1", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: nil),
+        DataDrivenCase(label: "conv 3x3 p1 head", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: c(16, v: 2, r: 2, k: 2, h: 8)),
+        DataDrivenCase(label: "conv 7x7 s2 p3 head", weights: filter(conv4, seed: 12), operand: .convolution(conv4), config: c(32, r: 2, k: 2, u: 4, h: 16)),
         DataDrivenCase(label: "conv 3x3 p1", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: c(16, v: 2, r: 2, k: 2)),
         DataDrivenCase(label: "conv 3x3 s2 b2", weights: filter(conv2, seed: 10), operand: .convolution(conv2), config: c(8, v: 3, r: 3, k: 2, u: 2)),
         DataDrivenCase(label: "conv 1x1 s2", weights: filter(conv3, seed: 11), operand: .convolution(conv3), config: nil),
@@ -196,7 +205,7 @@ struct DataDrivenKernelTests {
         let problem = try SpMMProblem(weights: weights, n: shape.2)
         let candidates = DataDrivenConfig.candidates(for: problem)
         #expect(candidates.first == DataDrivenConfig.heuristic(for: problem))
-        #expect((4...12).contains(candidates.count))
+        #expect((4...16).contains(candidates.count))
         #expect(Set(candidates).count == candidates.count)
     }
 
