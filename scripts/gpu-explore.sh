@@ -57,7 +57,7 @@ for entry in "${problems[@]}"; do
   fi
   echo "== explore $name ($(wc -l < "$list") configs, $mode)"
   timeout 120 "$SPARSERT" tune "$data/$file" "${args[@]}" --candidates "@$list" -o "$work/explore-$name" \
-    > "$work/explore-$name.log" 2>/dev/null
+    > "$work/explore-$name.log" 2> "$work/explore-$name.err"
   echo "   exit $?"
   grep " us " "$work/explore-$name.log" | sort -n | head -4
 done

@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 data=${DATA:-../shared/data}
 mkdir -p .carry/lead
+# A clean build: incremental static release builds have produced binaries with corrupted memory.
+rm -rf .build-release
 swift build -c release --static-swift-stdlib --scratch-path .build-release
 strip -o .carry/lead/sparsert .build-release/release/sparsert
 xz -T0 -3 -f .carry/lead/sparsert
