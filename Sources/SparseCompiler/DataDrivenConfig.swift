@@ -137,9 +137,9 @@ extension DataDrivenConfig {
             unroll: part >= 24 ? 4 : 2, prefetch: part >= 64)
     }
 
-    /// A short list (at most 16) for the autotuner: the heuristic first, then its neighbours — the K split
-    /// halved, doubled and (without prefetch) quadrupled, the last also with heads of 8 and 16, the heuristic
-    /// with a head of 16, one vector per thread more or less, the other unroll factor (alone and with V
+    /// A short list (at most 20) for the autotuner: the heuristic first, then its neighbours — the K split
+    /// halved, doubled and (without prefetch) quadrupled, the last also with heads of 8 and 16 and once with
+    /// unroll 2, a head of 16 and 96 registers, the heuristic with a head of 16, one vector per thread more or less, the other unroll factor (alone and with V
     /// changed), prefetch toggled, a narrower subwarp, half the vector width, a bigger block. Only configs
     /// that fit `problem` and `limits` are listed.
     public static func candidates(for problem: SpMMProblem, limits: DeviceLimits = .hopper) -> [DataDrivenConfig] {
@@ -162,6 +162,8 @@ extension DataDrivenConfig {
         add { $0.kSplit *= 4; $0.prefetch = false; $0.headEntries = 8 }
         add { $0.kSplit *= 4; $0.prefetch = false; $0.headEntries = 16 }
         add { $0.headEntries = 16 }
+        // Short parts with a register cap: best on problems 7 and 19 and Table 3's problem 4 (N = 49).
+        add { $0.kSplit *= 4; $0.unroll = 2; $0.prefetch = false; $0.headEntries = 16; $0.maxRegisters = 96 }
         add { $0.vectorsPerThread = base.vectorsPerThread == 1 ? 2 : 1; $0.unroll = base.unroll == 4 ? 2 : 4 }
         add { $0.subwarpWidth = max(1, $0.subwarpWidth / 2) }
         if base.vectorWidth > 1 { add { $0.vectorWidth /= 2; $0.subwarpWidth = min(32, $0.subwarpWidth * 2) } }
@@ -170,7 +172,7 @@ extension DataDrivenConfig {
         return list.filter { config in
             guard seen.insert(config).inserted else { return false }
             return (try? config.validate(for: problem, limits: limits)) != nil
-        }.prefix(16).map { $0 }
+        }.prefix(20).map { $0 }
     }
 
     static func preferredVectorWidth(for problem: SpMMProblem) -> Int {
