@@ -49,14 +49,21 @@ struct TuneCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Input first, so a bad file or config is reported as such on any machine.
+        let explicit = try explicitCandidates()
+        let problem: SpMMProblem, loaded: LoadedWeights
+        do { (problem, loaded) = try problemOptions.problem() } catch let error as ValidationError {
+            throw error
+        } catch {
+            printError(error)
+            throw ExitCode(2)
+        }
         let session: GPUSession
         do { session = try GPUSession() } catch {
             printError("tuning needs a GPU: \(error)")
             throw ExitCode(3)
         }
         do {
-            let (problem, loaded) = try problemOptions.problem()
-            let explicit = try explicitCandidates()
             // An explicit list is an experiment: it neither reads nor fills the cache.
             var tuner = Tuner(session: session, cache: noCache || explicit != nil ? nil : TuningCache())
             if let jobs { tuner.jobs = jobs }

@@ -51,6 +51,19 @@ struct CommandErrorTests {
         #expect(Self.exitCode(arguments) != 0)
     }
 
+    @Test("tune --candidates parses lists and files, and names a bad spec")
+    func candidates() throws {
+        let list = try TuneCommand.parse([Self.good, "--n", "4", "--candidates", "2,1,1; dd:w8,r2,h8\n# note\n"])
+        #expect(try list.explicitCandidates()?.map(\.description) == ["2,1,1", "dd:w8,v1,c1,r2,k1,u2,h8"])
+        let path = Self.file("specs.txt", "dd:w32,v1,c2,r1,k4,u4,p0\n")
+        #expect(try TuneCommand.parse([Self.good, "--n", "4", "--candidates", "@" + path]).explicitCandidates()?.count == 1)
+        for bad in ["dd:w8", "7,x", "@/nonexistent/specs.txt", " ; "] {
+            let command = try TuneCommand.parse([Self.good, "--n", "4", "--candidates", bad])
+            #expect(throws: ValidationError.self, "\(bad)") { _ = try command.explicitCandidates() }
+        }
+        #expect(Self.exitCode(["tune", Self.good, "--n", "4", "--candidates", "dd:w8"]) != 0)
+    }
+
     @Test("a good file compiles and verifies through the IR")
     func accepts() {
         let out = Self.directory.appendingPathComponent("kernel").path
