@@ -13,9 +13,6 @@ public enum Operation: Hashable, Sendable {
     case binary(BinaryOperation, Register, Operand, Operand)
     /// `dst(u64) = a(u32) * b(u32)`, the full product (`mul.wide.u32`).
     case multiplyWide(Register, Operand, Operand)
-    /// `dst(u64) = a(u32) * b(u32) + c(u64)` (`mad.wide.u32`): one instruction for a 64-bit address from a
-    /// 32-bit offset, where a zero-extension and a 64-bit add take two.
-    case multiplyAddWide(Register, Operand, Operand, Operand)
     /// `dst(u64) = zero-extended src(u32)`.
     case extend(Register, Register)
     /// `dst(f32) = a * b + c` with one rounding (`fma.rn.f32`).

@@ -225,8 +225,6 @@ public struct Interpreter {
             }
         case .multiplyWide(let dst, let a, let b):
             set(dst, u64: UInt64(u32(a)) * UInt64(u32(b)))
-        case .multiplyAddWide(let dst, let a, let b, let c):
-            set(dst, u64: (UInt64(u32(a)) * UInt64(u32(b))) &+ u64(c))
         case .extend(let dst, let src):
             set(dst, u64: UInt64(block.r[rBase + src.index]))
         case .fma(let dst, let a, let b, let c):

@@ -90,8 +90,6 @@ public enum PTXRenderer {
             out += "\(binaryMnemonic(op, dst.type)) \(dst), \(operand(a)), \(operand(b));"
         case .multiplyWide(let dst, let a, let b):
             out += "mul.wide.u32 \(dst), \(operand(a)), \(operand(b));"
-        case .multiplyAddWide(let dst, let a, let b, let c):
-            out += "mad.wide.u32 \(dst), \(operand(a)), \(operand(b)), \(operand(c));"
         case .extend(let dst, let src):
             out += "cvt.u64.u32 \(dst), \(src);"
         case .fma(let dst, let a, let b, let c):

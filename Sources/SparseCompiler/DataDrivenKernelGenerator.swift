@@ -489,15 +489,18 @@ struct LoopBody {
     func loadB(_ entries: Entries, builder b: inout KernelBuilder) -> [[[Register]]] {
         let width = accumulators[0].count
         return entries.offsets.indices.map { i in
+            var wide: Register?
+            if bSpace != .shared {
+                wide = b.register(.u64)
+                b.emit(.extend(wide!, entries.offsets[i]))
+            }
             var addresses: [Register: Register] = [:]
             return vectors.map { vector in
                 let address: Register
                 if let known = addresses[vector.b.base] {
                     address = known
-                } else if bSpace != .shared {
-                    // base + offset in one mad.wide.u32 (offset * 1 + base).
-                    address = b.register(.u64)
-                    b.emit(.multiplyAddWide(address, .register(entries.offsets[i]), .u32(1), .register(vector.b.base)))
+                } else if let wide {
+                    address = b.binary(.add, .u64, .register(vector.b.base), .register(wide))
                     addresses[vector.b.base] = address
                 } else {
                     address = b.binary(.add, .u32, .register(vector.b.base), .register(entries.offsets[i]))

@@ -45,29 +45,6 @@ struct InterpreterTests {
         #expect(fused != x * x - 1)  // the case tells one rounding from two
     }
 
-    @Test("mad.wide.u32 forms a 64-bit address from a 32-bit offset")
-    func multiplyAddWide() throws {
-        let input = (0..<8).map(Float.init)
-        let out = try runKernel(threads: 8, input: input, outputWords: 8) { b, i, o in
-            let t = b.register(.u32)
-            b.emit(.readSpecial(t, .threadX))
-            let reversed = b.binary(.sub, .u32, .u32(7), .register(t))
-            let from = b.register(.u64), to = b.register(.u64)
-            b.emit(.multiplyAddWide(from, .register(reversed), .u32(4), .register(i)))
-            b.emit(.multiplyAddWide(to, .register(t), .u32(4), .register(o)))
-            let v = b.register(.f32)
-            b.emit(.load(.global, [v], address: from, offset: 0))
-            b.emit(.store(.global, [.register(v)], address: to, offset: 0))
-        }
-        #expect(out == (0..<8).reversed().map(Float.init))
-        // Rendered as one PTX instruction.
-        var b = KernelBuilder()
-        let dst = b.register(.u64), base = b.register(.u64)
-        b.emit(.multiplyAddWide(dst, .u32(0xFFFF_FFFF), .u32(2), .register(base)))
-        #expect(PTXRenderer.render(b.build(name: "k", parameters: [], threadsPerBlock: 1, sharedMemoryBytes: 0))
-                    .contains("mad.wide.u32 %rd0, 4294967295, 2, %rd1;"))
-    }
-
     @Test("a barrier orders shared-memory writes before reads across threads")
     func barrierReverses() throws {
         let input = (0..<64).map(Float.init)
