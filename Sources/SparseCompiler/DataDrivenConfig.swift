@@ -44,6 +44,10 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     /// problem 8 splits 51-nonzero rows four ways) that removes one dependent memory round trip. Unused head
     /// entries hold an offset sentinel and are skipped.
     public var headEntries: Int? = nil
+    /// Matrix products whose N is not a multiple of the tile: one B address per nonzero, the vectors at
+    /// fixed offsets from it, and each vector's loads skipped by a per-thread predicate where its columns
+    /// pass N (instead of a clamped base, and so an address, per vector). Off by default.
+    public var singleAddress = false
 
     public init(
         subwarpWidth: Int, vectorWidth: Int = 1, vectorsPerThread: Int = 1, rowsPerBlock: Int, kSplit: Int = 1,
@@ -63,17 +67,17 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     /// Threads per block: R * P * T.
     public var threadsPerBlock: Int { rowsPerBlock * kSplit * subwarpWidth }
 
-    /// `dd:wT,vW,cV,rR,kP,uU`, `,p0` without prefetch, `,sS` staged, `,hH` with a head, `,mN` capped, e.g. `dd:w32,v4,c1,r4,k1,u2`; distinct from
+    /// `dd:wT,vW,cV,rR,kP,uU`, `,p0` without prefetch, `,sS` staged, `,hH` with a head, `,a1` one address per nonzero, `,mN` capped, e.g. `dd:w32,v4,c1,r4,k1,u2`; distinct from
     /// ``TilingConfig``'s form.
     public var description: String {
         "dd:w\(subwarpWidth),v\(vectorWidth),c\(vectorsPerThread),r\(rowsPerBlock),k\(kSplit),u\(unroll)"
-            + (prefetch ? "" : ",p0") + (stageRows.map { ",s\($0)" } ?? "") + (headEntries.map { ",h\($0)" } ?? "") + (maxRegisters.map { ",m\($0)" } ?? "")
+            + (prefetch ? "" : ",p0") + (stageRows.map { ",s\($0)" } ?? "") + (headEntries.map { ",h\($0)" } ?? "") + (singleAddress ? ",a1" : "") + (maxRegisters.map { ",m\($0)" } ?? "")
     }
 
     /// The config as a PTX-identifier fragment for kernel names, e.g. `w32v4c1r4k1u2`.
     var identifier: String {
         "w\(subwarpWidth)v\(vectorWidth)c\(vectorsPerThread)r\(rowsPerBlock)k\(kSplit)u\(unroll)"
-            + (prefetch ? "" : "p0") + (stageRows.map { "s\($0)" } ?? "") + (headEntries.map { "h\($0)" } ?? "") + (maxRegisters.map { "m\($0)" } ?? "")
+            + (prefetch ? "" : "p0") + (stageRows.map { "s\($0)" } ?? "") + (headEntries.map { "h\($0)" } ?? "") + (singleAddress ? "a1" : "") + (maxRegisters.map { "m\($0)" } ?? "")
     }
 
     /// Parses the ``description`` form. Fields after `dd:` may come in any order; `w` and `r` are
@@ -84,8 +88,8 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         var fields: [Character: Int] = [:]
         for field in trimmed.dropFirst(3).split(separator: ",") {
             let item = field.trimmingCharacters(in: .whitespaces)
-            guard let key = item.first, "wvcrkupmsh".contains(key), fields[key] == nil,
-                let value = Int(item.dropFirst()), value > 0 || (key == "p" && value == 0), key != "p" || value <= 1
+            guard let key = item.first, "wvcrkupmsha".contains(key), fields[key] == nil,
+                let value = Int(item.dropFirst()), value > 0 || ("pa".contains(key) && value == 0), !"pa".contains(key) || value <= 1
             else { return nil }
             fields[key] = value
         }
@@ -96,6 +100,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         maxRegisters = fields["m"]
         stageRows = fields["s"]
         headEntries = fields["h"]
+        singleAddress = fields["a"] == 1
     }
 }
 
@@ -206,6 +211,9 @@ extension DataDrivenConfig {
             throw infeasible("register cap \(cap) outside 32...255")
         }
         guard [2, 4].contains(unroll) else { throw infeasible("unroll must be 2 or 4") }
+        if singleAddress, case .convolution = problem.operand {
+            throw infeasible("one address per nonzero is for matrix products")
+        }
         if let head = headEntries {
             guard [4, 8, 16].contains(head) else { throw infeasible("head entries must be 4, 8 or 16") }
             guard stageRows == nil else { throw infeasible("a head and staged B do not combine") }

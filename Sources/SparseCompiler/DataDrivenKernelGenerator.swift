@@ -36,6 +36,8 @@ public enum DataDrivenKernelGenerator {
         let cBase: Register?
         /// Convolution only: bit t set when tap t is inside the input for this thread's pixel (u64).
         let tapMask: Register?
+        /// Where the vector's columns may pass N and its base is not clamped: true when they do not.
+        var inside: Register? = nil
     }
 
     public static func generate(
@@ -191,13 +193,19 @@ public enum DataDrivenKernelGenerator {
     ) -> [VectorAccess] {
         let n = problem.n, w = config.vectorWidth
         let stride = config.subwarpWidth * w
-        if case .matrix = problem.operand, n % config.tileColumns == 0 {
+        if case .matrix = problem.operand, n % config.tileColumns == 0 || config.singleAddress {
             let access = OperandAccess.emit(
                 problem.operand, m: problem.m, n: n, column: columnBase, bPointer: bPointer, cPointer: cPointer,
                 builder: &b)
+            let partial = n % config.tileColumns != 0
             return (0..<config.vectorsPerThread).map { j in
                 let offset = Int64(j * stride * 4)
-                return VectorAccess(b: (access.bBase, offset), cBase: nil, tapMask: nil)
+                var inside: Register?
+                if partial {
+                    let column = j == 0 ? columnBase : b.binary(.add, .u32, .register(columnBase), .u32(UInt32(j * stride)))
+                    inside = b.compare(.lt, .u32, .register(column), .u32(UInt32(n)))
+                }
+                return VectorAccess(b: (access.bBase, offset), cBase: nil, tapMask: nil, inside: inside)
             }
         }
         return (0..<config.vectorsPerThread).map { j in
@@ -508,6 +516,15 @@ struct LoopBody {
                 }
                 let loaded = (0..<width).map { _ in b.register(.f32) }
                 var predicate = entries.guardPredicate
+                if let inside = vector.inside {
+                    if let present = predicate {
+                        let both = b.register(.pred)
+                        b.emit(.predicateAnd(both, inside, present))
+                        predicate = both
+                    } else {
+                        predicate = inside
+                    }
+                }
                 if let mask = vector.tapMask {
                     let shifted = b.binary(.shr, .u64, .register(mask), .register(entries.taps[i]))
                     let bit = b.binary(.and, .u64, .register(shifted), .u64(1))

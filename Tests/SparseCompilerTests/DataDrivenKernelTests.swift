@@ -40,10 +40,12 @@ let dataDrivenCases: [DataDrivenCase] = {
     let odd = TestMatrices.random(rows: 37, columns: 45, density: 0.2, seed: 2)
     let wide = TestMatrices.random(rows: 20, columns: 300, density: 0.05, seed: 3)
     let long = TestMatrices.random(rows: 9, columns: 530, density: 0.3, seed: 5)
-    func c(_ t: Int, _ w: Int = 1, v: Int = 1, r: Int, k: Int = 1, u: Int = 2, p: Bool = true, s: Int? = nil, h: Int? = nil) -> DataDrivenConfig {
+    func c(_ t: Int, _ w: Int = 1, v: Int = 1, r: Int, k: Int = 1, u: Int = 2, p: Bool = true, s: Int? = nil, h: Int? = nil,
+           a: Bool = false) -> DataDrivenConfig {
         var config = DataDrivenConfig(subwarpWidth: t, vectorWidth: w, vectorsPerThread: v, rowsPerBlock: r, kSplit: k, unroll: u, prefetch: p)
         config.stageRows = s
         config.headEntries = h
+        config.singleAddress = a
         return config
     }
     let conv1 = ConvolutionShape(inChannels: 8, height: 7, width: 7, outChannels: 8, kernelH: 3, kernelW: 3, stride: 1, pad: 1)
@@ -88,6 +90,14 @@ let dataDrivenCases: [DataDrivenCase] = {
         DataDrivenCase(label: "37x45 head", weights: odd, operand: .matrix(n: 7), config: c(4, v: 3, r: 5, k: 2, u: 2, h: 4)),
         DataDrivenCase(label: "9x530 head", weights: long, operand: .matrix(n: 12), config: c(2, 2, v: 3, r: 2, k: 5, u: 4, h: 16)),
         DataDrivenCase(label: "empty rows head", weights: emptyRowsMatrix, operand: .matrix(n: 33), config: c(32, r: 3, k: 2, h: 8)),
+        // One B address per nonzero on partial tiles: loads past N skipped per thread (the interpreter
+        // rejects any read outside B).
+        DataDrivenCase(label: "64x256 one address", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 2, k: 4, u: 4, p: false, a: true)),
+        DataDrivenCase(label: "64x256 one address", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 1, k: 4, u: 2, p: false, h: 16, a: true)),
+        DataDrivenCase(label: "37x45 one address", weights: odd, operand: .matrix(n: 33), config: c(16, r: 6, k: 2, a: true)),
+        DataDrivenCase(label: "37x45 one address", weights: odd, operand: .matrix(n: 7), config: c(4, v: 3, r: 5, k: 2, u: 2, a: true)),
+        DataDrivenCase(label: "20x300 one address", weights: wide, operand: .matrix(n: 40), config: c(8, 2, v: 2, r: 7, k: 2, a: true)),
+        DataDrivenCase(label: "single nonzero one address", weights: TestMatrices.single(rows: 9, columns: 13, row: 8, column: 12), operand: .matrix(n: 5), config: c(8, r: 2, a: true)),
         DataDrivenCase(label: "conv 3x3 p1", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: nil),
         DataDrivenCase(label: "conv 3x3 p1 head", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: c(16, v: 2, r: 2, k: 2, h: 8)),
         DataDrivenCase(label: "conv 7x7 s2 p3 head", weights: filter(conv4, seed: 12), operand: .convolution(conv4), config: c(32, r: 2, k: 2, u: 4, h: 16)),
