@@ -49,6 +49,16 @@ public struct KernelBuilder {
         return dst
     }
 
+    /// `a && b` where either may be absent (always true): nil when both are, the other when one is, else a
+    /// fresh predicate from one `and.pred`.
+    public mutating func conjunction(_ a: Register?, _ b: Register?) -> Register? {
+        guard let a else { return b }
+        guard let b else { return a }
+        let both = register(.pred)
+        emit(.predicateAnd(both, a, b))
+        return both
+    }
+
     /// Reads `%tid.x`, `%ctaid.x` and `%ctaid.y` into fresh registers: every kernel's first step.
     public mutating func threadAndBlockIndices() -> (thread: Register, blockX: Register, blockY: Register) {
         let thread = register(.u32), blockX = register(.u32), blockY = register(.u32)

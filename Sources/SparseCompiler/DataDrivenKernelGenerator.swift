@@ -119,15 +119,7 @@ public enum DataDrivenKernelGenerator {
             if partialTile {
                 guardPredicate = b.compare(.lt, .u32, .register(columnBase), .u32(UInt32(problem.n - j * stride)))
             }
-            if let realRow {
-                if let valid = guardPredicate {
-                    let both = b.register(.pred)
-                    b.emit(.predicateAnd(both, valid, realRow))
-                    guardPredicate = both
-                } else {
-                    guardPredicate = realRow
-                }
-            }
+            guardPredicate = b.conjunction(guardPredicate, realRow)
             let (address, offset): (Register, Int64)
             if let matrixRow {
                 (address, offset) = (matrixRow, Int64(j * stride * 4))
@@ -515,25 +507,11 @@ struct LoopBody {
                     addresses[vector.b.base] = address
                 }
                 let loaded = (0..<width).map { _ in b.register(.f32) }
-                var predicate = entries.guardPredicate
-                if let inside = vector.inside {
-                    if let present = predicate {
-                        let both = b.register(.pred)
-                        b.emit(.predicateAnd(both, inside, present))
-                        predicate = both
-                    } else {
-                        predicate = inside
-                    }
-                }
+                var predicate = vector.inside.map { b.conjunction($0, entries.guardPredicate) } ?? entries.guardPredicate
                 if let mask = vector.tapMask {
                     let shifted = b.binary(.shr, .u64, .register(mask), .register(entries.taps[i]))
                     let bit = b.binary(.and, .u64, .register(shifted), .u64(1))
-                    var inside = b.compare(.ne, .u64, .register(bit), .u64(0))
-                    if let present = entries.guardPredicate {
-                        let both = b.register(.pred)
-                        b.emit(.predicateAnd(both, inside, present))
-                        inside = both
-                    }
+                    let inside = b.conjunction(b.compare(.ne, .u64, .register(bit), .u64(0)), entries.guardPredicate)!
                     for r in loaded { b.emit(.move(r, .f32(0))) }
                     predicate = inside
                 }
