@@ -9,20 +9,20 @@ import SparseReference
 /// nonzeros, in column order, are split into `kSplit` contiguous parts of near-equal size, one per subwarp.
 ///
 /// Two device buffers of 32-bit words, the kernel's first two parameters:
-/// - `segments`: one 4-word record per (slot, part), slot-major: the part's first and end entry as byte
-///   offsets into the entries' first section, the C row's byte offset from C's base, and the original row
-///   (`0xFFFF_FFFF` for a padding slot, which stores nothing). A subwarp reads its record with one 16-byte
-///   load.
-///   Staged (``DataDrivenConfig/stageRows``), the record goes on with one (first, end) pair per K chunk,
-///   padded to a multiple of 4 words (``recordWords``): each chunk's nonzeros of the row are split into the
-///   parts, so every part works in every chunk.
-/// - With a head (``DataDrivenConfig/headEntries``, H), the entries begin with H per (slot, part), in
-///   record order: the part's first H nonzeros, unused ones with weight 0 and offset ``headSentinel``; the
-///   record's first and end entry then cover the rest.
-/// - `entries`: `sections` sections of `capacity` words each, every part starting at a multiple of 4 entries
-///   so 16-byte vector loads stay aligned: the weights (f32 bits); the B byte offsets (precomputed `k * N * 4`
-///   for a matrix, saving a multiply per nonzero; staged, the offset in the shared chunk, `(k mod S) * tile * 4`); for a convolution whose taps can fall into the padding,
-///   the tap index `kh * KW + kw`. Section `i` of entry `e` is at byte `(i * capacity + e) * 4`.
+/// - `segments`: one record per (slot, part), slot-major. Its first 4 words are the part's first and end
+///   entry (byte offsets into the entries' first section), the C row's byte offset from C's base, and the
+///   original row (`0xFFFF_FFFF` for a padding slot, which stores nothing); a subwarp reads them with one
+///   16-byte load. Staged (``DataDrivenConfig/stageRows``), one (first, end) pair per K chunk follows,
+///   padded to a multiple of 4 words (``recordWords``): each chunk's nonzeros of the row are split into
+///   the parts, so every part works in every chunk.
+/// - `entries`: `sections` sections of `capacity` words each; section `i` of entry `e` is at byte
+///   `(i * capacity + e) * 4`. The sections: the weights (f32 bits); the B byte offsets (`k * N * 4` for a
+///   matrix, saving a multiply per nonzero; staged, the offset in the shared chunk, `(k mod S) * tile * 4`);
+///   for a convolution whose taps can fall into the padding, the tap index `kh * KW + kw`. Every part
+///   starts at a multiple of 4 entries, so 16-byte vector loads stay aligned.
+///   With a head (``DataDrivenConfig/headEntries``, H), the entries begin with H per (slot, part), in
+///   record order: the part's first H nonzeros, unused ones with weight 0 and offset ``headSentinel``;
+///   the record's first and end entry then cover the rest.
 public struct DataDrivenLayout: Sendable {
     /// The B offset of an unused head entry (never a real offset: those stay below it).
     public static let headSentinel = UInt32.max
