@@ -6,16 +6,20 @@ import SparseReference
 /// layout's section size and the ``DataDrivenConfig``.
 ///
 /// What one thread does (T = subwarp width, W = vector width, V = vectors per thread):
-/// 1. Reads its subwarp's 16-byte segment record (the same address across the subwarp: one broadcast).
+/// 1. Reads its subwarp's 16-byte segment record (the same address across the subwarp: one broadcast),
+///    and with a head, the part's first H entries beside it, used where their offset is not the sentinel.
 /// 2. Loops over the part's nonzeros, `4 * unroll` per iteration: one 16-byte load of 4 weights and one of
 ///    their 4 B byte offsets per group of 4 (broadcast across the subwarp), then per nonzero and vector one
 ///    W-wide load of B (contiguous across the subwarp: coalesced) and W FMAs into register accumulators.
 ///    With `prefetch` the next iteration's weights and offsets load during this one. A guarded tail of up
-///    to `unroll - 1` groups of 4 and 3 single nonzeros, all loads issued at once, finishes the part. For a convolution each B load is also guarded by the tap's padding bit from a
-///    per-thread mask built once.
+///    to `unroll - 1` groups of 4 and 3 single nonzeros, all loads issued at once, finishes the part. For a
+///    convolution each B load is also guarded by the tap's padding bit from a per-thread mask built once.
+///    Staged, this walk runs once per K chunk, over the chunk's piece of the part, reading B from shared
+///    memory after the block has copied the chunk there.
 /// 3. With a K split, the other parts leave their partial sums in shared memory; after one barrier the
 ///    leading subwarp adds them. C is written once, by vector stores guarded by the column being below N
-///    and the row slot being real. Threads whose columns are past N load from a clamped column.
+///    and the row slot being real. Threads whose columns are past N load from a clamped column (or, with
+///    one address per nonzero, skip those loads).
 public enum DataDrivenKernelGenerator {
     /// Parameters: the layout's two buffers, then B (input) and C (output).
     public static let parameters = [
