@@ -201,7 +201,7 @@ extension DataDrivenConfig {
     }
 
     /// Throws ``PlanError/infeasible(config:reason:)`` when the config cannot run `problem` on `limits`.
-    func validate(for problem: SpMMProblem, limits: DeviceLimits) throws {
+    public func validate(for problem: SpMMProblem, limits: DeviceLimits) throws {
         func infeasible(_ reason: String) -> PlanError { .infeasible(config: description, reason: reason) }
         guard [1, 2, 4, 8, 16, 32].contains(subwarpWidth) else { throw infeasible("subwarp width must be a power of two up to 32") }
         guard [1, 2, 4].contains(vectorWidth) else { throw infeasible("vector width must be 1, 2 or 4") }

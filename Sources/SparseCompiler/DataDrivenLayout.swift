@@ -129,16 +129,14 @@ public struct DataDrivenLayout: Sendable {
         // A head takes each part's first H nonzeros (unstaged: one piece per part).
         func overflow(_ piece: Range<Int>) -> Range<Int> { min(piece.lowerBound + head, piece.upperBound)..<piece.upperBound }
 
+        let allPieces = (0..<slots).map { slot in (0..<parts).map { pieces(slot: slot, part: $0) } }
+
         // Pass 1: each piece's first entry after the head region, pieces padded to multiples of 4 entries.
         var starts: [Int] = []
         var cursor = slots * parts * head
-        for slot in 0..<slots {
-            for p in 0..<parts {
-                for piece in pieces(slot: slot, part: p) {
-                    starts.append(cursor)
-                    cursor += (overflow(piece).count + 3) / 4 * 4
-                }
-            }
+        for piece in allPieces.joined().joined() {
+            starts.append(cursor)
+            cursor += (overflow(piece).count + 3) / 4 * 4
         }
         // Slack after the last part: the main loop's last prefetch reads up to 16 words past its part.
         capacity = cursor + Self.slackWords
@@ -152,7 +150,7 @@ public struct DataDrivenLayout: Sendable {
             let row = slot < m ? order[slot] : nil
             for p in 0..<parts {
                 let record = (slot * parts + p) * recordStride
-                for (c, whole) in pieces(slot: slot, part: p).enumerated() {
+                for (c, whole) in allPieces[slot][p].enumerated() {
                     let headStart = (slot * parts + p) * head
                     for e in 0..<head {
                         let source = whole.lowerBound + e

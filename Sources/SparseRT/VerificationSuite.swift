@@ -128,7 +128,7 @@ public enum VerificationSuite {
         // The heuristic with a head of 8: parts longer and shorter than the head, and the sentinel path.
         var headed = DataDrivenConfig.heuristic(for: problem)
         headed.headEntries = 8
-        if (try? SparseKernelCompiler.compile(problem, dataDriven: headed, limits: limits)) != nil {
+        if (try? headed.validate(for: problem, limits: limits)) != nil {
             specs.append(.dataDriven(headed))
         }
         return specs

@@ -25,7 +25,7 @@ public final class CUBLASGemmBaseline: Baseline, @unchecked Sendable {
     private let workspace: DeviceBuffer?
     private let m: Int32, n: Int32, k: Int32
     /// The stream the handle was last bound to (binding resets the workspace, so it is redone only on change).
-    private var boundStream: OpaquePointer??
+    private var binding = StreamBinding()
 
     public var name: String { precision == .fp32 ? "cuBLAS fp32" : "cuBLAS fp16 (tensor cores)" }
     public var shortName: String { precision == .fp32 ? "cuBLAS fp32" : "cuBLAS fp16" }
@@ -106,12 +106,12 @@ public final class CUBLASGemmBaseline: Baseline, @unchecked Sendable {
     /// Points the handle at `stream`, then gives it the preallocated workspace again (`cublasSetStream`
     /// resets the workspace to the library's default pool).
     private func bind(_ stream: CUDAStream) throws {
-        if let boundStream, boundStream == stream.rawHandle { return }
-        try library.check(library.cublasSetStream(handle, stream.rawHandle), "cublasSetStream_v2")
-        if let workspace, let setWorkspace = library.cublasSetWorkspace {
-            try library.check(
-                setWorkspace(handle, workspace.libraryPointer, workspace.byteCount), "cublasSetWorkspace_v2")
+        try binding.bind(stream) { raw in
+            try library.check(library.cublasSetStream(handle, raw), "cublasSetStream_v2")
+            if let workspace, let setWorkspace = library.cublasSetWorkspace {
+                try library.check(
+                    setWorkspace(handle, workspace.libraryPointer, workspace.byteCount), "cublasSetWorkspace_v2")
+            }
         }
-        boundStream = .some(stream.rawHandle)
     }
 }

@@ -20,7 +20,7 @@ final class CUDNNConvolutionPlan: @unchecked Sendable {
     private(set) var wDescriptor: OpaquePointer?
     private(set) var yDescriptor: OpaquePointer?
     private(set) var convolution: OpaquePointer?
-    private var boundStream: OpaquePointer??
+    private var binding = StreamBinding()
 
     /// Uploads the input and the dense filter and describes the convolution with math type `mathType`
     /// (`CUDNN_FMA_MATH` for strict fp32, `CUDNN_TENSOR_OP_MATH` for fp16). `label` names the baseline in errors.
@@ -129,10 +129,7 @@ final class CUDNNConvolutionPlan: @unchecked Sendable {
     /// Queues y = conv(x, w) with `algorithm` and `workspace` on `stream`.
     func forward(algorithm: Int32, workspace: DeviceBuffer?, on stream: CUDAStream) throws {
         try context.makeCurrent()
-        if boundStream == nil || boundStream! != stream.rawHandle {
-            try library.check(library.cudnnSetStream(handle, stream.rawHandle), "cudnnSetStream")
-            boundStream = .some(stream.rawHandle)
-        }
+        try binding.bind(stream) { try library.check(library.cudnnSetStream(handle, $0), "cudnnSetStream") }
         var alpha: Float = 1
         var beta: Float = 0
         try library.check(

@@ -14,7 +14,7 @@ final class CUSPARSESpMMPlan: @unchecked Sendable {
     private var matrixA: OpaquePointer?
     private var matrixB: OpaquePointer?
     private var matrixC: OpaquePointer?
-    private var boundStream: OpaquePointer??
+    private var binding = StreamBinding()
     private let buffers: [DeviceBuffer]
 
     /// Uploads the operands and creates the handle and descriptors for C = weights x `input` (`n` columns).
@@ -90,10 +90,7 @@ final class CUSPARSESpMMPlan: @unchecked Sendable {
         _ workspace: DeviceBuffer, _ stream: CUDAStream
     ) throws {
         try context.makeCurrent()
-        if boundStream == nil || boundStream! != stream.rawHandle {
-            try library.check(library.cusparseSetStream(handle, stream.rawHandle), "cusparseSetStream")
-            boundStream = .some(stream.rawHandle)
-        }
+        try binding.bind(stream) { try library.check(library.cusparseSetStream(handle, $0), "cusparseSetStream") }
         var alpha: Float = 1
         var beta: Float = 0
         try library.check(
