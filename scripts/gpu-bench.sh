@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 eval "$(bash scripts/gpu-host-setup.sh)"
 work=/tmp/gpu-out
-mkdir -p "$work"
+rm -rf "$work"; mkdir -p "$work"
 export SPARSERT_COMMIT=${SPARSERT_COMMIT:-$(cat .carry/lead/commit 2>/dev/null || echo unknown)}
 steps=${*:-verify spmm spmm8 conv conv8}
 run() { local name=$1 limit=$2; shift 2; echo "== $name (limit ${limit}s)"; timeout "$limit" "$SPARSERT" "$@" > "$work/$name.log" 2>&1; echo "   exit $?"; }
@@ -17,7 +17,7 @@ trap pack EXIT
 cd /tmp
 for step in $steps; do
   case $step in
-    verify) run verify 240 verify --json "$work/verify.json"; tail -n 2 "$work/verify.log" ;;
+    verify) run verify ${VERIFY_LIMIT:-400} verify --json "$work/verify.json"; tail -n 2 "$work/verify.log" ;;
     spmm) run spmm-b1 ${SPMM_LIMIT:-300} bench --max-instances 3 --output "$work/bench" ;;
     spmm8) run spmm-b8 ${SPMM8_LIMIT:-300} bench --batch 8 --max-instances 1 --output "$work/bench" ;;
     conv) run conv-b1 150 bench --suite paper-conv --output "$work/bench" ;;

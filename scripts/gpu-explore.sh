@@ -3,10 +3,11 @@
 # chosen Table 1 layers with `sparsert tune --candidates`, beside the default candidate list. Usage:
 #   bash scripts/gpu-explore.sh WORKDIR
 # EXPLORE_MODE=plain (B from global memory), staged (B staged in shared memory, the default) or head
-# (head entries, K splits and register caps);
+# (head entries, K splits and register caps) or list (the configs in scripts/explore-lists/NAME.txt);
 # EXPLORE_ONLY="p9-90 p10-90-b8" restricts the problems.
 set -uo pipefail
 work=$1
+lists=$(cd "$(dirname "$0")" && pwd)/explore-lists
 data=$SPARSERT_DATA/dlmc
 mode=${EXPLORE_MODE:-staged}
 r50=rn50/magnitude_pruning
@@ -26,6 +27,8 @@ problems=(
   "p8-95 $r50/0.95/bottleneck_3_block_group4_1_1.smtx 49"
   "p9-95 $tf/0.95/body_decoder_layer_0_ffn_conv1_fully_connected.smtx 256"
   "p19 ../sparsert-weights/mobilenet/contraction_1x1_11.npy 49"
+  "p3-90 $r50/0.9/bottleneck_1_block_group2_1_1.smtx 784"
+  "p6-90 $r50/0.9/bottleneck_3_block_group3_1_1.smtx 196"
   "conv4-90 $r50/0.9/bottleneck_2_block_group4_1_1.smtx 49 --conv --input 512x7x7 --kernel 3 --pad 1"
 )
 for entry in "${problems[@]}"; do
@@ -36,7 +39,10 @@ for entry in "${problems[@]}"; do
   list="$work/explore-$name.txt"
   : > "$list"
   if (( n % 4 == 0 )) && [ -z "$extra" ]; then shapes="4:1:4 4:1:8 4:1:16 4:1:32 4:2:32"; else shapes="1:4:8 1:4:16 1:2:32 1:1:32"; fi
-  if [ "$mode" = head ]; then
+  if [ "$mode" = list ]; then
+    [ -f "$lists/$name.txt" ] || continue
+    grep -v '^#' "$lists/$name.txt" > "$list"
+  elif [ "$mode" = head ]; then
     if (( n % 4 == 0 )) && [ -z "$extra" ]; then shapes="4:1:32 4:1:16"; else shapes="1:2:32 1:4:16"; fi
     for shape in $shapes; do IFS=: read -r v c t <<< "$shape"; for k in 2 4 8; do for threads in 128 256; do
       r=$(( threads / (t * k) )); (( r >= 1 )) || continue

@@ -15,7 +15,8 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     public var subwarpWidth: Int
     /// Adjacent output columns per vector (W): 1, 2 or 4; above 1 needs N divisible by it (a matrix product).
     public var vectorWidth: Int
-    /// Vectors per thread (V), 1 to 4: more columns per loaded nonzero, fewer subwarps.
+    /// Vectors per thread (V), 1 to 8: more columns per loaded nonzero, fewer subwarps. (Above 4 suits
+    /// scalar vectors on narrow N: at N = 49 a subwarp of 8 with 7 vectors covers 56 columns.)
     public var vectorsPerThread: Int
     /// Rows of A per block (R).
     public var rowsPerBlock: Int
@@ -33,9 +34,9 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     /// Staged, the block copies its N tile of B, S rows (a K chunk) at a time, into shared memory with
     /// coalesced loads, and every row of the block reads B from there: B crosses L2 once per block and
     /// chunk instead of once per nonzero, which pays when many rows share a block (R large, tile narrow).
-    /// Matrix products only. S must be a multiple of the rows one copy pass covers (``copyRowsPerPass``).
-    /// Measured slower than the plain loop on the Table 1 layers (synchronous copies, a barrier per chunk),
-    /// so the tuner lists no staged configs by default.
+    /// With several chunks, the next chunk's loads are in flight while the block walks the current one
+    /// (two buffers, one barrier per chunk). Matrix products only; at most 16 chunks. S must be a multiple
+    /// of the rows one copy pass covers (``copyRowsPerPass``).
     public var stageRows: Int? = nil
     /// Nonzeros of each part kept at a fixed place (H: 4, 8 or 16), or nil for none.
     ///
@@ -48,6 +49,13 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     /// fixed offsets from it, and each vector's loads skipped by a per-thread predicate where its columns
     /// pass N (instead of a clamped base, and so an address, per vector). Off by default.
     public var singleAddress = false
+    /// Parts per row chosen by length instead of P for every row (`b1`): a row of L nonzeros gets
+    /// `min(P, ceil(L / partLength))` parts, and rows (longest first) are packed into blocks of R * P
+    /// subwarps, so short rows take one subwarp and no reduction slot while long rows still split P ways.
+    /// Needs P >= 2; not with staged B.
+    public var adaptiveSplit = false
+    /// Nonzeros per part aimed at with ``adaptiveSplit`` (`lN`, 4 to 256), or nil for `8 * unroll`.
+    public var partLength: Int? = nil
 
     public init(
         subwarpWidth: Int, vectorWidth: Int = 1, vectorsPerThread: Int = 1, rowsPerBlock: Int, kSplit: Int = 1,
@@ -67,17 +75,25 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     /// Threads per block: R * P * T.
     public var threadsPerBlock: Int { rowsPerBlock * kSplit * subwarpWidth }
 
-    /// `dd:wT,vW,cV,rR,kP,uU`, `,p0` without prefetch, `,sS` staged, `,hH` with a head, `,a1` one address per nonzero, `,mN` capped, e.g. `dd:w32,v4,c1,r4,k1,u2`; distinct from
-    /// ``TilingConfig``'s form.
-    public var description: String {
-        "dd:w\(subwarpWidth),v\(vectorWidth),c\(vectorsPerThread),r\(rowsPerBlock),k\(kSplit),u\(unroll)"
-            + (prefetch ? "" : ",p0") + (stageRows.map { ",s\($0)" } ?? "") + (headEntries.map { ",h\($0)" } ?? "") + (singleAddress ? ",a1" : "") + (maxRegisters.map { ",m\($0)" } ?? "")
-    }
+    /// `dd:wT,vW,cV,rR,kP,uU`, `,p0` without prefetch, `,sS` staged, `,hH` with a head, `,a1` one address
+    /// per nonzero, `,b1` parts by row length (`,lN` nonzeros each), `,mN` capped, e.g.
+    /// `dd:w32,v4,c1,r4,k1,u2`; distinct from ``TilingConfig``'s form.
+    public var description: String { "dd:" + fields.joined(separator: ",") }
 
     /// The config as a PTX-identifier fragment for kernel names, e.g. `w32v4c1r4k1u2`.
-    var identifier: String {
-        "w\(subwarpWidth)v\(vectorWidth)c\(vectorsPerThread)r\(rowsPerBlock)k\(kSplit)u\(unroll)"
-            + (prefetch ? "" : "p0") + (stageRows.map { "s\($0)" } ?? "") + (headEntries.map { "h\($0)" } ?? "") + (singleAddress ? "a1" : "") + (maxRegisters.map { "m\($0)" } ?? "")
+    var identifier: String { fields.joined() }
+
+    /// The ``description``'s fields in order; optional ones only when set.
+    private var fields: [String] {
+        var list = ["w\(subwarpWidth)", "v\(vectorWidth)", "c\(vectorsPerThread)", "r\(rowsPerBlock)", "k\(kSplit)", "u\(unroll)"]
+        if !prefetch { list.append("p0") }
+        if let stageRows { list.append("s\(stageRows)") }
+        if let headEntries { list.append("h\(headEntries)") }
+        if singleAddress { list.append("a1") }
+        if adaptiveSplit { list.append("b1") }
+        if let partLength { list.append("l\(partLength)") }
+        if let maxRegisters { list.append("m\(maxRegisters)") }
+        return list
     }
 
     /// Parses the ``description`` form. Fields after `dd:` may come in any order; `w` and `r` are
@@ -88,8 +104,8 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         var fields: [Character: Int] = [:]
         for field in trimmed.dropFirst(3).split(separator: ",") {
             let item = field.trimmingCharacters(in: .whitespaces)
-            guard let key = item.first, "wvcrkupmsha".contains(key), fields[key] == nil,
-                let value = Int(item.dropFirst()), value > 0 || ("pa".contains(key) && value == 0), !"pa".contains(key) || value <= 1
+            guard let key = item.first, "wvcrkupmshabl".contains(key), fields[key] == nil,
+                let value = Int(item.dropFirst()), value > 0 || ("pab".contains(key) && value == 0), !"pab".contains(key) || value <= 1
             else { return nil }
             fields[key] = value
         }
@@ -101,6 +117,8 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         stageRows = fields["s"]
         headEntries = fields["h"]
         singleAddress = fields["a"] == 1
+        adaptiveSplit = fields["b"] == 1
+        partLength = fields["l"]
     }
 }
 
@@ -142,11 +160,13 @@ extension DataDrivenConfig {
             unroll: part >= 24 ? 4 : 2, prefetch: part >= 64)
     }
 
-    /// A short list (at most 20) for the autotuner: the heuristic first, then its neighbours — the K split
+    /// A short list (at most ``maximumCandidates``) for the autotuner: the heuristic first, then its neighbours — the K split
     /// halved, doubled and (without prefetch) quadrupled, the last also with heads of 8 and 16 and once with
-    /// unroll 2, a head of 16 and 96 registers, the heuristic with a head of 16, one vector per thread more or less, the other unroll factor (alone and with V
-    /// changed), prefetch toggled, a narrower subwarp, half the vector width, a bigger block. Only configs
-    /// that fit `problem` and `limits` are listed.
+    /// unroll 2, a head of 16 and 96 registers; the K split doubled with unroll 2 and a head of 16, or of 8
+    /// with 64 registers (and one address per nonzero on a partial tile); the heuristic with a head of 16,
+    /// one vector per thread more or less, the other unroll factor (alone and with V changed), prefetch
+    /// toggled, a narrower subwarp, half the vector width, a bigger block; five with parts by row length.
+    /// Only configs that fit `problem` and `limits` are listed.
     public static func candidates(for problem: SpMMProblem, limits: DeviceLimits = .hopper) -> [DataDrivenConfig] {
         let base = heuristic(for: problem)
         var list = [base]
@@ -169,16 +189,39 @@ extension DataDrivenConfig {
         add { $0.headEntries = 16 }
         // Short parts with a register cap: best on problems 7 and 19 and Table 3's problem 4 (N = 49).
         add { $0.kSplit *= 4; $0.unroll = 2; $0.prefetch = false; $0.headEntries = 16; $0.maxRegisters = 96 }
+        // The K split doubled with unroll 2 and a head: best on problem 19 (16 entries) and, with one
+        // address per nonzero on the partial tile and 64 registers, on problem 7 (8 entries).
+        add { $0.kSplit *= 2; $0.unroll = 2; $0.prefetch = false; $0.headEntries = 16 }
+        add {
+            $0.kSplit *= 2; $0.unroll = 2; $0.prefetch = false; $0.headEntries = 8; $0.maxRegisters = 64
+            $0.singleAddress = problem.operand == .matrix(n: problem.n) && problem.n % $0.tileColumns != 0
+        }
         add { $0.vectorsPerThread = base.vectorsPerThread == 1 ? 2 : 1; $0.unroll = base.unroll == 4 ? 2 : 4 }
         add { $0.subwarpWidth = max(1, $0.subwarpWidth / 2) }
         if base.vectorWidth > 1 { add { $0.vectorWidth /= 2; $0.subwarpWidth = min(32, $0.subwarpWidth * 2) } }
         list.append({ var c = base; c.rowsPerBlock *= 2; return c }())
+        // Parts by row length, without prefetch: the shapes that won on Table 1 problems 3, 6, 8, 11 and 19
+        // (H100): P = 8 with unroll 2 in blocks of 16 subwarps, alone and with a head of 8; P = 8, unroll 4
+        // and a head of 16; P = 4 with unroll 4 in blocks of 8 and with unroll 2 in blocks of 4.
+        for (split, unroll, subwarps, head) in [(8, 2, 16, nil), (8, 2, 16, 8), (8, 4, 8, 16), (4, 4, 8, nil), (4, 2, 4, nil)] as [(Int, Int, Int, Int?)] {
+            var c = base
+            c.kSplit = split
+            c.unroll = unroll
+            c.prefetch = false
+            c.headEntries = head
+            c.adaptiveSplit = true
+            c.rowsPerBlock = max(1, subwarps * 32 / (split * c.subwarpWidth))
+            list.append(c)
+        }
         var seen = Set<DataDrivenConfig>()
         return list.filter { config in
             guard seen.insert(config).inserted else { return false }
             return (try? config.validate(for: problem, limits: limits)) != nil
-        }.prefix(20).map { $0 }
+        }.prefix(maximumCandidates).map { $0 }
     }
+
+    /// Configs ``candidates(for:limits:)`` lists at most.
+    public static let maximumCandidates = 24
 
     static func preferredVectorWidth(for problem: SpMMProblem) -> Int {
         guard case .matrix(let n) = problem.operand else { return 1 }
@@ -205,7 +248,7 @@ extension DataDrivenConfig {
         func infeasible(_ reason: String) -> PlanError { .infeasible(config: description, reason: reason) }
         guard [1, 2, 4, 8, 16, 32].contains(subwarpWidth) else { throw infeasible("subwarp width must be a power of two up to 32") }
         guard [1, 2, 4].contains(vectorWidth) else { throw infeasible("vector width must be 1, 2 or 4") }
-        guard (1...4).contains(vectorsPerThread) else { throw infeasible("vectors per thread must be 1 to 4") }
+        guard (1...8).contains(vectorsPerThread) else { throw infeasible("vectors per thread must be 1 to 8") }
         guard (1...16).contains(kSplit) else { throw infeasible("K split must be 1 to 16") }
         if let cap = maxRegisters, !(32...255).contains(cap) {
             throw infeasible("register cap \(cap) outside 32...255")
@@ -219,6 +262,15 @@ extension DataDrivenConfig {
             guard stageRows == nil else { throw infeasible("a head and staged B do not combine") }
         }
         guard rowsPerBlock >= 1 else { throw infeasible("rows per block must be at least 1") }
+        if adaptiveSplit {
+            guard kSplit >= 2 else { throw infeasible("parts by row length need a K split of 2 or more") }
+            guard stageRows == nil else { throw infeasible("parts by row length and staged B do not combine") }
+            guard problem.m < 1 << 24 else { throw infeasible("parts by row length need M below 2^24") }
+        }
+        if let length = partLength {
+            guard adaptiveSplit else { throw infeasible("a part length is for parts by row length (b1)") }
+            guard (4...256).contains(length) else { throw infeasible("part length \(length) outside 4...256") }
+        }
         if vectorWidth > 1 {
             guard case .matrix(let n) = problem.operand else { throw infeasible("vector width > 1 is for matrix products") }
             guard n % vectorWidth == 0 else { throw infeasible("vector width \(vectorWidth) does not divide N = \(n)") }
@@ -245,21 +297,37 @@ extension DataDrivenConfig {
             guard rows >= 1, rows % copyRowsPerPass == 0 else {
                 throw infeasible("staged rows \(rows) must be a positive multiple of \(copyRowsPerPass) (rows per copy pass)")
             }
-            guard Int64(rows) * Int64(problem.n) * 4 <= Int64(Int32.max) else {
-                throw infeasible("a staged chunk spans more than 2 GB of B")
+            guard Int64(rows) * Int64(problem.n) * 4 * Int64(Self.maxStagedChunks) <= Int64(Int32.max) else {
+                throw infeasible("the staged chunks span more than 2 GB of B")
+            }
+            let chunks = (problem.k + rows - 1) / rows
+            guard chunks <= Self.maxStagedChunks else {
+                throw infeasible("\(chunks) K chunks of \(rows) rows; at most \(Self.maxStagedChunks) (the chunk walk is unrolled)")
+            }
+            let copyRegisters = rows / copyRowsPerPass * vectorWidth
+            let budget = min(255, limits.registersPerBlock / threadsPerBlock)
+            guard chunks == 1 || estimatedRegisters + copyRegisters <= budget else {
+                throw infeasible("about \(estimatedRegisters + copyRegisters) registers per thread needed with the next chunk's copy in flight, budget \(budget)")
             }
         }
-        let shared = sharedMemoryBytes
+        let shared = sharedMemoryBytes(k: problem.k)
         guard shared <= limits.maxSharedMemoryPerBlock else {
             throw infeasible("needs \(shared) bytes of shared memory, more than \(limits.maxSharedMemoryPerBlock)")
         }
     }
 
-    /// Shared memory per block, bytes: the staged B chunk, then the reduction slots.
-    var sharedMemoryBytes: Int { stageBytes + reductionBytes }
+    /// Staged K chunks walked unrolled, at most.
+    static let maxStagedChunks = 16
 
-    /// Bytes of the staged B chunk: S rows of the tile, row-major (0 when not staged).
-    var stageBytes: Int { (stageRows ?? 0) * tileColumns * 4 }
+    /// Shared memory per block for a reduction over `k`, bytes: the staged B buffers, then the reduction slots.
+    func sharedMemoryBytes(k: Int) -> Int { stageBytes(k: k) + reductionBytes }
+
+    /// Bytes of one staged B chunk: S rows of the tile, row-major (0 when not staged).
+    var chunkBytes: Int { (stageRows ?? 0) * tileColumns * 4 }
+
+    /// Bytes of the staged B buffers: one chunk when S covers K, else two (the next chunk is stored into one
+    /// while the walk reads the other).
+    func stageBytes(k: Int) -> Int { (k > (stageRows ?? k) ? 2 : 1) * chunkBytes }
 
     /// W-wide vectors in one staged row (the tile's width).
     var copyVectorsPerRow: Int { subwarpWidth * vectorsPerThread }
@@ -269,6 +337,10 @@ extension DataDrivenConfig {
 
     /// Shared memory for the K-split reduction, bytes: every non-leading subwarp's partial sums.
     var reductionBytes: Int {
-        kSplit == 1 ? 0 : rowsPerBlock * (kSplit - 1) * subwarpWidth * vectorsPerThread * vectorWidth * 4
+        let slots = adaptiveSplit ? rowsPerBlock * kSplit : rowsPerBlock * (kSplit - 1)
+        return kSplit == 1 ? 0 : slots * subwarpWidth * vectorsPerThread * vectorWidth * 4
     }
+
+    /// Nonzeros per part aimed at when parts are chosen by row length.
+    var adaptivePartLength: Int { partLength ?? 8 * unroll }
 }

@@ -33,7 +33,7 @@ public enum DataDrivenKernelGenerator {
     /// and which taps are inside the input).
     struct VectorAccess {
         /// B base (u64) and the byte offset added to it in every load.
-        let b: (base: Register, offset: Int64)
+        var b: (base: Register, offset: Int64)
         /// Convolution only: C address of the thread's pixel in output channel 0 (u64). The stores use one
         /// decoded again after the loop (and a matrix's C address is formed there from the column and the
         /// record's row offset), so fewer 64-bit values stay live through it.
@@ -94,11 +94,13 @@ public enum DataDrivenKernelGenerator {
         let finish = b.label()
         if config.kSplit > 1 {
             emitReduction(config: config, subwarp: here.subwarp, lane: here.lane, accumulators: accumulators,
-                          sharedOffset: config.stageBytes, finish: finish, builder: &b)
+                          sharedOffset: config.stageBytes(k: problem.k), leaderWord: config.adaptiveSplit ? row : nil,
+                          finish: finish, builder: &b)
         }
         // C's byte offset: the record's row offset, plus colBase * 4 for a matrix (whose per-vector C bases
         // are not kept through the loop). Vector j's columns start at colBase + j * T * W.
-        let realRow: Register? = layout.slots > problem.m
+        // (With parts by row length only leaders get here, and every leader's row is real.)
+        let realRow: Register? = layout.slots > problem.m && !config.adaptiveSplit
             ? b.compare(.lt, .u32, .register(row), .u32(UInt32(problem.m))) : nil
         let stride = config.subwarpWidth * w
         let partialTile = problem.n % config.tileColumns != 0
@@ -137,7 +139,7 @@ public enum DataDrivenKernelGenerator {
         b.emit(.exit)
         var kernel = b.build(
             name: name, parameters: parameters, threadsPerBlock: config.threadsPerBlock,
-            sharedMemoryBytes: config.sharedMemoryBytes)
+            sharedMemoryBytes: config.sharedMemoryBytes(k: problem.k))
         kernel.maxRegistersPerThread = config.maxRegisters
         return kernel
     }
@@ -236,10 +238,13 @@ public enum DataDrivenKernelGenerator {
         }
     }
 
-    /// The staged walk: for each K chunk of S rows, the block copies B[chunk, tile] into shared memory
-    /// (thread t copies vector t % (T*V) of rows t / (T*V) + i * rowsPerPass, W words each, coalesced; rows
-    /// past K are skipped, columns past N clamped), waits, walks its piece of the chunk (the record's pair
-    /// for the chunk), and waits again before the next copy overwrites the chunk.
+    /// The staged walk, unrolled over the K chunks of S rows. The block copies B[chunk, tile] into shared
+    /// memory (thread t copies vector t % (T*V) of rows t / (T*V) + i * rowsPerPass, W words each,
+    /// coalesced; rows past K are skipped, columns past N clamped) and waits; then, chunk by chunk, it
+    /// issues the loads of the next chunk, walks its piece of the current one (the record's pair for the
+    /// chunk, all pairs read at the start) from one buffer, stores the next chunk into the other buffer and
+    /// waits once. Every load of a copy is issued before its first store, so a copy costs one L2 round trip,
+    /// and after the first it overlaps the walk.
     static func emitStagedChunks(
         problem: SpMMProblem, config: DataDrivenConfig, layout: DataDrivenLayout, coordinates here: Coordinates,
         bPointer: Register, entryPointer: Register, body: LoopBody, builder b: inout KernelBuilder
@@ -265,37 +270,54 @@ public enum DataDrivenKernelGenerator {
         let sharedVector = b.binary(.mul, .u32, .register(copyVector), .u32(UInt32(w * 4)))
         let destination = b.binary(.add, .u32, .register(shared), .register(sharedRow))
         b.emit(.binary(.add, destination, .register(destination), .register(sharedVector)))
-        let kRow = b.register(.u32)
-        b.emit(.move(kRow, .register(copyRow)))
-        let bounds = b.binary(.add, .u64, .register(here.record), .u64(UInt64(DataDrivenLayout.fixedRecordWords * 4)))
-        let chunk = b.register(.u32)
-        b.emit(.move(chunk, .u32(0)))
 
-        let top = b.label()
-        b.emit(.label(top))
-        for pass in 0..<(stage / perPass) {
-            var inside: Register?
-            if k % stage != 0 {
-                let row = pass == 0 ? kRow : b.binary(.add, .u32, .register(kRow), .u32(UInt32(pass * perPass)))
-                inside = b.compare(.lt, .u32, .register(row), .u32(UInt32(k)))
-            }
-            let values = (0..<w).map { _ in b.register(.f32) }
-            b.emit(.load(.globalReadOnly, values, address: source, offset: Int64(pass * perPass * n * 4)), guard: inside)
-            b.emit(.store(.shared, values.map(Operand.register), address: destination, offset: Int64(pass * perPass * rowBytes)),
-                   guard: inside)
+        // The chunk pairs (first, end entry) after the record's fixed words, 16 bytes (two chunks) a load.
+        var bounds: [Register] = []
+        for pair in stride(from: 0, to: layout.chunks, by: 2) {
+            let words = (0..<(min(2, layout.chunks - pair) * 2)).map { _ in b.register(.u32) }
+            b.emit(.load(.globalReadOnly, words, address: here.record,
+                         offset: Int64((DataDrivenLayout.fixedRecordWords + 2 * pair) * 4)))
+            bounds += words
         }
+
+        // Loads of chunk c's rows into registers: rows past K skipped.
+        func loadChunk(_ c: Int) -> [(values: [Register], inside: Register?)] {
+            (0..<(stage / perPass)).map { pass in
+                let first = c * stage + pass * perPass
+                var inside: Register?
+                if first + perPass > k {
+                    inside = b.compare(.lt, .u32, .register(copyRow), .u32(UInt32(max(0, k - first))))
+                }
+                let values = (0..<w).map { _ in b.register(.f32) }
+                b.emit(.load(.globalReadOnly, values, address: source, offset: Int64(first) * Int64(n) * 4), guard: inside)
+                return (values, inside)
+            }
+        }
+        func storeChunk(_ copies: [(values: [Register], inside: Register?)], buffer: Int) {
+            for (pass, copy) in copies.enumerated() {
+                let offset = Int64(buffer * config.chunkBytes + pass * perPass * rowBytes)
+                b.emit(.store(.shared, copy.values.map(Operand.register), address: destination, offset: offset),
+                       guard: copy.inside)
+            }
+        }
+
+        storeChunk(loadChunk(0), buffer: 0)
         b.emit(.barrier)
-        let range = (0..<2).map { _ in b.register(.u32) }
-        b.emit(.load(.globalReadOnly, range, address: bounds, offset: 0))
-        body.emitNonzeros(start: range[0], end: range[1], entryPointer: entryPointer, unroll: config.unroll,
-                          prefetch: config.prefetch, builder: &b)
-        b.emit(.barrier)
-        b.emit(.binary(.add, source, .register(source), .u64(UInt64(stage * n * 4))))
-        b.emit(.binary(.add, kRow, .register(kRow), .u32(UInt32(stage))))
-        b.emit(.binary(.add, bounds, .register(bounds), .u64(8)))
-        b.emit(.binary(.add, chunk, .register(chunk), .u32(1)))
-        let more = b.compare(.lt, .u32, .register(chunk), .u32(UInt32(layout.chunks)))
-        b.emit(.branch(top), guard: more)
+        for c in 0..<layout.chunks {
+            let next = c + 1 < layout.chunks ? loadChunk(c + 1) : nil
+            var walk = body
+            walk.vectors = body.vectors.map { vector in
+                var shifted = vector
+                shifted.b.offset += Int64((c % 2) * config.chunkBytes)
+                return shifted
+            }
+            walk.emitNonzeros(start: bounds[2 * c], end: bounds[2 * c + 1], entryPointer: entryPointer,
+                              unroll: config.unroll, prefetch: config.prefetch, builder: &b)
+            if let next {
+                storeChunk(next, buffer: (c + 1) % 2)
+                b.emit(.barrier)
+            }
+        }
     }
 
     /// Bit `kh * KW + kw` set where that tap is inside the input for the thread's pixel, from the tap
@@ -315,32 +337,52 @@ public enum DataDrivenKernelGenerator {
         return mask
     }
 
-    /// The partial sums of parts 1..<P go to shared memory, slot `(row in block * (P - 1) + part - 1)`, each
-    /// slot `T * V * W` words in lane-major order; after the barrier part 0 adds them in part order and goes
-    /// on to store, the others jump to `finish`.
+    /// The K-split reduction. Fixed parts (`leaderWord` nil): the partial sums of parts 1..<P go to shared
+    /// memory, slot `(row in block * (P - 1) + part - 1)`; after the barrier part 0 adds them in part order.
+    /// Parts by row length (`leaderWord`: record word 3): every subwarp that is not a leader (word 3 =
+    /// 0xFFFF_FFFF) leaves its sums in its own slot (the subwarp index), and a leader adds the slots of the
+    /// `word3 >> 24` subwarps after it. Slots are `T * V * W` words in lane-major order; subwarps that do not
+    /// lead jump to `finish` after the barrier.
     static func emitReduction(
         config: DataDrivenConfig, subwarp: Register, lane: Register, accumulators: [[Register]], sharedOffset: Int,
-        finish: Label, builder b: inout KernelBuilder
+        leaderWord: Register? = nil, finish: Label, builder b: inout KernelBuilder
     ) {
         let p = config.kSplit, w = config.vectorWidth
         let laneWords = config.vectorsPerThread * w
         let slotBytes = config.subwarpWidth * laneWords * 4
-        let part = b.binary(.rem, .u32, .register(subwarp), .u32(UInt32(p)))
-        let rowInBlock = b.binary(.div, .u32, .register(subwarp), .u32(UInt32(p)))
         let shared = b.register(.u32)
         b.emit(.sharedBase(shared))
         if sharedOffset != 0 { b.emit(.binary(.add, shared, .register(shared), .u32(UInt32(sharedOffset)))) }
-        let rowSlots = b.binary(.mul, .u32, .register(rowInBlock), .u32(UInt32((p - 1) * slotBytes)))
+        // The leader reads slot q at readBase + (q - firstSlot) * slotBytes (its lane's words), where it
+        // exists (count: how many do, when not all P - 1).
+        let readBase: Register, leading: Register, firstSlot: Int
+        var count: Register?, part: Register?
         let laneBytes = b.binary(.mul, .u32, .register(lane), .u32(UInt32(laneWords * 4)))
-        let rowBase = b.binary(.add, .u32, .register(shared), .register(rowSlots))
-        let laneBase = b.binary(.add, .u32, .register(rowBase), .register(laneBytes))
-        let leading = b.compare(.eq, .u32, .register(part), .u32(0))
+        if let word = leaderWord {
+            let slot = b.binary(.mul, .u32, .register(subwarp), .u32(UInt32(slotBytes)))
+            readBase = b.binary(.add, .u32, .register(shared), .register(slot))
+            b.emit(.binary(.add, readBase, .register(readBase), .register(laneBytes)))
+            leading = b.compare(.ne, .u32, .register(word), .u32(UInt32.max))
+            count = b.binary(.shr, .u32, .register(word), .u32(24))
+            firstSlot = 0
+        } else {
+            part = b.binary(.rem, .u32, .register(subwarp), .u32(UInt32(p)))
+            let rowInBlock = b.binary(.div, .u32, .register(subwarp), .u32(UInt32(p)))
+            let rowSlots = b.binary(.mul, .u32, .register(rowInBlock), .u32(UInt32((p - 1) * slotBytes)))
+            let rowBase = b.binary(.add, .u32, .register(shared), .register(rowSlots))
+            readBase = b.binary(.add, .u32, .register(rowBase), .register(laneBytes))
+            leading = b.compare(.eq, .u32, .register(part!), .u32(0))
+            firstSlot = 1
+        }
         let barrier = b.label()
         b.emit(.branch(barrier), guard: leading)
-        // part >= 1 here: its slot is part - 1.
-        let slot = b.binary(.sub, .u32, .register(part), .u32(1))
-        let slotOffset = b.binary(.mul, .u32, .register(slot), .u32(UInt32(slotBytes)))
-        let mine = b.binary(.add, .u32, .register(laneBase), .register(slotOffset))
+        var mine = readBase
+        if let part {
+            // part >= 1 here: its slot is part - 1.
+            let slot = b.binary(.sub, .u32, .register(part), .u32(1))
+            let slotOffset = b.binary(.mul, .u32, .register(slot), .u32(UInt32(slotBytes)))
+            mine = b.binary(.add, .u32, .register(readBase), .register(slotOffset))
+        }
         for (j, acc) in accumulators.enumerated() {
             b.emit(.store(.shared, acc.map(Operand.register), address: mine, offset: Int64(j * w * 4)))
         }
@@ -348,11 +390,13 @@ public enum DataDrivenKernelGenerator {
         b.emit(.barrier)
         b.emit(.branch(finish), guard: leading, negated: true)
         for q in 1..<p {
+            let exists = count.map { b.compare(.ge, .u32, .register($0), .u32(UInt32(q))) }
             for (j, acc) in accumulators.enumerated() {
                 let partial = (0..<w).map { _ in b.register(.f32) }
-                b.emit(.load(.shared, partial, address: laneBase, offset: Int64((q - 1) * slotBytes + j * w * 4)))
+                b.emit(.load(.shared, partial, address: readBase, offset: Int64((q - firstSlot) * slotBytes + j * w * 4)),
+                       guard: exists)
                 for (sum, value) in zip(acc, partial) {
-                    b.emit(.binary(.add, sum, .register(sum), .register(value)))
+                    b.emit(.binary(.add, sum, .register(sum), .register(value)), guard: exists)
                 }
             }
         }
@@ -365,7 +409,7 @@ struct LoopBody {
     let sectionBytes: Int64
     /// Whether a third section holds tap indices (convolution with padding).
     let hasTaps: Bool
-    let vectors: [DataDrivenKernelGenerator.VectorAccess]
+    var vectors: [DataDrivenKernelGenerator.VectorAccess]
     let accumulators: [[Register]]
     /// Where B is read: global memory (u64 addresses) or the staged shared chunk (u32 addresses).
     var bSpace: MemorySpace = .globalReadOnly
@@ -387,7 +431,12 @@ struct LoopBody {
         let mainEnd = b.binary(.add, .u64, .register(entryPointer), .register(mainEndWide))
         emitMainLoop(pointer: pointer, end: mainEnd, nonzeros: 4 * unroll, prefetch: prefetch, builder: &b)
         let tailBytes = b.binary(.and, .u32, .register(length), .u32(UInt32(16 * unroll - 1)))
+        // An empty tail (a part a multiple of the iteration long, or emptied by a head) is jumped over:
+        // its guarded slots would issue anyway.
+        let done = b.label()
+        b.emit(.branch(done), guard: b.compare(.eq, .u32, .register(tailBytes), .u32(0)))
         emitTail(pointer: pointer, bytes: tailBytes, quads: unroll - 1, builder: &b)
+        b.emit(.label(done))
     }
 
     /// Registers holding consecutive entries, and the predicate under which they are real (nil: always).

@@ -5,16 +5,19 @@ import SparseReference
 ///
 /// Rows are swizzled: sorted by decreasing nonzero count (ties by row index), so the rows of a block and of a
 /// warp loop about equally long, and the heaviest blocks are launched first. Row slot `s` (block `s / R`,
-/// row `s % R` within it) computes original row `rowOrder[s]`; slots past M are padding. Each slot's
+/// row `s % R` within it) computes original row `rowOrder[s]`; slots past M are padding. Staged kernels
+/// deal the sorted rows to their blocks instead (``dealt(_:rowsPerBlock:rowsPerWarp:)``). Each slot's
 /// nonzeros, in column order, are split into `kSplit` contiguous parts of near-equal size, one per subwarp.
 ///
 /// Two device buffers of 32-bit words, the kernel's first two parameters:
 /// - `segments`: one record per (slot, part), slot-major. Its first 4 words are the part's first and end
 ///   entry (byte offsets into the entries' first section), the C row's byte offset from C's base, and the
 ///   original row (`0xFFFF_FFFF` for a padding slot, which stores nothing); a subwarp reads them with one
-///   16-byte load. Staged (``DataDrivenConfig/stageRows``), one (first, end) pair per K chunk follows,
-///   padded to a multiple of 4 words (``recordWords``): each chunk's nonzeros of the row are split into
-///   the parts, so every part works in every chunk.
+///   16-byte load. With parts by row length (``DataDrivenConfig/adaptiveSplit``) records are packed
+///   instead: a row's leading part holds the row plus (its parts - 1) << 24, the others `0xFFFF_FFFF`.
+///   Staged (``DataDrivenConfig/stageRows``), one (first, end) pair per K chunk follows, padded to a
+///   multiple of 4 words (``recordWords``): each chunk's nonzeros of the row are split into the parts, so
+///   every part works in every chunk.
 /// - `entries`: `sections` sections of `capacity` words each; section `i` of entry `e` is at byte
 ///   `(i * capacity + e) * 4`. The sections: the weights (f32 bits); the B byte offsets (`k * N * 4` for a
 ///   matrix, saving a multiply per nonzero; staged, the offset in the shared chunk, `(k mod S) * tile * 4`);
@@ -36,9 +39,10 @@ public struct DataDrivenLayout: Sendable {
     public let chunks: Int
     /// Unused words at the end of each section, so the kernel's prefetch never reads past the buffer.
     static let slackWords = 16
-    /// Original row of each row slot (M entries; slots from M on are padding).
+    /// Original row of each row slot, -1 for a padding slot (with parts by row length: the rows in packing
+    /// order).
     public let rowOrder: [Int]
-    /// Row slots launched: blocks along x times rows per block.
+    /// Row slots launched: blocks along x times rows per block (records / P).
     public let slots: Int
     /// The segment records (see the type's description).
     public let segments: [UInt32]
@@ -102,25 +106,43 @@ public struct DataDrivenLayout: Sendable {
         guard bOffset(max(weights.columns - 1, 0)) < Int64(Self.headSentinel) else { throw infeasible("B offsets exceed 32 bits") }
         guard cRowBytes * Int64(m) < Int64(UInt32.max) else { throw infeasible("C row offsets exceed 32 bits") }
 
-        let order = (0..<m).sorted { a, b in
+        let sorted = (0..<m).sorted { a, b in
             let ca = weights.nonzeroCount(ofRow: a), cb = weights.nonzeroCount(ofRow: b)
             return ca != cb ? ca > cb : a < b
         }
-        rowOrder = order
-        slots = (m + r - 1) / r * r
 
-        // The pieces of each (slot, part): per chunk, the part's share of the row's nonzeros in that chunk
-        // (CSR positions). Unstaged there is one chunk, the whole row.
-        func pieces(slot: Int, part p: Int) -> [Range<Int>] {
-            guard slot < m else { return Array(repeating: 0..<0, count: chunkCount) }
-            let rowRange = weights.range(ofRow: order[slot])
+        // The records in order: which row (nil: padding), which of its parts, and the third and fourth
+        // record words.
+        var plans: [RecordPlan] = []
+        if config.adaptiveSplit {
+            plans = Self.packed(sorted, weights: weights, config: config, cRowBytes: cRowBytes)
+            slots = plans.count / parts
+            rowOrder = plans.compactMap { $0.part == 0 ? $0.row : nil }
+        } else {
+            slots = (m + r - 1) / r * r
+            let order = stage == nil
+                ? sorted + Array(repeating: -1, count: slots - m)
+                : Self.dealt(sorted, rowsPerBlock: r, rowsPerWarp: max(1, 32 / (config.subwarpWidth * parts)))
+            rowOrder = order
+            for slot in order {
+                let row = slot >= 0 ? slot : nil
+                let words = (row.map { UInt32(Int64($0) * cRowBytes) } ?? 0, row.map { UInt32($0) } ?? UInt32.max)
+                for p in 0..<parts { plans.append(RecordPlan(row: row, part: p, parts: parts, words: words)) }
+            }
+        }
+
+        // The pieces of each record: per chunk, the part's share of the row's nonzeros in that chunk (CSR
+        // positions). Unstaged there is one chunk, the whole row.
+        func pieces(_ plan: RecordPlan) -> [Range<Int>] {
+            guard let row = plan.row else { return Array(repeating: 0..<0, count: chunkCount) }
+            let rowRange = weights.range(ofRow: row)
             var result: [Range<Int>] = []
             var lower = rowRange.lowerBound
             for c in 0..<chunkCount {
                 var upper = lower
                 while upper < rowRange.upperBound, chunkOf(Int(weights.columnIndices[upper])) == c { upper += 1 }
                 let count = upper - lower
-                result.append((lower + count * p / parts)..<(lower + count * (p + 1) / parts))
+                result.append((lower + count * plan.part / plan.parts)..<(lower + count * (plan.part + 1) / plan.parts))
                 lower = upper
             }
             return result
@@ -129,12 +151,12 @@ public struct DataDrivenLayout: Sendable {
         // A head takes each part's first H nonzeros (unstaged: one piece per part).
         func overflow(_ piece: Range<Int>) -> Range<Int> { min(piece.lowerBound + head, piece.upperBound)..<piece.upperBound }
 
-        let allPieces = (0..<slots).map { slot in (0..<parts).map { pieces(slot: slot, part: $0) } }
+        let allPieces = plans.map(pieces)
 
         // Pass 1: each piece's first entry after the head region, pieces padded to multiples of 4 entries.
         var starts: [Int] = []
-        var cursor = slots * parts * head
-        for piece in allPieces.joined().joined() {
+        var cursor = plans.count * head
+        for piece in allPieces.joined() {
             starts.append(cursor)
             cursor += (overflow(piece).count + 3) / 4 * 4
         }
@@ -143,42 +165,92 @@ public struct DataDrivenLayout: Sendable {
         guard Int64(capacity) * Int64(sections) * 4 <= Int64(UInt32.max) else { throw infeasible("entries exceed 4 GB") }
 
         // Pass 2: records and entries.
-        var segments = [UInt32](repeating: 0, count: slots * parts * recordStride)
+        var segments = [UInt32](repeating: 0, count: plans.count * recordStride)
         var entries = [UInt32](repeating: 0, count: capacity * sections)
         var next = 0
-        for slot in 0..<slots {
-            let row = slot < m ? order[slot] : nil
-            for p in 0..<parts {
-                let record = (slot * parts + p) * recordStride
-                for (c, whole) in allPieces[slot][p].enumerated() {
-                    let headStart = (slot * parts + p) * head
-                    for e in 0..<head {
-                        let source = whole.lowerBound + e
-                        let inside = source < whole.upperBound
-                        entries[headStart + e] = inside ? weights.values[source].bitPattern : 0
-                        entries[capacity + headStart + e] =
-                            inside ? UInt32(bOffset(Int(weights.columnIndices[source]))) : Self.headSentinel
-                        if sections == 3 { entries[2 * capacity + headStart + e] = inside ? tap(Int(weights.columnIndices[source])) : 0 }
-                    }
-                    let piece = overflow(whole)
-                    let start = starts[next]
-                    next += 1
-                    for (e, source) in piece.enumerated() {
-                        let k = Int(weights.columnIndices[source])
-                        entries[start + e] = weights.values[source].bitPattern
-                        entries[capacity + start + e] = UInt32(bOffset(k))
-                        if sections == 3 { entries[2 * capacity + start + e] = tap(k) }
-                    }
-                    let bounds = stage == nil ? record : record + Self.fixedRecordWords + 2 * c
-                    segments[bounds] = UInt32(start * 4)
-                    segments[bounds + 1] = UInt32((start + piece.count) * 4)
+        for (index, plan) in plans.enumerated() {
+            let record = index * recordStride
+            for (c, whole) in allPieces[index].enumerated() {
+                let headStart = index * head
+                for e in 0..<head {
+                    let source = whole.lowerBound + e
+                    let inside = source < whole.upperBound
+                    entries[headStart + e] = inside ? weights.values[source].bitPattern : 0
+                    entries[capacity + headStart + e] =
+                        inside ? UInt32(bOffset(Int(weights.columnIndices[source]))) : Self.headSentinel
+                    if sections == 3 { entries[2 * capacity + headStart + e] = inside ? tap(Int(weights.columnIndices[source])) : 0 }
                 }
-                segments[record + 2] = row.map { UInt32(Int64($0) * cRowBytes) } ?? 0
-                segments[record + 3] = row.map { UInt32($0) } ?? UInt32.max
+                let piece = overflow(whole)
+                let start = starts[next]
+                next += 1
+                for (e, source) in piece.enumerated() {
+                    let k = Int(weights.columnIndices[source])
+                    entries[start + e] = weights.values[source].bitPattern
+                    entries[capacity + start + e] = UInt32(bOffset(k))
+                    if sections == 3 { entries[2 * capacity + start + e] = tap(k) }
+                }
+                let bounds = stage == nil ? record : record + Self.fixedRecordWords + 2 * c
+                segments[bounds] = UInt32(start * 4)
+                segments[bounds + 1] = UInt32((start + piece.count) * 4)
             }
+            segments[record + 2] = plan.words.0
+            segments[record + 3] = plan.words.1
         }
         self.segments = segments
         self.entries = entries
+    }
+
+    /// One segment record to be: its row (nil: padding), which of the row's `parts` parts it walks, and its
+    /// words 2 and 3.
+    struct RecordPlan {
+        let row: Int?
+        let part: Int
+        let parts: Int
+        let words: (UInt32, UInt32)
+    }
+
+    /// Parts by row length (``DataDrivenConfig/adaptiveSplit``): rows, longest first, get
+    /// `min(P, ceil(L / partLength))` parts each and are packed into blocks of R * P records, a row's parts
+    /// side by side in one block (the block is closed with padding records when they do not fit). A row's
+    /// first part is its leader: word 3 is the row plus (parts - 1) << 24, word 2 the C row offset; the
+    /// other parts and padding records have word 3 = 0xFFFF_FFFF.
+    static func packed(_ sorted: [Int], weights: CSRMatrix, config: DataDrivenConfig, cRowBytes: Int64) -> [RecordPlan] {
+        let perBlock = config.rowsPerBlock * config.kSplit
+        let length = config.adaptivePartLength
+        var plans: [RecordPlan] = []
+        func pad(to count: Int) {
+            while plans.count < count { plans.append(RecordPlan(row: nil, part: 0, parts: 1, words: (0, UInt32.max))) }
+        }
+        for row in sorted {
+            let count = weights.nonzeroCount(ofRow: row)
+            let parts = min(config.kSplit, max(1, (count + length - 1) / length))
+            if plans.count % perBlock + parts > perBlock { pad(to: (plans.count / perBlock + 1) * perBlock) }
+            for p in 0..<parts {
+                let words = p == 0 ? (UInt32(Int64(row) * cRowBytes), UInt32(row) | UInt32(parts - 1) << 24) : (0, UInt32.max)
+                plans.append(RecordPlan(row: row, part: p, parts: parts, words: words))
+            }
+        }
+        pad(to: max(1, (plans.count + perBlock - 1) / perBlock) * perBlock)
+        return plans
+    }
+
+    /// Staged kernels run few, large blocks, about one wave: sorted rows in blocks of R would leave the
+    /// first blocks with all the long rows. Instead the rows, in sorted order, go in units of one warp's
+    /// rows (similar lengths, so a warp's subwarps finish together) to the blocks in turn: unit j to block
+    /// j % G (G blocks), so every block gets one of the longest units, one of the next, and so on. Ranks
+    /// past M give padding slots (-1).
+    static func dealt(_ sorted: [Int], rowsPerBlock r: Int, rowsPerWarp: Int) -> [Int] {
+        let m = sorted.count
+        let blocks = (m + r - 1) / r
+        let unit = r % rowsPerWarp == 0 ? rowsPerWarp : 1
+        var order: [Int] = []
+        order.reserveCapacity(m)
+        for slot in 0..<(blocks * r) {
+            let block = slot / r, position = slot % r
+            let rank = ((position / unit) * blocks + block) * unit + position % unit
+            order.append(rank < m ? sorted[rank] : -1)
+        }
+        return order
     }
 
     /// Whether some tap of `g` falls into the padding for some output pixel (then loads need predicates).

@@ -81,9 +81,9 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
                 dataDrivenConfigs.append(capped)
             }
         }
-        // Staged configs (B in shared memory) are not listed: on an H100 they ran 1.3-1.9x slower than the
-        // plain loop on Table 1 problems 5 and 8-11 at batch 1 and 8 (bench/results/NVIDIA_H100_80GB_HBM3/
-        // explore-staged.md). `tune --candidates` times them on request.
+        // Staged configs (B in shared memory) are not listed: on an H100 the best of ~100 per problem ran
+        // 1.1-1.6x slower than the plain loop on Table 1 problems 3, 5, 6 and 9-11 at batch 1
+        // (bench/results/NVIDIA_H100_80GB_HBM3/explore/README.md). `tune --candidates` times them on request.
         let dataDriven = dataDrivenConfigs.map(KernelSpec.dataDriven)
         return KernelCostModel.preferredFamily(for: problem) == .unrolled ? unrolled + dataDriven : dataDriven + unrolled
     }

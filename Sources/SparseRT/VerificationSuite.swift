@@ -109,7 +109,7 @@ public enum VerificationSuite {
     /// `unrolledNonzeroLimit` nonzeros and the PTX budget, among configs whose estimated ptxas time is at
     /// most `maxAssembleSeconds`) the first candidate, `extra` more candidates and
     /// the uniform-rows ablation; for the data-driven family, which applies to every problem, its heuristic
-    /// config and `extra` more candidates.
+    /// config, `extra` more candidates, the heuristic with a head and a candidate with parts by row length.
     public static func specs(for problem: SpMMProblem, extra: Int = 1, unrolledNonzeroLimit: Int = 30_000,
                              maxAssembleSeconds: Double = 4, limits: DeviceLimits = .hopper) -> [KernelSpec] {
         var specs: [KernelSpec] = []
@@ -130,6 +130,10 @@ public enum VerificationSuite {
         headed.headEntries = 8
         if (try? headed.validate(for: problem, limits: limits)) != nil {
             specs.append(.dataDriven(headed))
+        }
+        // Parts by row length with a head: leaders, reduction by count, padding records.
+        if let adaptive = DataDrivenConfig.candidates(for: problem, limits: limits).first(where: { $0.adaptiveSplit && $0.headEntries != nil }) {
+            specs.append(.dataDriven(adaptive))
         }
         return specs
     }

@@ -27,6 +27,9 @@ struct TuneCommand: ParsableCommand {
         valueName: "specs"))
     var candidates: String?
 
+    @Flag(help: "Print the configs tuning would time, best guesses first, and exit (no GPU needed).")
+    var list = false
+
     /// The `--candidates` specs, parsed; nil when the option is absent.
     func explicitCandidates() throws -> [KernelSpec]? {
         guard var text = candidates else { return nil }
@@ -57,6 +60,10 @@ struct TuneCommand: ParsableCommand {
         } catch {
             printError(error)
             throw ExitCode(2)
+        }
+        if list {
+            for spec in explicit ?? KernelSpec.candidates(for: problem) { print(spec) }
+            return
         }
         let session: GPUSession
         do { session = try GPUSession() } catch {

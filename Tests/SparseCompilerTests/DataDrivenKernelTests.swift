@@ -41,11 +41,12 @@ let dataDrivenCases: [DataDrivenCase] = {
     let wide = TestMatrices.random(rows: 20, columns: 300, density: 0.05, seed: 3)
     let long = TestMatrices.random(rows: 9, columns: 530, density: 0.3, seed: 5)
     func c(_ t: Int, _ w: Int = 1, v: Int = 1, r: Int, k: Int = 1, u: Int = 2, p: Bool = true, s: Int? = nil, h: Int? = nil,
-           a: Bool = false) -> DataDrivenConfig {
+           a: Bool = false, adaptive: Bool = false) -> DataDrivenConfig {
         var config = DataDrivenConfig(subwarpWidth: t, vectorWidth: w, vectorsPerThread: v, rowsPerBlock: r, kSplit: k, unroll: u, prefetch: p)
         config.stageRows = s
         config.headEntries = h
         config.singleAddress = a
+        config.adaptiveSplit = adaptive
         return config
     }
     let conv1 = ConvolutionShape(inChannels: 8, height: 7, width: 7, outChannels: 8, kernelH: 3, kernelW: 3, stride: 1, pad: 1)
@@ -98,6 +99,18 @@ let dataDrivenCases: [DataDrivenCase] = {
         DataDrivenCase(label: "37x45 one address", weights: odd, operand: .matrix(n: 7), config: c(4, v: 3, r: 5, k: 2, u: 2, a: true)),
         DataDrivenCase(label: "20x300 one address", weights: wide, operand: .matrix(n: 40), config: c(8, 2, v: 2, r: 7, k: 2, a: true)),
         DataDrivenCase(label: "single nonzero one address", weights: TestMatrices.single(rows: 9, columns: 13, row: 8, column: 12), operand: .matrix(n: 5), config: c(8, r: 2, a: true)),
+        // More than 4 vectors per thread (scalar columns on narrow N).
+        DataDrivenCase(label: "64x256 seven vectors", weights: random, operand: .matrix(n: 49), config: c(8, v: 7, r: 4, k: 2, u: 2, p: false, a: true)),
+        DataDrivenCase(label: "37x45 eight vectors", weights: odd, operand: .matrix(n: 33), config: c(4, v: 8, r: 3, u: 4)),
+        // Parts by row length: short rows alone, long rows split, blocks closed early, empty rows, heads,
+        // one address per nonzero, a convolution.
+        DataDrivenCase(label: "64x256 adaptive", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 1, k: 4, u: 2, p: false, adaptive: true)),
+        DataDrivenCase(label: "64x256 adaptive", weights: random, operand: .matrix(n: 64), config: c(16, 4, r: 2, k: 3, u: 2, adaptive: true)),
+        DataDrivenCase(label: "9x530 adaptive", weights: long, operand: .matrix(n: 12), config: c(2, 2, v: 3, r: 2, k: 5, u: 4, adaptive: true)),
+        DataDrivenCase(label: "37x45 adaptive", weights: odd, operand: .matrix(n: 7), config: c(4, v: 3, r: 5, k: 2, u: 2, adaptive: true)),
+        DataDrivenCase(label: "empty rows adaptive", weights: emptyRowsMatrix, operand: .matrix(n: 33), config: c(32, r: 3, k: 2, h: 8, adaptive: true)),
+        DataDrivenCase(label: "64x256 adaptive one address", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 1, k: 8, u: 2, p: false, h: 8, a: true, adaptive: true)),
+        DataDrivenCase(label: "conv 3x3 p1 adaptive", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: c(16, v: 2, r: 2, k: 2, adaptive: true)),
         DataDrivenCase(label: "conv 3x3 p1", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: nil),
         DataDrivenCase(label: "conv 3x3 p1 head", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: c(16, v: 2, r: 2, k: 2, h: 8)),
         DataDrivenCase(label: "conv 7x7 s2 p3 head", weights: filter(conv4, seed: 12), operand: .convolution(conv4), config: c(32, r: 2, k: 2, u: 4, h: 16)),
@@ -215,8 +228,52 @@ struct DataDrivenKernelTests {
         let problem = try SpMMProblem(weights: weights, n: shape.2)
         let candidates = DataDrivenConfig.candidates(for: problem)
         #expect(candidates.first == DataDrivenConfig.heuristic(for: problem))
-        #expect((4...20).contains(candidates.count))
+        #expect((4...DataDrivenConfig.maximumCandidates).contains(candidates.count))
         #expect(Set(candidates).count == candidates.count)
+    }
+
+    @Test("a staged layout deals sorted rows to its blocks in warp-sized units", arguments: [(8, 16, 1), (8, 12, 2), (32, 5, 1), (4, 24, 3)])
+    func dealtRows(subwarp: Int, rowsPerBlock: Int, split: Int) throws {
+        let weights = TestMatrices.random(rows: 150, columns: 96, density: 0.2, seed: 21)
+        var config = DataDrivenConfig(subwarpWidth: subwarp, vectorWidth: 4, rowsPerBlock: rowsPerBlock, kSplit: split)
+        config.stageRows = 96
+        let layout = try DataDrivenLayout(problem: SpMMProblem(weights: weights, n: 64), config: config)
+        let rows = layout.rowOrder.filter { $0 >= 0 }
+        #expect(Set(rows) == Set(0..<150) && rows.count == 150)
+        #expect(layout.rowOrder.count == layout.slots)
+        // Each warp's rows are neighbours in sorted order; block totals differ by at most one warp's rows.
+        let perWarp = max(1, 32 / (subwarp * split))
+        let unit = rowsPerBlock % perWarp == 0 ? perWarp : 1
+        let totals = stride(from: 0, to: layout.slots, by: rowsPerBlock).map { first in
+            layout.rowOrder[first..<(first + rowsPerBlock)].reduce(0) { $0 + ($1 >= 0 ? weights.nonzeroCount(ofRow: $1) : 0) }
+        }
+        let longest = (0..<150).map { weights.nonzeroCount(ofRow: $0) }.max() ?? 0
+        #expect(totals.max()! - totals.min()! <= unit * longest)
+        #expect(totals == totals.sorted(by: >))
+    }
+
+    @Test("parts by row length: one leader per row, its parts side by side in one block", arguments: [(1, 4, 2), (2, 3, 4), (1, 8, 2)])
+    func adaptiveParts(rowsPerBlock: Int, split: Int, unroll: Int) throws {
+        let weights = TestMatrices.random(rows: 90, columns: 400, density: 0.08, seed: 23)
+        var config = DataDrivenConfig(subwarpWidth: 32, rowsPerBlock: rowsPerBlock, kSplit: split, unroll: unroll)
+        config.adaptiveSplit = true
+        let layout = try DataDrivenLayout(problem: SpMMProblem(weights: weights, n: 40), config: config)
+        let perBlock = rowsPerBlock * split
+        let records = layout.segments.count / layout.recordWords
+        #expect(records % perBlock == 0 && layout.slots * split == records)
+        var leaders: [Int] = []
+        var record = 0
+        while record < records {
+            let word = layout.segments[record * layout.recordWords + 3]
+            if word == UInt32.max { record += 1; continue }
+            let row = Int(word & 0xFF_FFFF), parts = Int(word >> 24) + 1
+            leaders.append(row)
+            #expect(parts == min(split, max(1, (weights.nonzeroCount(ofRow: row) + 8 * unroll - 1) / (8 * unroll))))
+            #expect(record / perBlock == (record + parts - 1) / perBlock, "row \(row)'s parts straddle blocks")
+            for q in 1..<parts { #expect(layout.segments[(record + q) * layout.recordWords + 3] == UInt32.max) }
+            record += parts
+        }
+        #expect(leaders.sorted() == Array(0..<90))
     }
 
     @Test("the layout swizzles rows by decreasing length and aligns every part")
@@ -224,9 +281,11 @@ struct DataDrivenKernelTests {
         let problem = try SpMMProblem(weights: emptyRowsMatrix, n: 8)
         let config = DataDrivenConfig(subwarpWidth: 8, rowsPerBlock: 4, kSplit: 3)
         let layout = try DataDrivenLayout(problem: problem, config: config)
-        let lengths = layout.rowOrder.map { emptyRowsMatrix.nonzeroCount(ofRow: $0) }
+        let rows = layout.rowOrder.filter { $0 >= 0 }
+        #expect(Array(layout.rowOrder.suffix(1)) == [-1])
+        let lengths = rows.map { emptyRowsMatrix.nonzeroCount(ofRow: $0) }
         #expect(lengths == lengths.sorted(by: >))
-        #expect(Set(layout.rowOrder) == Set(0..<emptyRowsMatrix.rows))
+        #expect(Set(rows) == Set(0..<emptyRowsMatrix.rows) && rows.count == emptyRowsMatrix.rows)
         #expect(layout.slots == 36)
         #expect(layout.segments.count == 36 * 3 * layout.recordWords)
         var total = 0
