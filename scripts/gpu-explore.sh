@@ -29,6 +29,9 @@ problems=(
   "p19 ../sparsert-weights/mobilenet/contraction_1x1_11.npy 49"
   "p3-90 $r50/0.9/bottleneck_1_block_group2_1_1.smtx 784"
   "p6-90 $r50/0.9/bottleneck_3_block_group3_1_1.smtx 196"
+  "p4-90 $r50/0.9/bottleneck_3_block_group2_1_1.smtx 784"
+  "p15 ../sparsert-weights/mobilenet/contraction_1x1_3.npy 784"
+  "p16 ../sparsert-weights/mobilenet/contraction_1x1_4.npy 784"
   "conv4-90 $r50/0.9/bottleneck_2_block_group4_1_1.smtx 49 --conv --input 512x7x7 --kernel 3 --pad 1"
 )
 for entry in "${problems[@]}"; do

@@ -165,7 +165,7 @@ extension DataDrivenConfig {
     /// unroll 2, a head of 16 and 96 registers; the K split doubled with unroll 2 and a head of 16, or of 8
     /// with 64 registers (and one address per nonzero on a partial tile); the heuristic with a head of 16,
     /// one vector per thread more or less, the other unroll factor (alone and with V changed), prefetch
-    /// toggled, a narrower subwarp, half the vector width, a bigger block; five with parts by row length.
+    /// toggled, a narrower subwarp, half the vector width, a bigger block; six with parts by row length.
     /// Only configs that fit `problem` and `limits` are listed.
     public static func candidates(for problem: SpMMProblem, limits: DeviceLimits = .hopper) -> [DataDrivenConfig] {
         let base = heuristic(for: problem)
@@ -202,15 +202,21 @@ extension DataDrivenConfig {
         list.append({ var c = base; c.rowsPerBlock *= 2; return c }())
         // Parts by row length, without prefetch: the shapes that won on Table 1 problems 3, 6, 8, 11 and 19
         // (H100): P = 8 with unroll 2 in blocks of 16 subwarps, alone and with a head of 8; P = 8, unroll 4
-        // and a head of 16; P = 4 with unroll 4 in blocks of 8 and with unroll 2 in blocks of 4.
-        for (split, unroll, subwarps, head) in [(8, 2, 16, nil), (8, 2, 16, 8), (8, 4, 8, 16), (4, 4, 8, nil), (4, 2, 4, nil)] as [(Int, Int, Int, Int?)] {
+        // and a head of 16; P = 4 with unroll 4 in blocks of 8 and with unroll 2 in blocks of 4; P = 8 with
+        // unroll 2, a head of 8 and parts of 32 in blocks of 8.
+        let adaptive: [(split: Int, unroll: Int, subwarps: Int, head: Int?, length: Int?)] = [
+            (8, 2, 16, nil, nil), (8, 2, 16, 8, nil), (8, 4, 8, 16, nil), (4, 4, 8, nil, nil), (4, 2, 4, nil, nil),
+            (8, 2, 8, 8, 32),
+        ]
+        for shape in adaptive {
             var c = base
-            c.kSplit = split
-            c.unroll = unroll
+            c.kSplit = shape.split
+            c.unroll = shape.unroll
             c.prefetch = false
-            c.headEntries = head
+            c.headEntries = shape.head
             c.adaptiveSplit = true
-            c.rowsPerBlock = max(1, subwarps * 32 / (split * c.subwarpWidth))
+            c.partLength = shape.length
+            c.rowsPerBlock = max(1, shape.subwarps * 32 / (shape.split * c.subwarpWidth))
             list.append(c)
         }
         var seen = Set<DataDrivenConfig>()
@@ -278,9 +284,11 @@ extension DataDrivenConfig {
         guard threadsPerBlock <= limits.maxThreadsPerBlock else {
             throw infeasible("\(threadsPerBlock) threads per block exceed \(limits.maxThreadsPerBlock)")
         }
+        // A register cap is what ptxas must meet (spilling if it has to, which the tuner then measures);
+        // without one, the estimate must fit.
         let budget = min(255, limits.registersPerBlock / threadsPerBlock)
-        guard estimatedRegisters <= budget else {
-            throw infeasible("about \(estimatedRegisters) registers per thread needed, budget \(budget) at \(threadsPerBlock) threads")
+        guard maxRegisters ?? estimatedRegisters <= budget else {
+            throw infeasible("about \(maxRegisters ?? estimatedRegisters) registers per thread needed, budget \(budget) at \(threadsPerBlock) threads")
         }
         let tiles = (problem.n + tileColumns - 1) / tileColumns
         if case .matrix(let n) = problem.operand {

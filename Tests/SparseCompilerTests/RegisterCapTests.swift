@@ -30,6 +30,17 @@ struct RegisterCapTests {
         #expect(throws: PlanError.self) { try KernelSpec.dataDriven(bad).compile(problem) }
     }
 
+    @Test("a cap, not the estimate, decides whether a large block fits")
+    func capDecidesFit() throws {
+        var config = try #require(DataDrivenConfig(parsing: "dd:w32,v4,c1,r4,k8,u2,p0,b1"))
+        #expect(config.threadsPerBlock == 1024)
+        #expect(throws: PlanError.self) { try config.validate(for: problem, limits: .hopper) }
+        config.maxRegisters = 64
+        try config.validate(for: problem, limits: .hopper)
+        config.maxRegisters = 72
+        #expect(throws: PlanError.self) { try config.validate(for: problem, limits: .hopper) }
+    }
+
     @Test("the tuner's candidates include capped variants of the data-driven heuristic")
     func candidates() {
         let caps = KernelSpec.candidates(for: problem).compactMap { spec -> Int? in
