@@ -64,6 +64,13 @@ struct CommandErrorTests {
         #expect(Self.exitCode(["tune", Self.good, "--n", "4", "--candidates", "dd:w8"]) != 0)
     }
 
+    @Test("tune --list prints the candidates without a GPU, and still rejects bad input")
+    func list() {
+        #expect(Self.exitCode(["tune", Self.good, "--n", "4", "--list"]) == 0)
+        #expect(Self.exitCode(["tune", Self.good, "--n", "4", "--list", "--candidates", "2,1,1"]) == 0)
+        #expect(Self.exitCode(["tune", "/nonexistent/file.smtx", "--n", "4", "--list"]) != 0)
+    }
+
     @Test("a good file compiles and verifies through the IR")
     func accepts() {
         let out = Self.directory.appendingPathComponent("kernel").path
