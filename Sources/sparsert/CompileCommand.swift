@@ -24,7 +24,7 @@ struct CompileCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output folder.")
     var output = "."
 
-    @Flag(help: "Print the plan: rows and nonzeros per block and group, imbalance, registers and shared memory.")
+    @Flag(help: "Print the plan: rows and nonzeros per block and group (data-driven: parts per row, records, padding), imbalance, registers and shared memory.")
     var explain = false
 
     @Option(help: "PTX target architecture.")
@@ -69,6 +69,9 @@ struct CompileCommand: ParsableCommand {
             print("launch:   grid \(kernel.grid.x)x\(kernel.grid.y)x\(kernel.grid.z), block \(kernel.threadsPerBlock), dynamic shared \(kernel.sharedMemoryBytes) B")
             for file in written { print("wrote:    \(file)") }
             if explain, let plan = kernel.plan { print(PlanExplanation.text(plan)) }
+            if explain, case .dataDriven(let config) = spec {
+                print(LayoutExplanation.text(try DataDrivenLayout(problem: problem, config: config), config: config, problem: problem))
+            }
             if ptxas {
                 guard let assembler = Ptxas.locate(packageRoot: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) else {
                     printNote("note: ptxas not found (set SPARSERT_PTXAS or run scripts/install-ptxas.sh)")
