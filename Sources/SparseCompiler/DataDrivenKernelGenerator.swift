@@ -12,14 +12,15 @@ import SparseReference
 ///    their 4 B byte offsets per group of 4 (broadcast across the subwarp), then per nonzero and vector one
 ///    W-wide load of B (contiguous across the subwarp: coalesced) and W FMAs into register accumulators.
 ///    With `prefetch` the next iteration's weights and offsets load during this one. A guarded tail of up
-///    to `unroll - 1` groups of 4 and 3 single nonzeros, all loads issued at once, finishes the part. For a
-///    convolution each B load is also guarded by the tap's padding bit from a per-thread mask built once.
-///    Staged, this walk runs once per K chunk, over the chunk's piece of the part, reading B from shared
-///    memory after the block has copied the chunk there.
+///    to `unroll - 1` groups of 4 and 3 single nonzeros, all loads issued at once, finishes the part (an
+///    empty tail is jumped over). For a convolution each B load is also guarded by the tap's padding bit
+///    from a per-thread mask built once. Staged, this walk runs once per K chunk, over the chunk's piece of
+///    the part, reading B from shared memory; the next chunk's copy is in flight meanwhile.
 /// 3. With a K split, the other parts leave their partial sums in shared memory; after one barrier the
-///    leading subwarp adds them. C is written once, by vector stores guarded by the column being below N
-///    and the row slot being real. Threads whose columns are past N load from a clamped column (or, with
-///    one address per nonzero, skip those loads).
+///    leading subwarp adds them (with parts by row length, the leader's record says how many follow). C is
+///    written once, by vector stores guarded by the column being below N and the row slot being real.
+///    Threads whose columns are past N load from a clamped column (or, with one address per nonzero, skip
+///    those loads).
 public enum DataDrivenKernelGenerator {
     /// Parameters: the layout's two buffers, then B (input) and C (output).
     public static let parameters = [

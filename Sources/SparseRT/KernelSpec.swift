@@ -30,6 +30,9 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The text forms ``init(parsing:)`` accepts, for error messages.
+    public static let syntax = "M_blocks,N_blocks,Gy[,vW][,uniform] or dd:wT,vW,cV,rR,kP,uU[,p0][,sS][,hH][,a1][,b1][,lN][,mN]"
+
     /// Parses the ``description`` form of either family.
     public init?(parsing text: String) {
         if let config = DataDrivenConfig(parsing: text) {

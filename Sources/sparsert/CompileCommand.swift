@@ -10,8 +10,9 @@ struct CompileCommand: ParsableCommand {
         commandName: "compile",
         abstract: "Generate the PTX kernel and manifest for a pruned layer.",
         discussion: """
-            SPEC is M_blocks,N_blocks,Gy[,vW][,uniform] for the unrolled family. Without --config a heuristic \
-            choice is used; `sparsert tune` measures candidates on the GPU instead.
+            SPEC is M_blocks,N_blocks,Gy[,vW][,uniform] for the unrolled family, or \
+            dd:wT,vW,cV,rR,kP,uU[,p0][,sS][,hH][,a1][,b1][,lN][,mN] for the data-driven one (see the README). \
+            Without --config a heuristic choice is used; `sparsert tune` measures candidates on the GPU instead.
             Writes DIR/<kernel>.ptx and DIR/<kernel>.json (grid, block, shared memory, parameter layouts, \
             weights hash, generator version) and, when the kernel reads weight buffers, DIR/<kernel>.bin.
             """)
@@ -109,7 +110,7 @@ struct CompileCommand: ParsableCommand {
 enum KernelCompilation {
     static func parseSpec(_ text: String) throws -> KernelSpec {
         guard let spec = KernelSpec(parsing: text) else {
-            throw ValidationError("cannot parse config '\(text)': expected M_blocks,N_blocks,Gy[,vW][,uniform]")
+            throw ValidationError("cannot parse config '\(text)': expected \(KernelSpec.syntax)")
         }
         return spec
     }

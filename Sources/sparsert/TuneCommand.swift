@@ -45,7 +45,7 @@ struct TuneCommand: ParsableCommand {
         guard !items.isEmpty else { throw ValidationError("--candidates: no configs given") }
         return try items.map { item in
             guard let spec = KernelSpec(parsing: item) else {
-                throw ValidationError("--candidates: '\(item)' is neither M,N,Gy[,vW][,uniform] nor dd:wT,vW,cV,rR,kP,uU[,p0][,mN]")
+                throw ValidationError("--candidates: cannot parse '\(item)': expected \(KernelSpec.syntax)")
             }
             return spec
         }
