@@ -48,6 +48,9 @@ public struct BenchmarkRow: Codable, Sendable {
     public var gflops: Double
     /// One empty-kernel floor plus B and C bytes over the copy bandwidth.
     public var floorMicroseconds: Double
+    /// Registers per thread of the first instance's kernel (from the driver) and its theoretical occupancy.
+    public var registers: Int?
+    public var occupancy: Occupancy?
 
     public func speedup(over baseline: String) -> Double? {
         baselines[baseline].map { $0 / sparsertMicroseconds }
@@ -92,8 +95,16 @@ public struct BenchmarkRunner {
         var times: [Double] = []
         var worst = 0.0
         var nonzeros = 0
+        var registers: Int?, occupancy: Occupancy?
         for (i, outcome) in kernels.enumerated() {
             let kernel = try outcome.get()
+            if i == 0, let count = try? kernel.function.numRegisters {
+                let c = kernel.compiled
+                registers = count
+                occupancy = Occupancy(
+                    registers: count, threads: c.threadsPerBlock, sharedMemoryBytes: c.sharedMemoryBytes,
+                    gridBlocks: c.grid.x * c.grid.y * c.grid.z, on: Occupancy.Multiprocessor(session.properties))
+            }
             let report = try GPUVerifier.verify(kernel, session: session, seed: 1000 &+ UInt64(i))
             guard report.passed else {
                 throw BenchmarkError.wrongResult("\(timed[i].name) with \(spec): max rel \(report.maxRelativeError), unwritten \(report.unwritten)")
@@ -114,7 +125,7 @@ public struct BenchmarkRunner {
             sparsertMicroseconds: mean, sparsertPerInstance: times, worstRelativeError: worst,
             baselines: baselineTimes, baselineNotes: notes,
             gflops: 2 * nnzMean * Double(problem.n) / (mean * 1e3),
-            floorMicroseconds: floors.floorMicroseconds(problem: first))
+            floorMicroseconds: floors.floorMicroseconds(problem: first), registers: registers, occupancy: occupancy)
     }
 
     func chooseSpec(for problem: SpMMProblem, limits: DeviceLimits) throws -> (KernelSpec, TuningResult?) {
@@ -146,5 +157,14 @@ public enum BenchmarkError: Error, CustomStringConvertible {
         switch self {
         case .wrongResult(let what): return "kernel failed verification: \(what)"
         }
+    }
+}
+
+extension Occupancy.Multiprocessor {
+    /// The resources `properties` reports; at most 32 resident blocks, as on every architecture since sm_80.
+    public init(_ properties: DeviceProperties) {
+        self.init(
+            registers: properties.registersPerMultiprocessor, sharedMemoryBytes: properties.sharedMemoryPerMultiprocessor,
+            maxThreads: properties.maxThreadsPerMultiprocessor, maxBlocks: 32, count: properties.multiprocessorCount)
     }
 }

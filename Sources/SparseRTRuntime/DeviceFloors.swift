@@ -9,6 +9,11 @@ public struct DeviceFloors: Codable, Sendable {
     /// Copy bandwidth in bytes per second, counting bytes read plus bytes written.
     public var copyBytesPerSecond: Double
 
+    public init(emptyKernelMicroseconds: Double, copyBytesPerSecond: Double) {
+        self.emptyKernelMicroseconds = emptyKernelMicroseconds
+        self.copyBytesPerSecond = copyBytesPerSecond
+    }
+
     /// Measures both on `session`.
     public static func measure(session: GPUSession, timer: KernelTimer = KernelTimer()) throws -> DeviceFloors {
         let ptx = """

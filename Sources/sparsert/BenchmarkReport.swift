@@ -32,12 +32,13 @@ struct BenchmarkReport: Encodable {
             "- kernel selection: \(selection)",
             "- timing: R runs captured into one CUDA graph, replayed between two events after warm-up; median of 21 replays / R. Same timer for every kernel.",
             String(format: "- empty-kernel floor: %.2f us; device-to-device copy: %.0f GB/s (read + write)", floors.emptyKernelMicroseconds, floors.copyBytesPerSecond / 1e9),
-            "- floor column: one empty-kernel floor + (B + C bytes) / copy bandwidth", "",
+            "- floor column: one empty-kernel floor + (B + C bytes) / copy bandwidth",
+            "- regs: registers per thread (driver); occupancy: resident warps over warp slots per multiprocessor, and what limits them; waves: grid blocks over the blocks all multiprocessors hold at once", "",
         ]
         let names = baselineNames
         var header = "| # | M | K | N | sparsity | inst. | sparsert us | " + names.map { "\($0) us" }.joined(separator: " | ")
         header += " | x \(mainBaseline) | " + names.filter { $0 != mainBaseline }.map { "x \($0)" }.joined(separator: " | ")
-        header += " | GFLOP/s | floor us | floor / time | kernel |"
+        header += " | GFLOP/s | floor us | floor / time | regs | occupancy | waves | kernel |"
         lines.append(header)
         lines.append("|" + String(repeating: "---|", count: header.split(separator: "|").count - 1))
         for r in rows {
@@ -47,7 +48,10 @@ struct BenchmarkReport: Encodable {
             cells.append(r.speedup(over: mainBaseline).map { String(format: "%.2f", $0) } ?? "-")
             cells += names.filter { $0 != mainBaseline }.map { r.speedup(over: $0).map { String(format: "%.2f", $0) } ?? "-" }
             cells += [String(format: "%.0f", r.gflops), String(format: "%.2f", r.floorMicroseconds),
-                      String(format: "%.2f", r.floorMicroseconds / r.sparsertMicroseconds), "\(r.family) \(r.spec)"]
+                      String(format: "%.2f", r.floorMicroseconds / r.sparsertMicroseconds),
+                      r.registers.map(String.init) ?? "-",
+                      r.occupancy.map { String(format: "%.0f%% (%@)", $0.fraction * 100, $0.limitedBy) } ?? "-",
+                      r.occupancy.map { String(format: "%.2f", $0.waves) } ?? "-", "\(r.family) \(r.spec)"]
             lines.append("| " + cells.joined(separator: " | ") + " |")
         }
         lines.append("")
@@ -68,13 +72,17 @@ struct BenchmarkReport: Encodable {
     func csv() -> String {
         let names = baselineNames
         var lines = [(["number", "m", "k", "n", "sparsity", "instances", "nnz_mean", "sparsert_us"] + names.map { "\($0) us" }
-            + ["gflops", "floor_us", "family", "spec", "tuned_on", "tuning_s", "worst_rel_error"]).joined(separator: ",")]
+            + ["gflops", "floor_us", "family", "spec", "tuned_on", "tuning_s", "worst_rel_error", "registers",
+               "blocks_per_sm", "occupancy", "occupancy_limit", "waves"]).joined(separator: ",")]
         for r in rows {
             var cells = ["\(r.number)", "\(r.m)", "\(r.k)", "\(r.n)", "\(r.sparsity)", "\(r.instancesTimed)",
                          String(format: "%.1f", r.nonzerosMean), String(format: "%.3f", r.sparsertMicroseconds)]
             cells += names.map { r.baselines[$0].map { String(format: "%.3f", $0) } ?? "" }
             cells += [String(format: "%.1f", r.gflops), String(format: "%.3f", r.floorMicroseconds), r.family,
-                      "\"\(r.spec)\"", r.tunedOn, String(format: "%.1f", r.tuningSeconds), String(format: "%.2e", r.worstRelativeError)]
+                      "\"\(r.spec)\"", r.tunedOn, String(format: "%.1f", r.tuningSeconds), String(format: "%.2e", r.worstRelativeError),
+                      r.registers.map(String.init) ?? "", r.occupancy.map { String($0.blocksPerMultiprocessor) } ?? "",
+                      r.occupancy.map { String(format: "%.4f", $0.fraction) } ?? "", r.occupancy?.limitedBy ?? "",
+                      r.occupancy.map { String(format: "%.3f", $0.waves) } ?? ""]
             lines.append(cells.joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"

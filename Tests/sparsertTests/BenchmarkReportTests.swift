@@ -1,0 +1,57 @@
+import Foundation
+import SparseRT
+import SparseRTRuntime
+import Testing
+
+@testable import sparsert
+
+@Suite("Benchmark report")
+struct BenchmarkReportTests {
+    /// A row as the benchmark writes it to JSON, with registers and occupancy (rows without them, from
+    /// older files, still decode).
+    static func row(occupancy: Bool) throws -> BenchmarkRow {
+        var fields: [String: Any] = [
+            "number": 9, "m": 2048, "k": 512, "n": 256, "sparsity": 0.9, "source": "test", "instancesTimed": 1,
+            "instancesAvailable": 12, "nonzerosMean": 104857.0, "spec": "dd:w32,v4,c1,r2,k2,u4,p0", "family": "dataDriven",
+            "selection": "tuned", "tunedOn": "layer", "tuningSeconds": 3.0, "candidatesTried": 40,
+            "sparsertMicroseconds": 9.5, "sparsertPerInstance": [9.5], "worstRelativeError": 1e-7,
+            "baselines": ["cuBLAS fp32": 19.0, "cuSPARSE CSR fp32": 13.0], "baselineNotes": [String](),
+            "gflops": 5600.0, "floorMicroseconds": 1.7,
+        ]
+        if occupancy {
+            fields["registers"] = 108
+            fields["occupancy"] = ["blocksPerMultiprocessor": 4, "limitedBy": "registers", "fraction": 0.25, "waves": 3.88]
+        }
+        return try JSONDecoder().decode(BenchmarkRow.self, from: JSONSerialization.data(withJSONObject: fields))
+    }
+
+    static func report(_ rows: [BenchmarkRow]) -> BenchmarkReport {
+        BenchmarkReport(
+            suite: "paper-spmm", gpu: "test GPU", date: "2026-11-22", commit: "abc1234", command: "bench", batch: 1,
+            selection: "tuned", floors: DeviceFloors(emptyKernelMicroseconds: 0.83, copyBytesPerSecond: 3e12),
+            mainBaseline: "cuBLAS fp32", rows: rows)
+    }
+
+    /// Splits a CSV line on commas outside double quotes.
+    static func fields(_ line: Substring) -> [String] {
+        var result: [String] = [], current = "", quoted = false
+        for ch in line {
+            if ch == "\"" { quoted.toggle() } else if ch == ",", !quoted { result.append(current); current = "" } else { current.append(ch) }
+        }
+        return result + [current]
+    }
+
+    @Test("every table row has as many cells as the header, with and without occupancy")
+    func tables() throws {
+        let report = Self.report([try Self.row(occupancy: true), try Self.row(occupancy: false)])
+        let table = report.markdown().split(separator: "\n").filter { $0.hasPrefix("| ") }
+        let cells = table.map { $0.split(separator: "|", omittingEmptySubsequences: false).count }
+        #expect(table.count == 3 && Set(cells).count == 1)
+        #expect(table[1].contains("| 108 | 25% (registers) | 3.88 |"))
+        #expect(table[2].contains("| - | - | - |"))
+        let csv = report.csv().split(separator: "\n")
+        #expect(csv.count == 3 && Set(csv.map { Self.fields($0).count }).count == 1)
+        #expect(Self.fields(csv[1]).suffix(5) == ["108", "4", "0.2500", "registers", "3.880"])
+        #expect(abs((report.geometricMean(over: "cuBLAS fp32", sparsity: 0.9) ?? 0) - 2.0) < 1e-9)
+    }
+}
