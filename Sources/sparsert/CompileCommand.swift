@@ -80,6 +80,11 @@ struct CompileCommand: ParsableCommand {
                 }
                 let report = try assembler.assemble(kernel.ptx(target: target), architecture: arch)
                 print("ptxas:    \(report.registers) registers, \(report.spillStoreBytes) B spill stores, \(report.spillLoadBytes) B spill loads, \(report.stackFrameBytes) B stack")
+                let occupancy = Occupancy(
+                    registers: report.registers, threads: kernel.threadsPerBlock, sharedMemoryBytes: kernel.sharedMemoryBytes,
+                    gridBlocks: kernel.grid.x * kernel.grid.y * kernel.grid.z)
+                print(String(format: "occupancy: %d blocks per multiprocessor (limited by %@), %.0f%% of warp slots, %.2f waves on an H100",
+                             occupancy.blocksPerMultiprocessor, occupancy.limitedBy, occupancy.fraction * 100, occupancy.waves))
             }
             if verify { try verifyKernel(kernel) }
         } catch let error as ValidationError {
