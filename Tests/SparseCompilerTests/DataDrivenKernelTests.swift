@@ -112,6 +112,7 @@ let dataDrivenCases: [DataDrivenCase] = {
         DataDrivenCase(label: "64x256 adaptive one address", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 1, k: 8, u: 2, p: false, h: 8, a: true, adaptive: true)),
         DataDrivenCase(label: "all zero adaptive", weights: TestMatrices.zero(rows: 16, columns: 16), operand: .matrix(n: 8), config: c(4, 2, r: 3, k: 2, adaptive: true)),
         DataDrivenCase(label: "single nonzero adaptive", weights: TestMatrices.single(rows: 1, columns: 13, row: 0, column: 12), operand: .matrix(n: 5), config: c(8, r: 2, k: 4, adaptive: true)),
+        DataDrivenCase(label: "conv 7x7 s2 p3 adaptive head", weights: filter(conv4, seed: 12), operand: .convolution(conv4), config: c(32, r: 2, k: 4, u: 2, h: 8, adaptive: true)),
         DataDrivenCase(label: "conv 3x3 p1 adaptive", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: c(16, v: 2, r: 2, k: 2, adaptive: true)),
         DataDrivenCase(label: "conv 3x3 p1", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: nil),
         DataDrivenCase(label: "conv 3x3 p1 head", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: c(16, v: 2, r: 2, k: 2, h: 8)),
