@@ -124,8 +124,8 @@ public struct DataDrivenLayout: Sendable {
                 ? sorted + Array(repeating: -1, count: slots - m)
                 : Self.dealt(sorted, rowsPerBlock: r, rowsPerWarp: max(1, 32 / (config.subwarpWidth * parts)))
             rowOrder = order
-            for slot in order {
-                let row = slot >= 0 ? slot : nil
+            for original in order {
+                let row = original >= 0 ? original : nil
                 let words = (row.map { UInt32(Int64($0) * cRowBytes) } ?? 0, row.map { UInt32($0) } ?? UInt32.max)
                 for p in 0..<parts { plans.append(RecordPlan(row: row, part: p, parts: parts, words: words)) }
             }
