@@ -313,7 +313,6 @@ extension DataDrivenConfig {
                 throw infeasible("\(chunks) K chunks of \(rows) rows; at most \(Self.maxStagedChunks) (the chunk walk is unrolled)")
             }
             let copyRegisters = rows / copyRowsPerPass * vectorWidth
-            let budget = min(255, limits.registersPerBlock / threadsPerBlock)
             guard chunks == 1 || estimatedRegisters + copyRegisters <= budget else {
                 throw infeasible("about \(estimatedRegisters + copyRegisters) registers per thread needed with the next chunk's copy in flight, budget \(budget)")
             }
@@ -343,7 +342,8 @@ extension DataDrivenConfig {
     /// Staged rows the block's threads copy in one pass, one vector each.
     var copyRowsPerPass: Int { max(1, threadsPerBlock / copyVectorsPerRow) }
 
-    /// Shared memory for the K-split reduction, bytes: every non-leading subwarp's partial sums.
+    /// Shared memory for the K-split reduction, bytes: every non-leading subwarp's partial sums (with parts
+    /// by row length, a slot for every subwarp).
     var reductionBytes: Int {
         let slots = adaptiveSplit ? rowsPerBlock * kSplit : rowsPerBlock * (kSplit - 1)
         return kSplit == 1 ? 0 : slots * subwarpWidth * vectorsPerThread * vectorWidth * 4

@@ -277,12 +277,13 @@ public enum DataDrivenKernelGenerator {
         for pair in stride(from: 0, to: layout.chunks, by: 2) {
             let words = (0..<(min(2, layout.chunks - pair) * 2)).map { _ in b.register(.u32) }
             b.emit(.load(.globalReadOnly, words, address: here.record,
-                         offset: Int64((DataDrivenLayout.fixedRecordWords + 2 * pair) * 4)))
+                         offset: Int64(DataDrivenLayout.boundsWord(staged: true, chunk: pair) * 4)))
             bounds += words
         }
 
-        // Loads of chunk c's rows into registers: rows past K skipped.
-        func loadChunk(_ c: Int) -> [(values: [Register], inside: Register?)] {
+        // Loads of chunk c's rows into registers (rows past K skipped), then their stores.
+        typealias Copy = (values: [Register], inside: Register?)
+        func loadChunk(_ c: Int) -> [Copy] {
             (0..<(stage / perPass)).map { pass in
                 let first = c * stage + pass * perPass
                 var inside: Register?
@@ -294,7 +295,7 @@ public enum DataDrivenKernelGenerator {
                 return (values, inside)
             }
         }
-        func storeChunk(_ copies: [(values: [Register], inside: Register?)], buffer: Int) {
+        func storeChunk(_ copies: [Copy], buffer: Int) {
             for (pass, copy) in copies.enumerated() {
                 let offset = Int64(buffer * config.chunkBytes + pass * perPass * rowBytes)
                 b.emit(.store(.shared, copy.values.map(Operand.register), address: destination, offset: offset),
@@ -367,12 +368,13 @@ public enum DataDrivenKernelGenerator {
             count = b.binary(.shr, .u32, .register(word), .u32(24))
             firstSlot = 0
         } else {
-            part = b.binary(.rem, .u32, .register(subwarp), .u32(UInt32(p)))
+            let fixedPart = b.binary(.rem, .u32, .register(subwarp), .u32(UInt32(p)))
+            part = fixedPart
             let rowInBlock = b.binary(.div, .u32, .register(subwarp), .u32(UInt32(p)))
             let rowSlots = b.binary(.mul, .u32, .register(rowInBlock), .u32(UInt32((p - 1) * slotBytes)))
             let rowBase = b.binary(.add, .u32, .register(shared), .register(rowSlots))
             readBase = b.binary(.add, .u32, .register(rowBase), .register(laneBytes))
-            leading = b.compare(.eq, .u32, .register(part!), .u32(0))
+            leading = b.compare(.eq, .u32, .register(fixedPart), .u32(0))
             firstSlot = 1
         }
         let barrier = b.label()

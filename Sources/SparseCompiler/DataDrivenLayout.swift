@@ -33,6 +33,12 @@ public struct DataDrivenLayout: Sendable {
     public let headEntries: Int
     /// Words of a segment record's fixed part.
     public static let fixedRecordWords = 4
+
+    /// Where a record's (first, end) entry pair for K chunk `chunk` starts, in words from the record:
+    /// words 0-1 unstaged, after the fixed part staged (even with one chunk).
+    public static func boundsWord(staged: Bool, chunk: Int) -> Int {
+        staged ? fixedRecordWords + 2 * chunk : 0
+    }
     /// Words per segment record: 4, plus 2 per K chunk when staged, rounded up to a multiple of 4.
     public let recordWords: Int
     /// K chunks of a staged kernel (1 otherwise).
@@ -189,7 +195,7 @@ public struct DataDrivenLayout: Sendable {
                     entries[capacity + start + e] = UInt32(bOffset(k))
                     if sections == 3 { entries[2 * capacity + start + e] = tap(k) }
                 }
-                let bounds = stage == nil ? record : record + Self.fixedRecordWords + 2 * c
+                let bounds = record + Self.boundsWord(staged: stage != nil, chunk: c)
                 segments[bounds] = UInt32(start * 4)
                 segments[bounds + 1] = UInt32((start + piece.count) * 4)
             }

@@ -28,14 +28,16 @@ public enum LayoutExplanation {
         let records = layout.segments.count / stride
         var histogram: [Int: Int] = [:]
         var partSizes: [Int] = []
-        var blockTotals = [Int](repeating: 0, count: max(1, records / perBlock))
+        var blockTotals = [Int](repeating: 0, count: records / perBlock)
         var padding = 0
         var followers = 0
         for record in 0..<records {
             let base = record * stride
             var count = headCount(layout, record: record)
-            let pairs = layout.chunks == 1 ? [base] : (0..<layout.chunks).map { base + DataDrivenLayout.fixedRecordWords + 2 * $0 }
-            for pair in pairs { count += Int(layout.segments[pair + 1] - layout.segments[pair]) / 4 }
+            for chunk in 0..<layout.chunks {
+                let pair = base + DataDrivenLayout.boundsWord(staged: config.stageRows != nil, chunk: chunk)
+                count += Int(layout.segments[pair + 1] - layout.segments[pair]) / 4
+            }
             let word = layout.segments[base + 3]
             let real: Bool
             if config.adaptiveSplit {
@@ -55,7 +57,7 @@ public enum LayoutExplanation {
                 if real && record % config.kSplit == 0 { histogram[config.kSplit, default: 0] += 1 }
             }
             if real { partSizes.append(count) } else { padding += 1 }
-            blockTotals[min(record / perBlock, blockTotals.count - 1)] += count
+            blockTotals[record / perBlock] += count
         }
         let nonzeros = partSizes.reduce(0, +)
         let used = layout.entries.count / layout.sections

@@ -8,7 +8,7 @@ struct LayoutExplanationTests {
 
     @Test("the summary accounts for every row, record and nonzero", arguments: [
         "dd:w32,v1,c2,r1,k4,u2,p0,b1", "dd:w32,v1,c2,r2,k8,u2,p0,h8,b1,l16", "dd:w32,v1,c2,r3,k2,u2",
-        "dd:w8,v4,c1,r16,k1,u2,p0,s128", "dd:w16,v2,c1,r4,k3,u4,h4",
+        "dd:w8,v4,c1,r16,k1,u2,p0,s128", "dd:w8,v4,c1,r16,k1,u2,p0,s512", "dd:w16,v2,c1,r4,k3,u4,h4",
     ])
     func summary(_ text: String) throws {
         let config = try #require(DataDrivenConfig(parsing: text))
