@@ -5,6 +5,9 @@ committed: generate them, then run `sparsert tune FILE --n 49 --candidates ...` 
 
 - syn-mM-kK-rR.smtx: M x K with R nonzeros per row at uniform random columns (seed 5): per-row and
   per-block fixed costs of the data-driven kernel apart from row-length skew.
+- syn-m2048-k512-r51-c64/c128.smtx: 51 nonzeros per row drawn from only the first 64 or 128 columns, so
+  B's working set at N = 256 is 64 or 128 KB (L1-resident) instead of 512 KB: is the N = 256 kernel bound
+  by B's traffic from L2?
 - p9-90-k0/k1.smtx: Table 1 problem 9 at 0.9 cut into its two K halves (columns 0-255, 256-511): does a
   B tile that fits L1 make each half more than twice as fast?
 """
@@ -27,6 +30,13 @@ for m, k, per in [(2048, 512, 1), (2048, 512, 4), (2048, 512, 13), (2048, 512, 2
         columns += sorted(random.sample(range(k), per))
         offsets.append(len(columns))
     write(f"syn-m{m}-k{k}-r{per}.smtx", m, k, offsets, columns)
+
+for span in (64, 128):
+    offsets, columns = [0], []
+    for _ in range(2048):
+        columns += sorted(random.sample(range(span), 51))
+        offsets.append(len(columns))
+    write(f"syn-m2048-k512-r51-c{span}.smtx", 2048, 512, offsets, columns)
 
 source = os.path.join(data, "dlmc/transformer/magnitude_pruning/0.9/body_decoder_layer_0_ffn_conv1_fully_connected.smtx")
 lines = open(source).read().split("\n")

@@ -26,6 +26,10 @@ public enum Operation: Hashable, Sendable {
     case load(MemorySpace, [Register], address: Register, offset: Int64)
     /// Stores `values` (1, 2 or 4 words) to `address + offset` bytes.
     case store(MemorySpace, [Operand], address: Register, offset: Int64)
+    /// `dst = src` of lane `sourceLane` of this thread's segment of `width` lanes (1 to 32, a power of two)
+    /// within its warp (`shfl.sync.idx.b32`, all 32 lanes taking part): 32-bit registers of one type.
+    /// Every thread of the warp must reach it together, unguarded.
+    case shuffle(Register, Register, sourceLane: Int, width: Int)
     /// Block-wide barrier (`bar.sync 0`): every thread of the block waits here for all the others.
     case barrier
     /// Jumps to `label`.

@@ -15,7 +15,8 @@ public struct SimulatedLaunch: Sendable {
 }
 
 /// Executes a ``Kernel`` on the CPU for every thread of every block, with PTX semantics: registers per
-/// thread, shared memory per block, `bar.sync` as a block-wide rendezvous, bounds-checked memory.
+/// thread, shared memory per block, `bar.sync` as a block-wide rendezvous, `shfl.sync` as a rendezvous of
+/// the warp's 32 threads, bounds-checked memory.
 ///
 /// This is the oracle that lets CI check the generator's real output without a GPU. Cost is one
 /// interpreted step per executed instruction per thread; blocks run one after another.
@@ -61,26 +62,49 @@ public struct Interpreter {
 
     func runBlock(_ block: inout BlockState, launch: SimulatedLaunch, memory: inout SimulatedMemory) throws {
         var pcs = [Int](repeating: 0, count: block.threads)
-        var exited = [Bool](repeating: false, count: block.threads)
+        // nil: runnable; otherwise where the thread stopped.
+        var stops = [Stop?](repeating: nil, count: block.threads)
         while true {
-            var atBarrier = 0
-            for t in 0..<block.threads where !exited[t] {
-                let stop = try runThread(t, pc: &pcs[t], block: &block, launch: launch, memory: &memory)
-                if stop == .exit {
-                    exited[t] = true
-                } else {
-                    atBarrier += 1
-                }
+            for t in 0..<block.threads where stops[t] == nil {
+                stops[t] = try runThread(t, pc: &pcs[t], block: &block, launch: launch, memory: &memory)
             }
+            // Shuffles first: a warp whose threads all wait at the same shuffle exchanges and runs on.
+            var exchanged = false
+            for warp in stride(from: 0, to: block.threads, by: 32) {
+                let lanes = warp..<min(warp + 32, block.threads)
+                guard lanes.contains(where: { stops[$0] == .shuffle }) else { continue }
+                let pc = pcs[warp]
+                guard lanes.count == 32, lanes.allSatisfy({ stops[$0] == .shuffle && pcs[$0] == pc }) else {
+                    throw InterpreterError(
+                        message: "block \(block.block): the threads of warp \(warp / 32) do not all reach the shuffle at instruction \(pc) together")
+                }
+                guard case .shuffle(let dst, let src, let sourceLane, let width) = kernel.instructions[pc].operation else {
+                    throw InterpreterError(message: "block \(block.block): instruction \(pc) is not a shuffle")
+                }
+                let values = lanes.map { t -> UInt32 in
+                    let source = warp + (((t - warp) & ~(width - 1)) | (sourceLane & (width - 1)))
+                    return src.type == .f32 ? block.f[source * registerCounts[0] + src.index].bitPattern
+                        : block.r[source * registerCounts[1] + src.index]
+                }
+                for (t, value) in zip(lanes, values) {
+                    store(value, into: dst, &block, t * registerCounts[0], t * registerCounts[1])
+                    pcs[t] += 1
+                    stops[t] = nil
+                }
+                exchanged = true
+            }
+            if exchanged { continue }
+            let atBarrier = stops.filter { $0 == .barrier }.count
             if atBarrier == 0 { return }
-            if exited.contains(true) {
+            if stops.contains(.exit) {
                 throw InterpreterError(
                     message: "block \(block.block): \(atBarrier) threads wait at a barrier that exited threads never reach")
             }
+            for t in 0..<block.threads { stops[t] = nil }
         }
     }
 
-    enum Stop { case barrier, exit }
+    enum Stop { case barrier, shuffle, exit }
 
     // swiftlint:disable:next function_body_length cyclomatic_complexity
     func runThread(
@@ -126,6 +150,7 @@ public struct Interpreter {
                 try execute(op, t: t, pc: &pc, block: &block, launch: launch, memory: &memory,
                             bases: (fBase, rBase, dBase, pBase), fail: fail)
                 if case .barrier = op { pc += 1; return .barrier }
+                if case .shuffle = op { return .shuffle }
                 if case .exit = op { return .exit }
                 if case .branch = op { continue }
                 if case .branchIndexed = op { continue }
@@ -275,7 +300,7 @@ public struct Interpreter {
                 }
                 for i in 0..<width { memory.buffers[buf][word + i] = words[i] }
             }
-        case .barrier, .exit, .label, .comment:
+        case .barrier, .exit, .label, .comment, .shuffle:
             break
         case .branch(let label):
             pc = labelIndex(label)
@@ -368,6 +393,12 @@ struct Decoded {
         switch instruction.operation {
         case .fma(let dst, .register(let a), .f32(let imm), .register(let c)) where c == dst && a.type == .f32:
             op = .fmaImm(dst: dst.index, a: a.index, imm: imm)
+        case .shuffle(let dst, let src, let lane, let width):
+            guard instruction.guardPredicate == nil else { throw InterpreterError(message: "a guarded shuffle") }
+            guard [1, 2, 4, 8, 16, 32].contains(width), (0..<width).contains(lane), dst.type == src.type,
+                dst.type == .f32 || dst.type == .u32
+            else { throw InterpreterError(message: "shuffle of \(src) from lane \(lane) of \(width): bad operands") }
+            op = .generic(instruction.operation)
         case .branch(let l) where labels[l] == nil:
             throw InterpreterError(message: "branch to unplaced label \(l.name)")
         case .branchIndexed(_, let targets) where targets.contains { labels[$0] == nil }:

@@ -112,6 +112,9 @@ public enum PTXRenderer {
             if case .register(let r) = values[0] { type = r.type } else if case .u32 = values[0] { type = .u32 } else { type = .f32 }
             out += "\(memoryMnemonic("st", space, values.count, type)) "
             out += "\(addressText(address, offset)), \(vector(values.map(operand)));"
+        case .shuffle(let dst, let src, let sourceLane, let width):
+            // c: the segment mask (lanes 32 - width apart) in bits 8-12 and a clamp of 31 in bits 0-4.
+            out += "shfl.sync.idx.b32 \(dst), \(src), \(sourceLane), \(((32 - width) << 8) | 0x1f), 0xffffffff;"
         case .barrier:
             out += "bar.sync 0;"
         case .branch(let label):

@@ -45,6 +45,13 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     /// problem 8 splits 51-nonzero rows four ways) that removes one dependent memory round trip. Unused head
     /// entries hold an offset sentinel and are skipped.
     public var headEntries: Int? = nil
+    /// The head loaded across the subwarp (`x1`): each of the T lanes loads H / T consecutive head entries
+    /// (1, 2 or 4 words per section: one coalesced load each), and every entry reaches the whole subwarp by
+    /// shuffles. A head of 32 then costs 2 registers a lane instead of 64, so a part of up to H nonzeros
+    /// needs one memory round trip for its record and all its entries together; the B loads follow
+    /// `4 * unroll` entries at a time. With T = 32 the walk stops at the first unused group. Needs a head
+    /// of 8 to 128 entries, a multiple of T, at most 4 per lane, and whole warps per block.
+    public var sharedHead = false
     /// Matrix products whose N is not a multiple of the tile: one B address per nonzero, the vectors at
     /// fixed offsets from it, and each vector's loads skipped by a per-thread predicate where its columns
     /// pass N (instead of a clamped base, and so an address, per vector). Off by default.
@@ -75,7 +82,8 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     /// Threads per block: R * P * T.
     public var threadsPerBlock: Int { rowsPerBlock * kSplit * subwarpWidth }
 
-    /// `dd:wT,vW,cV,rR,kP,uU`, `,p0` without prefetch, `,sS` staged, `,hH` with a head, `,a1` one address
+    /// `dd:wT,vW,cV,rR,kP,uU`, `,p0` without prefetch, `,sS` staged, `,hH` with a head (`,x1` loaded
+    /// across the subwarp), `,a1` one address
     /// per nonzero, `,b1` parts by row length (`,lN` nonzeros each), `,mN` capped, e.g.
     /// `dd:w32,v4,c1,r4,k1,u2`; distinct from ``TilingConfig``'s form.
     public var description: String { "dd:" + fields.joined(separator: ",") }
@@ -89,6 +97,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         if !prefetch { list.append("p0") }
         if let stageRows { list.append("s\(stageRows)") }
         if let headEntries { list.append("h\(headEntries)") }
+        if sharedHead { list.append("x1") }
         if singleAddress { list.append("a1") }
         if adaptiveSplit { list.append("b1") }
         if let partLength { list.append("l\(partLength)") }
@@ -104,8 +113,8 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         var fields: [Character: Int] = [:]
         for field in trimmed.dropFirst(3).split(separator: ",") {
             let item = field.trimmingCharacters(in: .whitespaces)
-            guard let key = item.first, "wvcrkupmshabl".contains(key), fields[key] == nil,
-                let value = Int(item.dropFirst()), value > 0 || ("pab".contains(key) && value == 0), !"pab".contains(key) || value <= 1
+            guard let key = item.first, "wvcrkupmshablx".contains(key), fields[key] == nil,
+                let value = Int(item.dropFirst()), value > 0 || ("pabx".contains(key) && value == 0), !"pabx".contains(key) || value <= 1
             else { return nil }
             fields[key] = value
         }
@@ -117,6 +126,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         stageRows = fields["s"]
         headEntries = fields["h"]
         singleAddress = fields["a"] == 1
+        sharedHead = fields["x"] == 1
         adaptiveSplit = fields["b"] == 1
         partLength = fields["l"]
     }
@@ -245,8 +255,9 @@ extension DataDrivenConfig {
     /// its weights and offsets (twice with prefetch), the accumulators, and ~32 for addresses and bounds.
     var estimatedRegisters: Int {
         let perNonzero = vectorsPerThread * vectorWidth + (prefetch ? 4 : 2)
-        let inFlight = max(4 * unroll, headEntries ?? 0)
-        return inFlight * perNonzero + vectorsPerThread * vectorWidth + 32
+        let inFlight = max(4 * unroll, sharedHead ? 0 : headEntries ?? 0)
+        let sharedHeadWords = sharedHead ? (headEntries ?? 0) / subwarpWidth * 3 : 0
+        return inFlight * perNonzero + sharedHeadWords + vectorsPerThread * vectorWidth + 32
     }
 
     /// Throws ``PlanError/infeasible(config:reason:)`` when the config cannot run `problem` on `limits`.
@@ -264,8 +275,19 @@ extension DataDrivenConfig {
             throw infeasible("one address per nonzero is for matrix products")
         }
         if let head = headEntries {
-            guard [4, 8, 16].contains(head) else { throw infeasible("head entries must be 4, 8 or 16") }
+            if sharedHead {
+                guard [8, 16, 32, 64, 128].contains(head), head % subwarpWidth == 0, head / subwarpWidth <= 4 else {
+                    throw infeasible("a head loaded across the subwarp needs 8 to 128 entries (a power of two), a multiple of the subwarp width \(subwarpWidth) and at most 4 a lane")
+                }
+                guard threadsPerBlock % 32 == 0 else {
+                    throw infeasible("a head loaded across the subwarp needs whole warps per block, not \(threadsPerBlock) threads")
+                }
+            } else {
+                guard [4, 8, 16].contains(head) else { throw infeasible("head entries must be 4, 8 or 16") }
+            }
             guard stageRows == nil else { throw infeasible("a head and staged B do not combine") }
+        } else if sharedHead {
+            throw infeasible("x1 loads the head across the subwarp: it needs a head (hH)")
         }
         guard rowsPerBlock >= 1 else { throw infeasible("rows per block must be at least 1") }
         if adaptiveSplit {

@@ -85,7 +85,13 @@ public enum DataDrivenKernelGenerator {
                 let headBytes = b.register(.u64)
                 b.emit(.multiplyWide(headBytes, .register(here.recordIndex), .u32(UInt32(head * 4))))
                 let headAddress = b.binary(.add, .u64, .register(entryPointer), .register(headBytes))
-                body.emitHead(head, at: headAddress, builder: &b)
+                if config.sharedHead {
+                    body.emitSharedHead(
+                        head, at: headAddress, lane: here.lane, subwarpWidth: config.subwarpWidth,
+                        group: 4 * config.unroll, builder: &b)
+                } else {
+                    body.emitHead(head, at: headAddress, builder: &b)
+                }
             }
             body.emitNonzeros(start: start, end: end, entryPointer: entryPointer, unroll: config.unroll,
                               prefetch: config.prefetch, builder: &b)
@@ -464,6 +470,41 @@ struct LoopBody {
         for (entry, value) in zip(singles, values) { accumulate(entry, value, builder: &b) }
     }
 
+    /// A head loaded across the subwarp: lane l loads entries `l * H/T ..< (l + 1) * H/T` (one vector load per
+    /// section), then `group` entries at a time are shuffled to every lane, their B loads issued, their
+    /// FMAs done, each entry used where its offset is not the sentinel. Unused entries come last, so with a
+    /// whole-warp subwarp (T = 32, where the branch is uniform) the walk stops at the first group whose
+    /// first entry is unused; narrower subwarps share a warp and walk every group (shuffles need all 32
+    /// lanes).
+    func emitSharedHead(
+        _ count: Int, at address: Register, lane: Register, subwarpWidth t: Int, group: Int, builder b: inout KernelBuilder
+    ) {
+        let perLane = count / t
+        let laneBytes = b.register(.u64)
+        b.emit(.multiplyWide(laneBytes, .register(lane), .u32(UInt32(perLane * 4))))
+        let laneAddress = b.binary(.add, .u64, .register(address), .register(laneBytes))
+        let mine = loadEntries(perLane, at: laneAddress, offset: 0, guard: nil, builder: &b)
+        let done = b.label()
+        for first in stride(from: 0, to: count, by: group) {
+            let singles = (first..<min(first + group, count)).map { e -> Entries in
+                func shuffled(_ words: [Register]) -> Register {
+                    let value = b.register(words[0].type)
+                    b.emit(.shuffle(value, words[e % perLane], sourceLane: e / perLane, width: t))
+                    return value
+                }
+                let offset = shuffled(mine.offsets)
+                let used = b.compare(.ne, .u32, .register(offset), .u32(DataDrivenLayout.headSentinel))
+                return Entries(
+                    weights: [shuffled(mine.weights)], offsets: [offset],
+                    taps: mine.taps.isEmpty ? [] : [shuffled(mine.taps)], guardPredicate: used)
+            }
+            if first > 0, t == 32 { b.emit(.branch(done), guard: singles[0].guardPredicate, negated: true) }
+            let values = singles.map { loadB($0, builder: &b) }
+            for (entry, value) in zip(singles, values) { accumulate(entry, value, builder: &b) }
+        }
+        b.emit(.label(done))
+    }
+
     /// The main loop over [pointer, end), `nonzeros` (a multiple of 4) per iteration; `pointer` ends at `end`.
     /// With `prefetch`, each iteration loads the next iteration's weights and offsets before its FMAs, so
     /// only the B loads stay on the loop's critical path (the layout's slack keeps the last, unused
@@ -517,7 +558,7 @@ struct LoopBody {
         for (group, loaded) in zip(groups, values) { accumulate(group, loaded, builder: &b) }
     }
 
-    /// Loads `count` (1 or a multiple of 4) entries at byte `offset` from `base`, 16 bytes at a time.
+    /// Loads `count` (1, 2 or a multiple of 4) entries at byte `offset` from `base`, up to 16 bytes at a time.
     func loadEntries(
         _ count: Int, at base: Register, offset: Int64, guard predicate: Register?, builder b: inout KernelBuilder
     ) -> Entries {

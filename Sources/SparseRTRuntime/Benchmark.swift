@@ -28,11 +28,15 @@ public struct BenchmarkRow: Codable, Sendable {
     public var instancesTimed: Int
     public var instancesAvailable: Int
     public var nonzerosMean: Double
-    /// The kernel used, how it was chosen and on which instance it was tuned.
+    /// The first instance's kernel, how it was chosen and on which instance it was tuned ("each
+    /// instance" when every instance was tuned on its own).
     public var spec: String
     public var family: String
     public var selection: String
     public var tunedOn: String
+    /// Each timed instance's kernel, in the order of `sparsertPerInstance` (absent in older reports).
+    public var specPerInstance: [String]?
+    /// The longest tuning of one instance, seconds, and the most candidates it tried.
     public var tuningSeconds: Double
     public var candidatesTried: Int
     /// Mean over instances of each instance's median microseconds.
@@ -61,14 +65,17 @@ public struct BenchmarkRow: Codable, Sendable {
 /// notes for those that could not run.
 public typealias BaselineTimer = (SpMMProblem, GPUSession) -> (times: [String: Double], notes: [String])
 
-/// Benchmarks paper problems: tune on one instance (as the paper does), then verify and time every
-/// instance with the chosen spec, and time the baselines in the same process with the same timer.
+/// Benchmarks paper problems: tune each instance (as a user compiling each layer would), or with
+/// `shareConfig` tune the first and reuse its spec for the others (as the paper does, section 3.7); then
+/// verify and time every instance, and time the baselines in the same process with the same timer.
 public struct BenchmarkRunner {
     public let session: GPUSession
     public var tuner: Tuner
     public var timer = KernelTimer()
     public var selection: KernelSelection = .tuned
     public var maxInstances: Int = .max
+    /// Tune the first instance only and use its spec for every instance.
+    public var shareConfig = false
     public var floors: DeviceFloors
     public var baselines: BaselineTimer?
     public var log: (@Sendable (String) -> Void)?
@@ -80,17 +87,25 @@ public struct BenchmarkRunner {
     }
 
     public func run(_ problem: BenchmarkProblem) throws -> BenchmarkRow {
-        let first = try problem.instances[0].load()
         let limits = session.limits
-        let (spec, tuning) = try chooseSpec(for: first, limits: limits)
-        log?("problem \(problem.number) (\(problem.m)x\(problem.k)x\(problem.n), \(problem.sparsity)): \(spec) [\(tuning.map { String(format: "%.1f s tuning, %d candidates", $0.wallSeconds, $0.candidates.count) } ?? "no tuning")]")
-
         let timed = Array(problem.instances.prefix(maxInstances))
-        let kernels = ParallelWork.map(timed.count, width: tuner.jobs) { i in
-            Result { () -> LoadedKernel in
-                let instance = i == 0 ? first : try timed[i].load()
-                return try LoadedKernel(spec.compile(instance, limits: limits), session: session)
+        let instances = try timed.map { try $0.load() }
+        let first = instances[0]
+        // One spec per instance: tuned on each, or the first's shared.
+        var specs: [KernelSpec] = []
+        var tunings: [TuningResult] = []
+        for (i, instance) in instances.enumerated() {
+            if shareConfig, let shared = specs.first {
+                specs.append(shared)
+                continue
             }
+            let (spec, tuning) = try chooseSpec(for: instance, limits: limits)
+            specs.append(spec)
+            if let tuning { tunings.append(tuning) }
+            log?("problem \(problem.number) (\(problem.m)x\(problem.k)x\(problem.n), \(problem.sparsity)) \(timed[i].name): \(spec) [\(tuning.map { String(format: "%.1f s tuning, %d candidates", $0.wallSeconds, $0.candidates.count) } ?? "no tuning")]")
+        }
+        let kernels = ParallelWork.map(timed.count, width: tuner.jobs) { i in
+            Result { try LoadedKernel(specs[i].compile(instances[i], limits: limits), session: session) }
         }
         var times: [Double] = []
         var worst = 0.0
@@ -107,7 +122,7 @@ public struct BenchmarkRunner {
             }
             let report = try GPUVerifier.verify(kernel, session: session, seed: 1000 &+ UInt64(i))
             guard report.passed else {
-                throw BenchmarkError.wrongResult("\(timed[i].name) with \(spec): max rel \(report.maxRelativeError), unwritten \(report.unwritten)")
+                throw BenchmarkError.wrongResult("\(timed[i].name) with \(specs[i]): max rel \(report.maxRelativeError), unwritten \(report.unwritten)")
             }
             worst = max(worst, report.maxRelativeError)
             times.append(try GPUVerifier.time(kernel, session: session, timer: timer).medianMicroseconds)
@@ -119,9 +134,11 @@ public struct BenchmarkRunner {
         return BenchmarkRow(
             number: problem.number, m: problem.m, k: problem.k, n: problem.n, sparsity: problem.sparsity,
             source: problem.source, instancesTimed: times.count, instancesAvailable: problem.instances.count,
-            nonzerosMean: nnzMean, spec: spec.description, family: spec.family.rawValue,
-            selection: selection.rawValue, tunedOn: problem.instances[0].name,
-            tuningSeconds: tuning?.wallSeconds ?? 0, candidatesTried: tuning?.candidates.count ?? 0,
+            nonzerosMean: nnzMean, spec: specs[0].description, family: specs[0].family.rawValue,
+            selection: selection.rawValue, tunedOn: shareConfig || timed.count == 1 ? timed[0].name : "each instance",
+            specPerInstance: specs.map(\.description),
+            tuningSeconds: tunings.map(\.wallSeconds).max() ?? 0,
+            candidatesTried: tunings.map(\.candidates.count).max() ?? 0,
             sparsertMicroseconds: mean, sparsertPerInstance: times, worstRelativeError: worst,
             baselines: baselineTimes, baselineNotes: notes,
             gflops: 2 * nnzMean * Double(problem.n) / (mean * 1e3),

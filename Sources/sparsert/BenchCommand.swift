@@ -46,6 +46,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Commit to record (default: $SPARSERT_COMMIT or `git rev-parse HEAD`).")
     var commit: String?
 
+    @Flag(help: "Tune only the first instance of each problem and use its config for the others (the paper's method) instead of tuning each.")
+    var shareConfig = false
+
     @Flag(help: "Skip the vendor baselines.")
     var noBaselines = false
 
@@ -80,6 +83,7 @@ struct BenchCommand: ParsableCommand {
         var runner = BenchmarkRunner(session: session, tuner: tuner, floors: floors)
         runner.selection = kernelSelection
         if let maxInstances { runner.maxInstances = maxInstances }
+        runner.shareConfig = shareConfig
         runner.log = { printNote($0) }
         if !noBaselines { runner.baselines = VendorBaselines.timer(runner.timer) }
 

@@ -29,7 +29,7 @@ struct BenchmarkReport: Encodable {
         var lines = [
             "# sparsert bench --suite \(suite) (batch \(batch))", "",
             "- GPU: \(gpu)", "- date: \(date)", "- commit: \(commit)", "- command: `\(command)`",
-            "- kernel selection: \(selection)",
+            "- kernel selection: \(selection)\(rows.contains { $0.tunedOn == "each instance" } ? ", tuned on each instance" : rows.isEmpty ? "" : ", tuned on the first instance and shared (tuned_on in the CSV)")",
             "- timing: R runs captured into one CUDA graph, replayed between two events after warm-up; median of 21 replays / R. Same timer for every kernel.",
             String(format: "- empty-kernel floor: %.2f us; device-to-device copy: %.0f GB/s (read + write)", floors.emptyKernelMicroseconds, floors.copyBytesPerSecond / 1e9),
             "- floor column: one empty-kernel floor + (B + C bytes) / copy bandwidth",
@@ -51,7 +51,7 @@ struct BenchmarkReport: Encodable {
                       String(format: "%.2f", r.floorMicroseconds / r.sparsertMicroseconds),
                       r.registers.map(String.init) ?? "-",
                       r.occupancy.map { String(format: "%.0f%% (%@)", $0.fraction * 100, $0.limitedBy) } ?? "-",
-                      r.occupancy.map { String(format: "%.2f", $0.waves) } ?? "-", "\(r.family) \(r.spec)"]
+                      r.occupancy.map { String(format: "%.2f", $0.waves) } ?? "-", kernelCell(r)]
             lines.append("| " + cells.joined(separator: " | ") + " |")
         }
         lines.append("")
@@ -69,6 +69,14 @@ struct BenchmarkReport: Encodable {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// The kernel column: the first instance's family and spec, then the other instances' specs where
+    /// they differ (each instance tuned on its own).
+    func kernelCell(_ r: BenchmarkRow) -> String {
+        let others = (r.specPerInstance ?? []).dropFirst()
+        guard others.contains(where: { $0 != r.spec }) else { return "\(r.family) \(r.spec)" }
+        return "\(r.family) \(r.spec); others: " + others.joined(separator: " / ")
+    }
+
     func csv() -> String {
         let names = baselineNames
         var lines = [(["number", "m", "k", "n", "sparsity", "instances", "nnz_mean", "sparsert_us"] + names.map { "\($0) us" }
@@ -79,7 +87,7 @@ struct BenchmarkReport: Encodable {
                          String(format: "%.1f", r.nonzerosMean), String(format: "%.3f", r.sparsertMicroseconds)]
             cells += names.map { r.baselines[$0].map { String(format: "%.3f", $0) } ?? "" }
             cells += [String(format: "%.1f", r.gflops), String(format: "%.3f", r.floorMicroseconds), r.family,
-                      "\"\(r.spec)\"", r.tunedOn, String(format: "%.1f", r.tuningSeconds), String(format: "%.2e", r.worstRelativeError),
+                      "\"\((r.specPerInstance ?? [r.spec]).joined(separator: " / "))\"", r.tunedOn, String(format: "%.1f", r.tuningSeconds), String(format: "%.2e", r.worstRelativeError),
                       r.registers.map(String.init) ?? "", r.occupancy.map { String($0.blocksPerMultiprocessor) } ?? "",
                       r.occupancy.map { String(format: "%.4f", $0.fraction) } ?? "", r.occupancy?.limitedBy ?? "",
                       r.occupancy.map { String(format: "%.3f", $0.waves) } ?? ""]

@@ -127,6 +127,39 @@ struct InterpreterTests {
         }
     }
 
+    /// Each thread of a 64-thread block loads input[t] and stores the value of lane `lane` of its segment.
+    static func shuffled(lane: Int, width: Int) throws -> [Float] {
+        try runKernel(threads: 64, input: (0..<64).map(Float.init), outputWords: 64) { b, i, o in
+            let inAddr = threadAddress(&b, i), outAddr = threadAddress(&b, o)
+            let v = b.register(.f32), w = b.register(.f32)
+            b.emit(.load(.global, [v], address: inAddr, offset: 0))
+            b.emit(.shuffle(w, v, sourceLane: lane, width: width))
+            b.emit(.store(.global, [.register(w)], address: outAddr, offset: 0))
+        }
+    }
+
+    @Test("a shuffle reads the source lane of the thread's own segment", arguments: [(3, 32), (5, 8), (0, 16), (0, 1)])
+    func shuffle(lane: Int, width: Int) throws {
+        let out = try Self.shuffled(lane: lane, width: width)
+        #expect(out == (0..<64).map { t in Float(t / width * width + lane) })
+    }
+
+    @Test("a shuffle that not every thread of the warp reaches is reported")
+    func shuffleDivergence() {
+        #expect(throws: InterpreterError.self) {
+            _ = try runKernel(threads: 32, input: [0], outputWords: 1) { b, _, _ in
+                let t = b.register(.u32)
+                b.emit(.readSpecial(t, .threadX))
+                let first = b.compare(.eq, .u32, .register(t), .u32(0))
+                let end = b.label()
+                b.emit(.branch(end), guard: first)
+                let x = b.register(.u32)
+                b.emit(.shuffle(x, t, sourceLane: 0, width: 32))
+                b.emit(.label(end))
+            }
+        }
+    }
+
     @Test("unwritten float registers read as NaN")
     func poisonedRegisters() throws {
         let out = try runKernel(threads: 1, input: [0], outputWords: 1) { b, _, o in
@@ -164,6 +197,18 @@ struct PTXRendererTests {
         #expect(ptx.contains("ld.global.nc.v4.f32 {%f0, %f1, %f2, %f3}, [%rd0+16];"))
         #expect(ptx.contains("@%p0 st.global.v4.f32 [%rd0-16], {%f0, %f1, %f2, %f3};"))
         #expect(ptx.contains(".maxntid 32, 1, 1"))
+    }
+
+    @Test("a shuffle renders the segment mask and clamp of its width", arguments: [(32, "0x1f"), (16, "4127"), (8, "6175")])
+    func shuffle(width: Int, control: String) {
+        var b = KernelBuilder()
+        let x = b.register(.f32), y = b.register(.f32)
+        b.emit(.shuffle(y, x, sourceLane: 2, width: width))
+        b.emit(.exit)
+        let ptx = PTXRenderer.render(b.build(name: "k", parameters: [], threadsPerBlock: 32, sharedMemoryBytes: 0))
+        // 16: segment mask 16 << 8 | 31 = 4127; 8: 24 << 8 | 31 = 6175.
+        let expected = width == 32 ? "31" : control
+        #expect(ptx.contains("shfl.sync.idx.b32 %f1, %f0, 2, \(expected), 0xffffffff;"))
     }
 
     @Test("targets follow the compute capability", arguments: [(8, 0, "sm_80"), (9, 0, "sm_90"), (10, 0, "sm_100")])

@@ -41,12 +41,14 @@ let dataDrivenCases: [DataDrivenCase] = {
     let wide = TestMatrices.random(rows: 20, columns: 300, density: 0.05, seed: 3)
     let long = TestMatrices.random(rows: 9, columns: 530, density: 0.3, seed: 5)
     func c(_ t: Int, _ w: Int = 1, v: Int = 1, r: Int, k: Int = 1, u: Int = 2, p: Bool = true, s: Int? = nil, h: Int? = nil,
-           a: Bool = false, adaptive: Bool = false) -> DataDrivenConfig {
+           a: Bool = false, adaptive: Bool = false, x: Bool = false, l: Int? = nil) -> DataDrivenConfig {
         var config = DataDrivenConfig(subwarpWidth: t, vectorWidth: w, vectorsPerThread: v, rowsPerBlock: r, kSplit: k, unroll: u, prefetch: p)
         config.stageRows = s
         config.headEntries = h
         config.singleAddress = a
         config.adaptiveSplit = adaptive
+        config.sharedHead = x
+        config.partLength = l
         return config
     }
     let conv1 = ConvolutionShape(inChannels: 8, height: 7, width: 7, outChannels: 8, kernelH: 3, kernelW: 3, stride: 1, pad: 1)
@@ -91,6 +93,18 @@ let dataDrivenCases: [DataDrivenCase] = {
         DataDrivenCase(label: "37x45 head", weights: odd, operand: .matrix(n: 7), config: c(4, v: 3, r: 5, k: 2, u: 2, h: 4)),
         DataDrivenCase(label: "9x530 head", weights: long, operand: .matrix(n: 12), config: c(2, 2, v: 3, r: 2, k: 5, u: 4, h: 16)),
         DataDrivenCase(label: "empty rows head", weights: emptyRowsMatrix, operand: .matrix(n: 33), config: c(32, r: 3, k: 2, h: 8)),
+        // A head loaded across the subwarp and shuffled: whole-warp subwarps that stop at the first unused
+        // group, narrower ones sharing a warp, 1, 2 and 4 entries a lane, parts longer than the head (the
+        // loop takes the rest), parts by row length, a convolution's taps, one address per nonzero.
+        DataDrivenCase(label: "64x256 shared head", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 1, k: 4, u: 2, p: false, h: 32, x: true)),
+        DataDrivenCase(label: "64x256 shared head", weights: random, operand: .matrix(n: 256), config: c(32, 4, r: 2, k: 2, u: 2, p: false, h: 64, x: true)),
+        DataDrivenCase(label: "64x256 shared head", weights: random, operand: .matrix(n: 64), config: c(16, 4, r: 4, u: 4, h: 32, x: true)),
+        DataDrivenCase(label: "9x530 shared head", weights: long, operand: .matrix(n: 12), config: c(8, v: 2, r: 2, k: 2, u: 2, h: 32, x: true)),
+        DataDrivenCase(label: "9x530 shared head", weights: long, operand: .matrix(n: 40), config: c(32, r: 1, k: 2, u: 4, p: false, h: 128, x: true)),
+        DataDrivenCase(label: "empty rows shared head adaptive", weights: emptyRowsMatrix, operand: .matrix(n: 33), config: c(32, r: 2, k: 2, h: 32, adaptive: true, x: true, l: 32)),
+        DataDrivenCase(label: "64x256 shared head adaptive one address", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 1, k: 8, u: 2, p: false, h: 32, a: true, adaptive: true, x: true, l: 8)),
+        DataDrivenCase(label: "conv 7x7 s2 p3 shared head", weights: filter(conv4, seed: 12), operand: .convolution(conv4), config: c(32, r: 2, k: 2, u: 2, h: 64, adaptive: true, x: true)),
+        DataDrivenCase(label: "conv 3x3 p1 shared head", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: c(16, v: 2, r: 2, k: 2, h: 16, x: true)),
         // One B address per nonzero on partial tiles: loads past N skipped per thread (the interpreter
         // rejects any read outside B).
         DataDrivenCase(label: "64x256 one address", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 2, k: 4, u: 4, p: false, a: true)),

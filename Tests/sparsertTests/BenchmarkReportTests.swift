@@ -54,4 +54,20 @@ struct BenchmarkReportTests {
         #expect(Self.fields(csv[1]).suffix(5) == ["108", "4", "0.2500", "registers", "3.880"])
         #expect(abs((report.geometricMean(over: "cuBLAS fp32", sparsity: 0.9) ?? 0) - 2.0) < 1e-9)
     }
+
+    @Test("instances tuned on their own list their other configs where they differ")
+    func perInstanceSpecs() throws {
+        var differing = try Self.row(occupancy: true)
+        differing.tunedOn = "each instance"
+        differing.specPerInstance = ["dd:w32,v4,c1,r2,k2,u4,p0", "dd:w32,v4,c1,r1,k8,u2,p0,b1", "dd:w32,v4,c1,r2,k2,u4,p0"]
+        var same = try Self.row(occupancy: true)
+        same.specPerInstance = ["dd:w32,v4,c1,r2,k2,u4,p0", "dd:w32,v4,c1,r2,k2,u4,p0"]
+        let report = Self.report([differing, same])
+        #expect(report.kernelCell(differing) == "dataDriven dd:w32,v4,c1,r2,k2,u4,p0; others: dd:w32,v4,c1,r1,k8,u2,p0,b1 / dd:w32,v4,c1,r2,k2,u4,p0")
+        #expect(report.kernelCell(same) == "dataDriven dd:w32,v4,c1,r2,k2,u4,p0")
+        #expect(report.markdown().contains("tuned on each instance"))
+        let csv = report.csv().split(separator: "\n")
+        #expect(Self.fields(csv[1]).contains("dd:w32,v4,c1,r2,k2,u4,p0 / dd:w32,v4,c1,r1,k8,u2,p0,b1 / dd:w32,v4,c1,r2,k2,u4,p0"))
+        #expect(Self.fields(csv[1]).contains("each instance"))
+    }
 }
