@@ -2,7 +2,8 @@
 # On the GPU host, after scripts/make-carry.sh here: verification suite, the paper benchmarks and tuning
 # experiments, each under its own time limit. Logs and reports go to a work folder, packed at the end into
 # $OUT/results.tar.gz (the device tool returns at most 8 files). Usage:
-#   bash scripts/gpu-bench.sh [verify] [spmm] [spmm8] [conv] [conv8] [explore] [ncu]   (default: the first five)
+#   bash scripts/gpu-bench.sh [verify] [spmm] [spmm90] [spmm95] [spmm8] [conv] [conv8] [explore] [ncu]
+# (default: verify spmm spmm8 conv conv8; spmm90 and spmm95 split batch 1 by sparsity, each under 10 minutes)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -19,6 +20,8 @@ for step in $steps; do
   case $step in
     verify) run verify ${VERIFY_LIMIT:-400} verify --json "$work/verify.json"; tail -n 2 "$work/verify.log" ;;
     spmm) run spmm-b1 ${SPMM_LIMIT:-300} bench --max-instances 3 --output "$work/bench" ;;
+    spmm90) run spmm-b1-s0.9 ${SPMM_LIMIT:-560} bench --max-instances 3 --sparsity 0.9 --output "$work/bench" ;;
+    spmm95) run spmm-b1-s0.95 ${SPMM_LIMIT:-560} bench --max-instances 3 --sparsity 0.95 --output "$work/bench" ;;
     spmm8) run spmm-b8 ${SPMM8_LIMIT:-300} bench --batch 8 --max-instances 1 --output "$work/bench" ;;
     conv) run conv-b1 150 bench --suite paper-conv --output "$work/bench" ;;
     conv8) run conv-b8 ${CONV8_LIMIT:-200} bench --suite paper-conv --batch 8 --output "$work/bench" ;;

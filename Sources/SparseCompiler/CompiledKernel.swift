@@ -4,7 +4,7 @@ import SparseFormats
 /// Version of the code generator; part of every manifest and of the tuning cache key, so a change to what
 /// the generator emits or the tuner lists invalidates cached choices. 0.2.0: data-driven heads, staged B,
 /// one-address loads (all opt-in) and the longer candidate lists.
-public let generatorVersion = "0.3.0"
+public let generatorVersion = "0.4.0"
 
 /// A kernel ready to render and launch: its problem, its IR, how to launch it and what it reads.
 public struct CompiledKernel: Sendable {

@@ -49,8 +49,10 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     /// (1, 2 or 4 words per section: one coalesced load each), and every entry reaches the whole subwarp by
     /// shuffles. A head of 32 then costs 2 registers a lane instead of 64, so a part of up to H nonzeros
     /// needs one memory round trip for its record and all its entries together; the B loads follow
-    /// `4 * unroll` entries at a time. With T = 32 the walk stops at the first unused group. Needs a head
-    /// of 8 to 128 entries, a multiple of T, at most 4 per lane, and whole warps per block.
+    /// `4 * unroll` entries at a time, and the walk stops at the first unused group. Needs whole-warp
+    /// subwarps (T = 32: shuffles take all 32 lanes, and the stop is then uniform) and a head of 32, 64 or
+    /// 128 entries (1, 2 or 4 a lane). (With narrower subwarps sharing a warp every group would have to
+    /// run, and ptxas hoisted all their loads and spilled.)
     public var sharedHead = false
     /// Matrix products whose N is not a multiple of the tile: one B address per nonzero, the vectors at
     /// fixed offsets from it, and each vector's loads skipped by a per-thread predicate where its columns
@@ -175,7 +177,8 @@ extension DataDrivenConfig {
     /// unroll 2, a head of 16 and 96 registers; the K split doubled with unroll 2 and a head of 16, or of 8
     /// with 64 registers (and one address per nonzero on a partial tile); the heuristic with a head of 16,
     /// one vector per thread more or less, the other unroll factor (alone and with V changed), prefetch
-    /// toggled, a narrower subwarp, half the vector width, a bigger block; six with parts by row length.
+    /// toggled, a narrower subwarp, half the vector width, a bigger block; ten with parts by row length
+    /// (four of them with heads loaded across the subwarp).
     /// Only configs that fit `problem` and `limits` are listed.
     public static func candidates(for problem: SpMMProblem, limits: DeviceLimits = .hopper) -> [DataDrivenConfig] {
         let base = heuristic(for: problem)
@@ -213,10 +216,13 @@ extension DataDrivenConfig {
         // Parts by row length, without prefetch: the shapes that won on Table 1 problems 3, 6, 8, 11 and 19
         // (H100): P = 8 with unroll 2 in blocks of 16 subwarps, alone and with a head of 8; P = 8, unroll 4
         // and a head of 16; P = 4 with unroll 4 in blocks of 8 and with unroll 2 in blocks of 4; P = 8 with
-        // unroll 2, a head of 8 and parts of 32 in blocks of 8.
-        let adaptive: [(split: Int, unroll: Int, subwarps: Int, head: Int?, length: Int?)] = [
-            (8, 2, 16, nil, nil), (8, 2, 16, 8, nil), (8, 4, 8, 16, nil), (4, 4, 8, nil, nil), (4, 2, 4, nil, nil),
-            (8, 2, 8, 8, 32),
+        // unroll 2, a head of 8 and parts of 32 in blocks of 8. Then heads loaded across the subwarp (x1),
+        // parts of 32 (64 with a head of 64): P = 8 in blocks of 8 and 16 subwarps (problems 7 and 5), P = 4 in
+        // blocks of 4 (problem 4), P = 4 with a head of 64 in blocks of 8 (problem 9 within 1%).
+        let adaptive: [(split: Int, unroll: Int, subwarps: Int, head: Int?, length: Int?, shared: Bool)] = [
+            (8, 2, 16, nil, nil, false), (8, 2, 16, 8, nil, false), (8, 4, 8, 16, nil, false), (4, 4, 8, nil, nil, false),
+            (4, 2, 4, nil, nil, false), (8, 2, 8, 8, 32, false),
+            (8, 2, 8, 32, 32, true), (8, 2, 16, 32, 32, true), (4, 2, 4, 32, 32, true), (4, 2, 8, 64, 64, true),
         ]
         for shape in adaptive {
             var c = base
@@ -224,6 +230,7 @@ extension DataDrivenConfig {
             c.unroll = shape.unroll
             c.prefetch = false
             c.headEntries = shape.head
+            c.sharedHead = shape.shared
             c.adaptiveSplit = true
             c.partLength = shape.length
             c.rowsPerBlock = max(1, shape.subwarps * 32 / (shape.split * c.subwarpWidth))
@@ -237,7 +244,7 @@ extension DataDrivenConfig {
     }
 
     /// Configs ``candidates(for:limits:)`` lists at most.
-    public static let maximumCandidates = 24
+    public static let maximumCandidates = 28
 
     static func preferredVectorWidth(for problem: SpMMProblem) -> Int {
         guard case .matrix(let n) = problem.operand else { return 1 }
@@ -276,11 +283,11 @@ extension DataDrivenConfig {
         }
         if let head = headEntries {
             if sharedHead {
-                guard [8, 16, 32, 64, 128].contains(head), head % subwarpWidth == 0, head / subwarpWidth <= 4 else {
-                    throw infeasible("a head loaded across the subwarp needs 8 to 128 entries (a power of two), a multiple of the subwarp width \(subwarpWidth) and at most 4 a lane")
+                guard subwarpWidth == 32 else {
+                    throw infeasible("a head loaded across the subwarp needs subwarps of 32 threads, not \(subwarpWidth)")
                 }
-                guard threadsPerBlock % 32 == 0 else {
-                    throw infeasible("a head loaded across the subwarp needs whole warps per block, not \(threadsPerBlock) threads")
+                guard [32, 64, 128].contains(head) else {
+                    throw infeasible("a head loaded across the subwarp holds 32, 64 or 128 entries, not \(head)")
                 }
             } else {
                 guard [4, 8, 16].contains(head) else { throw infeasible("head entries must be 4, 8 or 16") }

@@ -472,10 +472,9 @@ struct LoopBody {
 
     /// A head loaded across the subwarp: lane l loads entries `l * H/T ..< (l + 1) * H/T` (one vector load per
     /// section), then `group` entries at a time are shuffled to every lane, their B loads issued, their
-    /// FMAs done, each entry used where its offset is not the sentinel. Unused entries come last, so with a
-    /// whole-warp subwarp (T = 32, where the branch is uniform) the walk stops at the first group whose
-    /// first entry is unused; narrower subwarps share a warp and walk every group (shuffles need all 32
-    /// lanes).
+    /// FMAs done, each entry used where its offset is not the sentinel. Unused entries come last, so the
+    /// walk stops at the first group whose first entry is unused (the subwarp is the whole warp, so the
+    /// branch is uniform and the next shuffles still see all 32 lanes).
     func emitSharedHead(
         _ count: Int, at address: Register, lane: Register, subwarpWidth t: Int, group: Int, builder b: inout KernelBuilder
     ) {
@@ -498,7 +497,7 @@ struct LoopBody {
                     weights: [shuffled(mine.weights)], offsets: [offset],
                     taps: mine.taps.isEmpty ? [] : [shuffled(mine.taps)], guardPredicate: used)
             }
-            if first > 0, t == 32 { b.emit(.branch(done), guard: singles[0].guardPredicate, negated: true) }
+            if first > 0 { b.emit(.branch(done), guard: singles[0].guardPredicate, negated: true) }
             let values = singles.map { loadB($0, builder: &b) }
             for (entry, value) in zip(singles, values) { accumulate(entry, value, builder: &b) }
         }

@@ -109,7 +109,8 @@ public enum VerificationSuite {
     /// `unrolledNonzeroLimit` nonzeros and the PTX budget, among configs whose estimated ptxas time is at
     /// most `maxAssembleSeconds`) the first candidate, `extra` more candidates and
     /// the uniform-rows ablation; for the data-driven family, which applies to every problem, its heuristic
-    /// config, `extra` more candidates, the heuristic with a head and a candidate with parts by row length.
+    /// config, `extra` more candidates, the heuristic with a head, a candidate with parts by row length and
+    /// one with a head loaded across the subwarp.
     public static func specs(for problem: SpMMProblem, extra: Int = 1, unrolledNonzeroLimit: Int = 30_000,
                              maxAssembleSeconds: Double = 4, limits: DeviceLimits = .hopper) -> [KernelSpec] {
         var specs: [KernelSpec] = []
@@ -131,10 +132,13 @@ public enum VerificationSuite {
         if (try? headed.validate(for: problem, limits: limits)) != nil {
             specs.append(.dataDriven(headed))
         }
-        // Parts by row length with a head: leaders, reduction by count, padding records.
-        if let adaptive = DataDrivenConfig.candidates(for: problem, limits: limits).first(where: { $0.adaptiveSplit && $0.headEntries != nil }) {
+        // Parts by row length with a head: leaders, reduction by count, padding records; and with a head
+        // loaded across the subwarp (shuffles, the early stop).
+        let candidates = DataDrivenConfig.candidates(for: problem, limits: limits)
+        if let adaptive = candidates.first(where: { $0.adaptiveSplit && $0.headEntries != nil && !$0.sharedHead }) {
             specs.append(.dataDriven(adaptive))
         }
+        if let shared = candidates.first(where: { $0.sharedHead }) { specs.append(.dataDriven(shared)) }
         return specs
     }
 

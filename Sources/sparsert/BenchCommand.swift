@@ -11,7 +11,7 @@ struct BenchCommand: ParsableCommand {
         abstract: "Benchmark the paper's problems against cuBLAS, cuSPARSE and cuDNN on this GPU.",
         discussion: """
             Every kernel is verified against the float64 reference before it is timed. Results go to \
-            bench/results/<gpu>/<suite>-b<batch>[-<selection>].{md,csv,json,svg}.
+            bench/results/<gpu>/<suite>-b<batch>[-<selection>][-s<sparsity>][-p<problems>].{md,csv,json,svg}.
             """)
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
@@ -91,6 +91,9 @@ struct BenchCommand: ParsableCommand {
         let folder = URL(fileURLWithPath: output ?? "bench/results/\(gpu.replacingOccurrences(of: " ", with: "_"))")
         var stem = "\(suite.rawValue)-b\(batch)"
         if kernelSelection != .tuned { stem += "-\(kernelSelection.rawValue)" }
+        // Subsets get their own files, so a partial run never overwrites a full one.
+        if let sparsity { stem += "-s\(sparsity)" }
+        if let problems { stem += "-p" + problems.replacingOccurrences(of: ",", with: "_") }
         var report = BenchmarkReport(
             suite: suite.rawValue, gpu: gpu, date: ISO8601DateFormatter().string(from: Date()),
             commit: commit ?? ProcessInfo.processInfo.environment["SPARSERT_COMMIT"] ?? gitCommit() ?? "unknown",

@@ -93,18 +93,18 @@ let dataDrivenCases: [DataDrivenCase] = {
         DataDrivenCase(label: "37x45 head", weights: odd, operand: .matrix(n: 7), config: c(4, v: 3, r: 5, k: 2, u: 2, h: 4)),
         DataDrivenCase(label: "9x530 head", weights: long, operand: .matrix(n: 12), config: c(2, 2, v: 3, r: 2, k: 5, u: 4, h: 16)),
         DataDrivenCase(label: "empty rows head", weights: emptyRowsMatrix, operand: .matrix(n: 33), config: c(32, r: 3, k: 2, h: 8)),
-        // A head loaded across the subwarp and shuffled: whole-warp subwarps that stop at the first unused
-        // group, narrower ones sharing a warp, 1, 2 and 4 entries a lane, parts longer than the head (the
-        // loop takes the rest), parts by row length, a convolution's taps, one address per nonzero.
+        // A head loaded across the warp and shuffled: 1, 2 and 4 entries a lane, parts shorter than a group
+        // (the early stop), parts longer than the head (the loop takes the rest), parts by row length, a
+        // convolution's taps, one address per nonzero, a partial last warp of N.
         DataDrivenCase(label: "64x256 shared head", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 1, k: 4, u: 2, p: false, h: 32, x: true)),
         DataDrivenCase(label: "64x256 shared head", weights: random, operand: .matrix(n: 256), config: c(32, 4, r: 2, k: 2, u: 2, p: false, h: 64, x: true)),
-        DataDrivenCase(label: "64x256 shared head", weights: random, operand: .matrix(n: 64), config: c(16, 4, r: 4, u: 4, h: 32, x: true)),
-        DataDrivenCase(label: "9x530 shared head", weights: long, operand: .matrix(n: 12), config: c(8, v: 2, r: 2, k: 2, u: 2, h: 32, x: true)),
+        DataDrivenCase(label: "64x256 shared head", weights: random, operand: .matrix(n: 64), config: c(32, 2, r: 4, u: 4, h: 32, x: true)),
+        DataDrivenCase(label: "9x530 shared head", weights: long, operand: .matrix(n: 12), config: c(32, r: 2, k: 2, u: 2, h: 32, x: true)),
         DataDrivenCase(label: "9x530 shared head", weights: long, operand: .matrix(n: 40), config: c(32, r: 1, k: 2, u: 4, p: false, h: 128, x: true)),
         DataDrivenCase(label: "empty rows shared head adaptive", weights: emptyRowsMatrix, operand: .matrix(n: 33), config: c(32, r: 2, k: 2, h: 32, adaptive: true, x: true, l: 32)),
         DataDrivenCase(label: "64x256 shared head adaptive one address", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 1, k: 8, u: 2, p: false, h: 32, a: true, adaptive: true, x: true, l: 8)),
         DataDrivenCase(label: "conv 7x7 s2 p3 shared head", weights: filter(conv4, seed: 12), operand: .convolution(conv4), config: c(32, r: 2, k: 2, u: 2, h: 64, adaptive: true, x: true)),
-        DataDrivenCase(label: "conv 3x3 p1 shared head", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: c(16, v: 2, r: 2, k: 2, h: 16, x: true)),
+        DataDrivenCase(label: "conv 3x3 p1 shared head", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: c(32, r: 2, k: 2, h: 32, x: true)),
         // One B address per nonzero on partial tiles: loads past N skipped per thread (the interpreter
         // rejects any read outside B).
         DataDrivenCase(label: "64x256 one address", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 2, k: 4, u: 4, p: false, a: true)),
@@ -234,7 +234,14 @@ struct DataDrivenKernelTests {
             (matrix, DataDrivenConfig(subwarpWidth: 8, rowsPerBlock: 2, unroll: 1)),
             (conv, DataDrivenConfig(subwarpWidth: 8, vectorWidth: 2, rowsPerBlock: 2)),
         ]
-        for (problem, config) in bad {
+        // Heads loaded across the subwarp: none to load, a narrow subwarp, a head of 16.
+        let shared = [(32, nil), (16, 32), (32, 16)].map { (t: Int, head: Int?) -> (SpMMProblem, DataDrivenConfig) in
+            var config = DataDrivenConfig(subwarpWidth: t, rowsPerBlock: 1)
+            config.headEntries = head
+            config.sharedHead = true
+            return (matrix, config)
+        }
+        for (problem, config) in bad + shared {
             #expect(throws: PlanError.self, "\(config)") { _ = try SparseKernelCompiler.compile(problem, dataDriven: config) }
         }
     }
