@@ -29,7 +29,7 @@ struct BenchmarkReport: Encodable {
         var lines = [
             "# sparsert bench --suite \(suite) (batch \(batch))", "",
             "- GPU: \(gpu)", "- date: \(date)", "- commit: \(commit)", "- command: `\(command)`",
-            "- kernel selection: \(selection)\(rows.contains { $0.tunedOn == "each instance" } ? ", tuned on each instance" : rows.isEmpty ? "" : ", tuned on the first instance and shared (tuned_on in the CSV)")",
+            "- kernel selection: \(selection)\(tuningScope)",
             "- timing: R runs captured into one CUDA graph, replayed between two events after warm-up; median of 21 replays / R. Same timer for every kernel.",
             String(format: "- empty-kernel floor: %.2f us; device-to-device copy: %.0f GB/s (read + write)", floors.emptyKernelMicroseconds, floors.copyBytesPerSecond / 1e9),
             "- floor column: one empty-kernel floor + (B + C bytes) / copy bandwidth",
@@ -67,6 +67,14 @@ struct BenchmarkReport: Encodable {
         if !notes.isEmpty { lines += ["", "Baseline notes:"] + notes.sorted().map { "- \($0)" } }
         lines += ["", "Sources: " + Set(rows.map(\.source)).sorted().joined(separator: "; ")]
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// How configs relate to instances, for the header: each tuned on its own, one instance per problem,
+    /// or the first instance's config shared.
+    var tuningScope: String {
+        if rows.contains(where: { $0.tunedOn == "each instance" }) { return ", tuned on each instance" }
+        if rows.isEmpty || rows.allSatisfy({ $0.instancesTimed == 1 }) { return ", one instance timed per problem" }
+        return ", tuned on the first instance and shared (tuned_on in the CSV)"
     }
 
     /// The kernel column: the first instance's family and spec, then the other instances' specs where

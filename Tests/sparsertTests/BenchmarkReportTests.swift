@@ -66,6 +66,10 @@ struct BenchmarkReportTests {
         #expect(report.kernelCell(differing) == "dataDriven dd:w32,v4,c1,r2,k2,u4,p0; others: dd:w32,v4,c1,r1,k8,u2,p0,b1 / dd:w32,v4,c1,r2,k2,u4,p0")
         #expect(report.kernelCell(same) == "dataDriven dd:w32,v4,c1,r2,k2,u4,p0")
         #expect(report.markdown().contains("tuned on each instance"))
+        #expect(Self.report([same]).markdown().contains("one instance timed per problem"))
+        var shared = same
+        shared.instancesTimed = 2
+        #expect(Self.report([shared]).markdown().contains("tuned on the first instance and shared"))
         let csv = report.csv().split(separator: "\n")
         #expect(Self.fields(csv[1]).contains("dd:w32,v4,c1,r2,k2,u4,p0 / dd:w32,v4,c1,r1,k8,u2,p0,b1 / dd:w32,v4,c1,r2,k2,u4,p0"))
         #expect(Self.fields(csv[1]).contains("each instance"))
