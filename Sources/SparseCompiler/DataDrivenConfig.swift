@@ -172,6 +172,23 @@ extension DataDrivenConfig {
             unroll: part >= 24 ? 4 : 2, prefetch: part >= 64)
     }
 
+    /// The config used without tuning (`compile` without `--tune`, the benchmark's fixed-config
+    /// ablation): the ``heuristic(for:)``'s subwarp, vector width and vectors per thread, with parts by
+    /// row length: K split 8, unroll 2 without prefetch, a head of 8, blocks of 16 subwarps. On 12 Table 1
+    /// layers at 0.9 (H100) this shape ran 1.22x faster than the heuristic in geometric mean (worst 0.91x,
+    /// problem 5), the best of six fixed shapes measured. Falls back to the heuristic where it does not fit.
+    public static func untuned(for problem: SpMMProblem, limits: DeviceLimits = .hopper) -> DataDrivenConfig {
+        let base = heuristic(for: problem)
+        var c = base
+        c.kSplit = 8
+        c.unroll = 2
+        c.prefetch = false
+        c.headEntries = 8
+        c.adaptiveSplit = true
+        c.rowsPerBlock = max(1, 16 * 32 / (c.kSplit * c.subwarpWidth))
+        return (try? c.validate(for: problem, limits: limits)) != nil ? c : base
+    }
+
     /// A short list (at most ``maximumCandidates``) for the autotuner: the heuristic first, then its neighbours — the K split
     /// halved, doubled and (without prefetch) quadrupled, the last also with heads of 8 and 16 and once with
     /// unroll 2, a head of 16 and 96 registers; the K split doubled with unroll 2 and a head of 16, or of 8

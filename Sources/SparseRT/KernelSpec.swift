@@ -62,7 +62,7 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
            let config = TilingConfig.candidates(for: problem, limits: limits).first {
             return .unrolled(config)
         }
-        return .dataDriven(DataDrivenConfig.heuristic(for: problem))
+        return .dataDriven(DataDrivenConfig.untuned(for: problem, limits: limits))
     }
 
     /// Specs worth timing for `problem`, best guesses first: unrolled candidates whose code fits the budget,
@@ -93,7 +93,8 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
 
     /// The paper's "not unrolled" ablation (Fig. 8): the data-driven family with the unrolled config's
     /// tiling as near as its parameters allow: the same rows per block (capped by the thread limit), the
-    /// same columns per block and vector width, and Gy subwarps splitting each row's K.
+    /// same columns per block and vector width, and Gy subwarps splitting each row's K; registers capped at
+    /// the block's budget where the estimate would not fit.
     public static func notUnrolled(matching config: TilingConfig, problem: SpMMProblem, limits: DeviceLimits = .hopper) -> KernelSpec {
         let n = problem.n
         let width = config.vectorWidth
@@ -104,7 +105,13 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
         let perThread = max(1, min(4, (vectors + subwarp - 1) / subwarp))
         let split = max(1, min(16, config.groups))
         let rows = max(1, min((problem.m + config.mBlocks - 1) / config.mBlocks, limits.maxThreadsPerBlock / (subwarp * split)))
-        return .dataDriven(DataDrivenConfig(
-            subwarpWidth: subwarp, vectorWidth: width, vectorsPerThread: perThread, rowsPerBlock: rows, kSplit: split))
+        var matching = DataDrivenConfig(
+            subwarpWidth: subwarp, vectorWidth: width, vectorsPerThread: perThread, rowsPerBlock: rows, kSplit: split)
+        // Large blocks leave fewer registers a thread than the estimate asks: cap them at the budget, as the
+        // unrolled kernel of that block size is.
+        if (try? matching.validate(for: problem, limits: limits)) == nil {
+            matching.maxRegisters = max(32, min(255, limits.registersPerBlock / matching.threadsPerBlock))
+        }
+        return .dataDriven(matching)
     }
 }

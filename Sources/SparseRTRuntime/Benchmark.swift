@@ -151,13 +151,12 @@ public struct BenchmarkRunner {
             let (spec, result) = try tuner.tune(problem)
             return (spec, result)
         case .unrolledOnly:
-            let (spec, result) = try tuner.tune(problem, candidates: KernelSpec.candidates(for: problem, limits: limits).filter { $0.family == .unrolled })
+            let (spec, result) = try tuner.tune(problem, candidates: try unrolledCandidates(problem, limits: limits))
             return (spec, result)
         case .fixedConfig:
             return (KernelSpec.heuristic(for: problem, limits: limits), nil)
         case .noLoadBalancing, .notUnrolled:
-            let unrolled = KernelSpec.candidates(for: problem, limits: limits).filter { $0.family == .unrolled }
-            let (spec, result) = try tuner.tune(problem, candidates: unrolled)
+            let (spec, result) = try tuner.tune(problem, candidates: try unrolledCandidates(problem, limits: limits))
             guard case .unrolled(var config) = spec else { return (spec, result) }
             if selection == .noLoadBalancing {
                 config.balance = .uniformRows
@@ -166,13 +165,24 @@ public struct BenchmarkRunner {
             return (KernelSpec.notUnrolled(matching: config, problem: problem, limits: limits), result)
         }
     }
+
+    /// The unrolled family's candidates, which the ablations tune; an error naming the selection when none
+    /// fits (the unrolled code of a large layer exceeds the code-size bound).
+    func unrolledCandidates(_ problem: SpMMProblem, limits: DeviceLimits) throws -> [KernelSpec] {
+        let unrolled = KernelSpec.candidates(for: problem, limits: limits).filter { $0.family == .unrolled }
+        guard !unrolled.isEmpty else { throw BenchmarkError.notApplicable(selection: selection.rawValue, problem: problem.description) }
+        return unrolled
+    }
 }
 
 public enum BenchmarkError: Error, CustomStringConvertible {
     case wrongResult(String)
+    case notApplicable(selection: String, problem: String)
     public var description: String {
         switch self {
         case .wrongResult(let what): return "kernel failed verification: \(what)"
+        case .notApplicable(let selection, let problem):
+            return "no unrolled config fits \(problem) (its code exceeds the size bound), and the \(selection) selection starts from one"
         }
     }
 }

@@ -254,6 +254,10 @@ struct DataDrivenKernelTests {
         #expect(candidates.first == DataDrivenConfig.heuristic(for: problem))
         #expect((4...DataDrivenConfig.maximumCandidates).contains(candidates.count))
         #expect(Set(candidates).count == candidates.count)
+        // Without tuning: parts by row length with a head of 8, one of the tuner's candidates.
+        let untuned = DataDrivenConfig.untuned(for: problem)
+        #expect(untuned.adaptiveSplit && untuned.headEntries == 8 && untuned.kSplit == 8)
+        #expect(candidates.contains(untuned))
     }
 
     @Test("a staged layout deals sorted rows to its blocks in warp-sized units", arguments: [(8, 16, 1), (8, 12, 2), (32, 5, 1), (4, 24, 3)])

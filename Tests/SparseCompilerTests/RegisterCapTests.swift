@@ -41,6 +41,17 @@ struct RegisterCapTests {
         #expect(throws: PlanError.self) { try config.validate(for: problem, limits: .hopper) }
     }
 
+    @Test("the not-unrolled ablation caps registers where its matching block is too large for the estimate")
+    func notUnrolledFits() throws {
+        let wide = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 256, density: 0.1, seed: 9), n: 3136)
+        // 16 rows a block, 32 columns of 2 vectors, 2 groups: 1024 threads, 64 registers each at most.
+        let spec = KernelSpec.notUnrolled(matching: try #require(TilingConfig(parsing: "4,49,2,v2")), problem: wide)
+        guard case .dataDriven(let config) = spec else { Issue.record("not data-driven: \(spec)"); return }
+        #expect(config.threadsPerBlock == 1024 && config.maxRegisters == 64)
+        try config.validate(for: wide, limits: .hopper)
+        #expect(try CPUVerifier.verify(spec.compile(wide), seed: 4).passed)
+    }
+
     @Test("the tuner's candidates include capped variants of the data-driven heuristic")
     func candidates() {
         let caps = KernelSpec.candidates(for: problem).compactMap { spec -> Int? in
