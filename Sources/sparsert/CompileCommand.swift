@@ -11,8 +11,9 @@ struct CompileCommand: ParsableCommand {
         abstract: "Generate the PTX kernel and manifest for a pruned layer.",
         discussion: """
             SPEC is M_blocks,N_blocks,Gy[,vW][,uniform] for the unrolled family, or \
-            dd:wT,vW,cV,rR,kP,uU[,p0][,sS][,hH][,a1][,b1][,lN][,mN] for the data-driven one (see the README). \
-            Without --config a heuristic choice is used; `sparsert tune` measures candidates on the GPU instead.
+            dd:wT,vW,cV,rR,kP,uU[,p0][,sS][,hH][,x1][,a1][,b1][,lN][,mN] for the data-driven one (see the README). \
+            Without --config the untuned default is used (data-driven, parts by row length: within about \
+            1.2x of tuned on the paper's layers); --tune measures candidates on the GPU instead. \
             Writes DIR/<kernel>.ptx and DIR/<kernel>.json (grid, block, shared memory, parameter layouts, \
             weights hash, generator version) and, when the kernel reads weight buffers, DIR/<kernel>.bin.
             """)
@@ -37,7 +38,7 @@ struct CompileCommand: ParsableCommand {
     @Flag(help: "Verify the kernel against the float64 reference: on the GPU when present, else through the kernel IR.")
     var verify = false
 
-    @Flag(help: "Autotune the configuration on the GPU (as `sparsert tune`, with its cache) instead of the heuristic.")
+    @Flag(help: "Autotune the configuration on the GPU (as `sparsert tune`, with its cache) instead of the untuned default.")
     var tune = false
 
     func run() throws {
