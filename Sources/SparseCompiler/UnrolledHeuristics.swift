@@ -1,5 +1,5 @@
-/// Starting points for the unrolled family: the autotuner's candidate set, best guess first (the first is
-/// the default without tuning; see `KernelSpec.heuristic`).
+/// Starting points for the unrolled family: the autotuner's candidate set, best guess first (without tuning
+/// the data-driven default is used instead; see `KernelSpec.untuned`).
 extension TilingConfig {
     /// Feasible configurations worth timing, best guess first (at most `limit`).
     public static func candidates(for problem: SpMMProblem, limits: DeviceLimits = .hopper, limit: Int = 24) -> [TilingConfig] {

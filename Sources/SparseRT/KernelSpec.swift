@@ -60,7 +60,7 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
     /// (``DataDrivenConfig/untuned(for:limits:)``). The unrolled family wins only once tuned: its first
     /// candidate, which the cost model used to prefer for layers of up to ~30 k nonzeros, ran 0.37-1.7x the
     /// speed of cuBLAS fp32 on Table 1 problems 1-6 at 0.9 (H100, fixed-config ablation at bc98dc0).
-    public static func heuristic(for problem: SpMMProblem, limits: DeviceLimits = .hopper) -> KernelSpec {
+    public static func untuned(for problem: SpMMProblem, limits: DeviceLimits = .hopper) -> KernelSpec {
         .dataDriven(DataDrivenConfig.untuned(for: problem, limits: limits))
     }
 

@@ -12,7 +12,7 @@ public enum KernelSelection: String, Codable, Sendable, CaseIterable {
     case notUnrolled = "not-unrolled"
     /// The tuned unrolled config with uniform row ranges instead of nonzero balancing.
     case noLoadBalancing = "no-load-balancing"
-    /// The heuristic config, no tuning.
+    /// The untuned default (``KernelSpec/untuned(for:limits:)``), no tuning.
     case fixedConfig = "fixed-config"
 }
 
@@ -34,6 +34,8 @@ public struct BenchmarkRow: Codable, Sendable {
     public var family: String
     public var selection: String
     public var tunedOn: String
+    /// `tunedOn` when every instance was tuned on its own.
+    public static let tunedOnEachInstance = "each instance"
     /// Each timed instance's kernel, in the order of `sparsertPerInstance` (absent in older reports).
     public var specPerInstance: [String]?
     /// The longest tuning of one instance, seconds, and the most candidates it tried.
@@ -135,7 +137,7 @@ public struct BenchmarkRunner {
             number: problem.number, m: problem.m, k: problem.k, n: problem.n, sparsity: problem.sparsity,
             source: problem.source, instancesTimed: times.count, instancesAvailable: problem.instances.count,
             nonzerosMean: nnzMean, spec: specs[0].description, family: specs[0].family.rawValue,
-            selection: selection.rawValue, tunedOn: shareConfig || timed.count == 1 ? timed[0].name : "each instance",
+            selection: selection.rawValue, tunedOn: shareConfig || timed.count == 1 ? timed[0].name : BenchmarkRow.tunedOnEachInstance,
             specPerInstance: specs.map(\.description),
             tuningSeconds: tunings.map(\.wallSeconds).max() ?? 0,
             candidatesTried: tunings.map(\.candidates.count).max() ?? 0,
@@ -154,7 +156,7 @@ public struct BenchmarkRunner {
             let (spec, result) = try tuner.tune(problem, candidates: try unrolledCandidates(problem, limits: limits))
             return (spec, result)
         case .fixedConfig:
-            return (KernelSpec.heuristic(for: problem, limits: limits), nil)
+            return (KernelSpec.untuned(for: problem, limits: limits), nil)
         case .noLoadBalancing, .notUnrolled:
             let (spec, result) = try tuner.tune(problem, candidates: try unrolledCandidates(problem, limits: limits))
             guard case .unrolled(var config) = spec else { return (spec, result) }

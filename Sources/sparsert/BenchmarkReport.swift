@@ -72,7 +72,7 @@ struct BenchmarkReport: Encodable {
     /// How configs relate to instances, for the header: each tuned on its own, one instance per problem,
     /// or the first instance's config shared.
     var tuningScope: String {
-        if rows.contains(where: { $0.tunedOn == "each instance" }) { return ", tuned on each instance" }
+        if rows.contains(where: { $0.tunedOn == BenchmarkRow.tunedOnEachInstance }) { return ", tuned on each instance" }
         if rows.isEmpty || rows.allSatisfy({ $0.instancesTimed == 1 }) { return ", one instance timed per problem" }
         return ", tuned on the first instance and shared (tuned_on in the CSV)"
     }

@@ -45,7 +45,7 @@ struct CompileCommand: ParsableCommand {
         do {
             let (problem, loaded) = try problemOptions.problem()
             var limits = DeviceLimits.hopper
-            var spec = try config.map(KernelCompilation.parseSpec) ?? KernelSpec.heuristic(for: problem)
+            var spec = try config.map(KernelCompilation.parseSpec) ?? KernelSpec.untuned(for: problem)
             if tune {
                 guard config == nil else { throw ValidationError("--tune and --config exclude each other") }
                 let session: GPUSession

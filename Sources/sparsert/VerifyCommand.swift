@@ -11,8 +11,8 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check generated kernels against the float64 CPU reference.",
         discussion: """
-            With a weight file: checks the kernel(s) for that layer (--config may repeat; default: the heuristic \
-            choice). Without one: the default suite, i.e. every DLMC rn50 and transformer matrix from magnitude \
+            With a weight file: checks the kernel(s) for that layer (--config may repeat; default: the untuned \
+            default, as `compile` uses). Without one: the default suite, i.e. every DLMC rn50 and transformer matrix from magnitude \
             pruning at 0.9 and 0.95, the MobileNet weights, and odd synthetic cases, each under several configs.
             """)
 
@@ -92,7 +92,7 @@ struct VerifyCommand: ParsableCommand {
             }
             let chosen = specs.isEmpty
                 ? (weights == nil ? VerificationSuite.specs(for: problem, extra: extra, unrolledNonzeroLimit: unrolledLimit, limits: limits)
-                                  : [KernelSpec.heuristic(for: problem, limits: limits)])
+                                  : [KernelSpec.untuned(for: problem, limits: limits)])
                 : specs
             if chosen.isEmpty { printNote("skip \(item.name): no kernel family applies under the size bounds") }
             for spec in chosen {
