@@ -3,11 +3,12 @@
 # chosen Table 1 layers with `sparsert tune --candidates`, beside the default candidate list. Usage:
 #   bash scripts/gpu-explore.sh WORKDIR
 # EXPLORE_MODE=plain (B from global memory), staged (B staged in shared memory, the default) or head
-# (head entries, K splits and register caps) or list (the configs in scripts/explore-lists/NAME.txt);
-# EXPLORE_ONLY="p9-90 p10-90-b8" restricts the problems.
+# (head entries, K splits and register caps) or list (the configs in scripts/explore-lists/NAME.txt) or
+# unrolled-staging (the tuner's own list with each unrolled config also with ,cp);
+# EXPLORE_LISTS=SUBFOLDER takes the lists from scripts/explore-lists/SUBFOLDER; EXPLORE_ONLY="p9-90 p10-90-b8" restricts the problems.
 set -uo pipefail
 work=$1
-lists=$(cd "$(dirname "$0")" && pwd)/explore-lists
+lists=$(cd "$(dirname "$0")" && pwd)/explore-lists${EXPLORE_LISTS:+/$EXPLORE_LISTS}
 data=$SPARSERT_DATA/dlmc
 mode=${EXPLORE_MODE:-staged}
 r50=rn50/magnitude_pruning
@@ -33,6 +34,16 @@ problems=(
   "p15 ../sparsert-weights/mobilenet/contraction_1x1_3.npy 784"
   "p16 ../sparsert-weights/mobilenet/contraction_1x1_4.npy 784"
   "conv4-90 $r50/0.9/bottleneck_2_block_group4_1_1.smtx 49 --conv --input 512x7x7 --kernel 3 --pad 1"
+  "p1-90 $r50/0.9/bottleneck_1_block_group1_1_1.smtx 3136"
+  "p2-90 $r50/0.9/bottleneck_3_block_group1_1_1.smtx 3136"
+  "p12 ../sparsert-weights/mobilenet/contraction_1x1_0.npy 12544"
+  "p13 ../sparsert-weights/mobilenet/contraction_1x1_1.npy 3136"
+  "p14 ../sparsert-weights/mobilenet/contraction_1x1_2.npy 3136"
+  "p17 ../sparsert-weights/mobilenet/contraction_1x1_5.npy 196"
+  "p18 ../sparsert-weights/mobilenet/contraction_1x1_6.npy 196"
+  "p1-95 $r50/0.95/bottleneck_1_block_group1_1_1.smtx 3136"
+  "p3-95 $r50/0.95/bottleneck_1_block_group2_1_1.smtx 784"
+  "p11-95 $tf/0.95/body_decoder_layer_0_encdec_attention_multihead_attention_k_fully_connected.smtx 256"
 )
 for entry in "${problems[@]}"; do
   read -r name file n extra <<< "$entry"
@@ -42,7 +53,11 @@ for entry in "${problems[@]}"; do
   list="$work/explore-$name.txt"
   : > "$list"
   if (( n % 4 == 0 )) && [ -z "$extra" ]; then shapes="4:1:4 4:1:8 4:1:16 4:1:32 4:2:32"; else shapes="1:4:8 1:4:16 1:2:32 1:1:32"; fi
-  if [ "$mode" = list ]; then
+  if [ "$mode" = unrolled-staging ]; then
+    "$SPARSERT" tune "$data/$file" "${args[@]}" --list > "$list.all" 2>/dev/null
+    grep -v "^dd:" "$list.all" | while read -r c; do echo "$c"; echo "$c,cp"; done > "$list"
+    grep '^dd:' "$list.all" >> "$list"
+  elif [ "$mode" = list ]; then
     [ -f "$lists/$name.txt" ] || continue
     grep -v '^#' "$lists/$name.txt" > "$list"
   elif [ "$mode" = head ]; then
@@ -65,7 +80,7 @@ for entry in "${problems[@]}"; do
     done; done; done
   fi
   echo "== explore $name ($(wc -l < "$list") configs, $mode)"
-  timeout 120 "$SPARSERT" tune "$data/$file" "${args[@]}" --candidates "@$list" -o "$work/explore-$name" \
+  timeout ${EXPLORE_LIMIT:-120} "$SPARSERT" tune "$data/$file" "${args[@]}" --candidates "@$list" -o "$work/explore-$name" \
     > "$work/explore-$name.log" 2> "$work/explore-$name.err"
   echo "   exit $?"
   grep " us " "$work/explore-$name.log" | sort -n | head -4

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Nsight Compute on chosen kernels (called by gpu-bench.sh): where the time of a data-driven kernel goes.
 # Usage: bash scripts/gpu-ncu.sh WORKDIR; NCU_CASES="file n config;..." overrides the cases, NCU_FLAGS adds
-# options (e.g. "--cache-control none --clock-control none" for warm caches at boost clocks).
+# options (e.g. "--cache-control none --clock-control none" for warm caches at boost clocks), NCU_METRICS=a,b
+# adds metrics (e.g. stall reasons per issued instruction).
 set -uo pipefail
 work=$1
 data=$SPARSERT_DATA/dlmc
@@ -16,7 +17,7 @@ for item in "${items[@]}"; do
   i=$((i + 1))
   echo "== ncu case $i: $file n=$n $config"
   # Skip the verification launch and the first timed ones, so caches are as warm as in the benchmark.
-  timeout 120 "$ncu" ${NCU_FLAGS:-} --kernel-name regex:sparsert --launch-skip 5 --launch-count 1 \
+  timeout 120 "$ncu" ${NCU_FLAGS:-} ${NCU_METRICS:+--metrics $NCU_METRICS} --kernel-name regex:sparsert --launch-skip 5 --launch-count 1 \
     --section SpeedOfLight --section MemoryWorkloadAnalysis --section MemoryWorkloadAnalysis_Tables \
     --section Occupancy --section LaunchStats --section WarpStateStats --section SchedulerStats \
     --section SourceCounters --section InstructionStats \

@@ -30,6 +30,13 @@ public enum Operation: Hashable, Sendable {
     /// within its warp (`shfl.sync.idx.b32`, all 32 lanes taking part): 32-bit registers of one type.
     /// Every thread of the warp must reach it together, unguarded.
     case shuffle(Register, Register, sourceLane: Int, width: Int)
+    /// Starts a copy of `words` (1, 2 or 4) 4-byte words from global `source + sourceOffset` to shared
+    /// `destination + destinationOffset` (`cp.async.ca.shared.global`) without holding a register. The
+    /// words may land at any time until this thread's next ``waitAsyncCopies``; reading them before is an error.
+    case copyAsync(destination: Register, destinationOffset: Int64, source: Register, sourceOffset: Int64, words: Int)
+    /// Waits until every ``copyAsync`` this thread started has landed (`cp.async.wait_all`); the words are
+    /// then visible to this thread (other threads need a barrier as well).
+    case waitAsyncCopies
     /// Block-wide barrier (`bar.sync 0`): every thread of the block waits here for all the others.
     case barrier
     /// Jumps to `label`.

@@ -16,7 +16,8 @@ public struct SimulatedLaunch: Sendable {
 
 /// Executes a ``Kernel`` on the CPU for every thread of every block, with PTX semantics: registers per
 /// thread, shared memory per block, `bar.sync` as a block-wide rendezvous, `shfl.sync` as a rendezvous of
-/// the warp's 32 threads, bounds-checked memory.
+/// the warp's 32 threads, `cp.async` copies that land only at the thread's `cp.async.wait_all` (reading or
+/// overwriting their target before that is an error), bounds-checked memory.
 ///
 /// This is the oracle that lets CI check the generator's real output without a GPU. Cost is one
 /// interpreted step per executed instruction per thread; blocks run one after another.
@@ -271,6 +272,9 @@ public struct Interpreter {
                 guard byte >= 0, byte % Int64(4 * width) == 0, Int(byte / 4) + width <= block.shared.count else {
                     throw fail("shared load of \(width) words at byte \(byte) outside \(block.shared.count * 4) bytes or misaligned")
                 }
+                for i in 0..<width where block.pendingCopyOwner[Int(byte / 4) + i] != 0 {
+                    throw fail("shared load of byte \(byte + Int64(4 * i)) while an async copy to it (thread \(block.pendingCopyOwner[Int(byte / 4) + i] - 1)) has not been waited for")
+                }
                 for (i, v) in values.enumerated() { store(block.shared[Int(byte / 4) + i], into: v, &block, fBase, rBase) }
             } else {
                 let addr = block.d[dBase + address.index] &+ UInt64(bitPattern: offset)
@@ -291,6 +295,9 @@ public struct Interpreter {
                 guard byte >= 0, byte % Int64(4 * width) == 0, Int(byte / 4) + width <= block.shared.count else {
                     throw fail("shared store of \(width) words at byte \(byte) outside \(block.shared.count * 4) bytes or misaligned")
                 }
+                for i in 0..<width where block.pendingCopyOwner[Int(byte / 4) + i] != 0 {
+                    throw fail("shared store to byte \(byte + Int64(4 * i)) while an async copy to it has not been waited for")
+                }
                 for i in 0..<width { block.shared[Int(byte / 4) + i] = words[i] }
             } else {
                 guard space == .global else { throw fail("store through the read-only path") }
@@ -300,6 +307,31 @@ public struct Interpreter {
                 }
                 for i in 0..<width { memory.buffers[buf][word + i] = words[i] }
             }
+        case .copyAsync(let destination, let destinationOffset, let source, let sourceOffset, let words):
+            guard [1, 2, 4].contains(words) else { throw fail("async copy of \(words) words") }
+            let byte = Int64(block.r[rBase + destination.index]) + destinationOffset
+            guard byte >= 0, byte % Int64(4 * words) == 0, Int(byte / 4) + words <= block.shared.count else {
+                throw fail("async copy of \(words) words to shared byte \(byte) outside \(block.shared.count * 4) bytes or misaligned")
+            }
+            let addr = block.d[dBase + source.index] &+ UInt64(bitPattern: sourceOffset)
+            guard let (buf, word) = memory.locate(addr, width: words) else {
+                throw fail("async copy of \(words) words from invalid or misaligned address 0x\(String(addr, radix: 16))")
+            }
+            for i in 0..<words {
+                let target = Int(byte / 4) + i
+                guard block.pendingCopyOwner[target] == 0 else {
+                    throw fail("two async copies to shared byte \(target * 4) pending at once")
+                }
+                block.pendingCopyOwner[target] = Int32(t + 1)
+                // The source is read-only during the kernel, so reading it now equals reading it on landing.
+                block.pendingCopies[t].append((target, memory.buffers[buf][word + i]))
+            }
+        case .waitAsyncCopies:
+            for (target, value) in block.pendingCopies[t] {
+                block.shared[target] = value
+                block.pendingCopyOwner[target] = 0
+            }
+            block.pendingCopies[t].removeAll()
         case .barrier, .exit, .label, .comment, .shuffle:
             break
         case .branch(let label):
@@ -363,6 +395,10 @@ struct BlockState {
     var d: [UInt64]
     var p: [Bool]
     var shared: [UInt32]
+    /// For each shared word, 1 + the thread whose async copy to it has not been waited for, else 0.
+    var pendingCopyOwner: [Int32]
+    /// Each thread's async copies not yet waited for: (shared word, value).
+    var pendingCopies: [[(word: Int, value: UInt32)]]
 
     init(threads: Int, counts: [Int], sharedWords: Int, block: (Int, Int, Int)) {
         self.threads = threads
@@ -373,6 +409,8 @@ struct BlockState {
         d = [UInt64](repeating: 0xDEAD_0000_0000_0000, count: threads * counts[2])
         p = [Bool](repeating: false, count: threads * counts[3])
         shared = [UInt32](repeating: Float.nan.bitPattern, count: sharedWords)
+        pendingCopyOwner = [Int32](repeating: 0, count: sharedWords)
+        pendingCopies = [[(word: Int, value: UInt32)]](repeating: [], count: threads)
     }
 }
 

@@ -115,6 +115,11 @@ public enum PTXRenderer {
         case .shuffle(let dst, let src, let sourceLane, let width):
             // c: the segment mask (lanes 32 - width apart) in bits 8-12 and a clamp of 31 in bits 0-4.
             out += "shfl.sync.idx.b32 \(dst), \(src), \(sourceLane), \(((32 - width) << 8) | 0x1f), 0xffffffff;"
+        case .copyAsync(let destination, let destinationOffset, let source, let sourceOffset, let words):
+            out += "cp.async.ca.shared.global \(addressText(destination, destinationOffset)), "
+            out += "\(addressText(source, sourceOffset)), \(words * 4);"
+        case .waitAsyncCopies:
+            out += "cp.async.wait_all;"
         case .barrier:
             out += "bar.sync 0;"
         case .branch(let label):

@@ -4,7 +4,7 @@ import SparseFormats
 /// Version of the code generator; part of every manifest and of the tuning cache key, so a change to what
 /// the generator emits or the tuner lists invalidates cached choices. 0.2.0: data-driven heads, staged B,
 /// one-address loads (all opt-in) and the longer candidate lists.
-public let generatorVersion = "0.4.0"
+public let generatorVersion = "0.5.0"
 
 /// A kernel ready to render and launch: its problem, its IR, how to launch it and what it reads.
 public struct CompiledKernel: Sendable {
@@ -80,7 +80,7 @@ public enum SparseKernelCompiler {
         }
         let hash = String(WeightsHash.of(problem.weights), radix: 16)
         let configText = "\(config.mBlocks)x\(config.nBlocks)x\(config.groups)v\(config.vectorWidth)"
-            + (config.balance == .nonzeros ? "" : "u")
+            + (config.balance == .nonzeros ? "" : "u") + config.staging.suffix
         return "sparsert_\(kind)_m\(problem.m)_k\(problem.k)_n\(problem.n)_\(configText)_\(hash.prefix(8))"
     }
 }

@@ -15,8 +15,15 @@ public struct SpMMPlan: Sendable {
     public let gridY: Int
     /// One plan per block along M.
     public let blocks: [BlockPlan]
-    /// Dynamic shared memory per block, bytes: the largest block's reduction slots.
+    /// Dynamic shared memory per block, bytes: the largest block's reduction slots, then the B staging
+    /// area (``stagingOffset``) when B is copied asynchronously.
     public let sharedMemoryBytes: Int
+    /// Byte offset of the B staging area: group g's step s (of at most ``stagedStepsPerGroup``) sits at
+    /// `stagingOffset + ((g * stagedStepsPerGroup + s) * threadsPerGroup + lane) * vectorWidth * 4`, so a
+    /// warp's words are consecutive (no bank conflicts) and each thread reads only what it copied.
+    public let stagingOffset: Int
+    /// Most K steps of any group (0 unless B is staged with `cp.async`).
+    public let stagedStepsPerGroup: Int
     /// Accumulator registers per thread in the busiest group (rows touched x vector width).
     public let accumulatorsPerThread: Int
 
@@ -54,10 +61,18 @@ public struct SpMMPlan: Sendable {
         let blocks = rowRanges.map { BlockPlan(weights: problem.weights, rows: $0, groups: config.groups) }
         self.blocks = blocks
         let slots = blocks.map(\.reductionSlotCount).max() ?? 0
-        self.sharedMemoryBytes = slots * threadsPerGroup * width * 4
+        let reductionBytes = slots * threadsPerGroup * width * 4
+        let stagedSteps = config.staging == .asyncCopy
+            ? blocks.flatMap { $0.groups.map(\.steps.count) }.max() ?? 0 : 0
+        self.stagingOffset = reductionBytes
+        self.stagedStepsPerGroup = stagedSteps
+        self.sharedMemoryBytes = reductionBytes + stagedSteps * threads * width * 4
         guard sharedMemoryBytes <= limits.maxSharedMemoryPerBlock else {
-            throw infeasible("reduction needs \(sharedMemoryBytes) bytes of shared memory, more than \(limits.maxSharedMemoryPerBlock)")
+            let what = stagedSteps > 0
+                ? "reduction (\(reductionBytes) bytes) and B staged for \(stagedSteps) K steps a group" : "reduction"
+            throw infeasible("\(what) need \(sharedMemoryBytes) bytes of shared memory, more than \(limits.maxSharedMemoryPerBlock)")
         }
+
         let accumulators = (blocks.flatMap { $0.groups.map(\.rowsTouched.count) }.max() ?? 0) * width
         self.accumulatorsPerThread = accumulators
         // Accumulators plus addresses, indices and B values in flight; ptxas needs headroom to avoid spills.

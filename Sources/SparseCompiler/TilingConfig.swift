@@ -8,6 +8,24 @@ public enum BlockBalance: String, Hashable, Sendable, Codable, CaseIterable {
     case uniformRows
 }
 
+/// How an unrolled kernel brings a group's rows of B to its FMAs.
+public enum BStaging: String, Hashable, Sendable, Codable, CaseIterable {
+    /// Each K step loads B into registers just before its FMAs; ptxas keeps about 20-25 loads in flight,
+    /// so a group of S steps waits on about S / 25 round trips to L2.
+    case registers
+    /// Every step's B words are first copied to shared memory with `cp.async` (no registers held, all
+    /// in flight at once), one wait, then the FMAs read shared memory (`cp`): one round trip a group.
+    case asyncCopy
+
+    /// The spec suffix: "" or "cp".
+    var suffix: String {
+        switch self {
+        case .registers: return ""
+        case .asyncCopy: return "cp"
+        }
+    }
+}
+
 /// The tunable parameters of an unrolled sparse kernel (paper section 3.3).
 ///
 /// The grid is `mBlocks x nBlocks` thread blocks; each block holds `groups` (Gy) thread groups that
@@ -23,24 +41,44 @@ public struct TilingConfig: Hashable, Sendable, Codable, CustomStringConvertible
     public var vectorWidth: Int
     /// Block-level load balancing.
     public var balance: BlockBalance
+    /// How B reaches the FMAs.
+    public var staging: BStaging
 
-    public init(mBlocks: Int, nBlocks: Int, groups: Int, vectorWidth: Int = 1, balance: BlockBalance = .nonzeros) {
+    public init(
+        mBlocks: Int, nBlocks: Int, groups: Int, vectorWidth: Int = 1, balance: BlockBalance = .nonzeros,
+        staging: BStaging = .registers
+    ) {
         self.mBlocks = mBlocks
         self.nBlocks = nBlocks
         self.groups = groups
         self.vectorWidth = vectorWidth
         self.balance = balance
+        self.staging = staging
     }
 
-    /// `M_blocks,N_blocks,Gy` and, when not 1, `,vW`; e.g. `8,4,2` or `8,4,2,v4`.
+    /// `M_blocks,N_blocks,Gy` and, when not the default, `,vW`, `,uniform` or `,cp`; e.g. `8,4,2`
+    /// or `8,4,2,v4,cp`.
     public var description: String {
         var text = "\(mBlocks),\(nBlocks),\(groups)"
         if vectorWidth != 1 { text += ",v\(vectorWidth)" }
         if balance != .nonzeros { text += ",uniform" }
+        if staging != .registers { text += ",\(staging.suffix)" }
         return text
     }
 
-    /// Parses the ``description`` form: `M_blocks,N_blocks,Gy[,vW][,uniform]`.
+    enum CodingKeys: String, CodingKey { case mBlocks, nBlocks, groups, vectorWidth, balance, staging }
+
+    /// Decodes configs written before `staging` existed as `.registers`.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            mBlocks: try c.decode(Int.self, forKey: .mBlocks), nBlocks: try c.decode(Int.self, forKey: .nBlocks),
+            groups: try c.decode(Int.self, forKey: .groups), vectorWidth: try c.decode(Int.self, forKey: .vectorWidth),
+            balance: try c.decode(BlockBalance.self, forKey: .balance),
+            staging: try c.decodeIfPresent(BStaging.self, forKey: .staging) ?? .registers)
+    }
+
+    /// Parses the ``description`` form: `M_blocks,N_blocks,Gy[,vW][,uniform][,cp]`.
     public init?(parsing text: String) {
         let fields = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard fields.count >= 3, let m = Int(fields[0]), let n = Int(fields[1]), let g = Int(fields[2]) else {
@@ -48,16 +86,19 @@ public struct TilingConfig: Hashable, Sendable, Codable, CustomStringConvertible
         }
         var width = 1
         var balance = BlockBalance.nonzeros
+        var staging = BStaging.registers
         for extra in fields.dropFirst(3) {
             if extra.hasPrefix("v"), let w = Int(extra.dropFirst()) {
                 width = w
             } else if extra == "uniform" {
                 balance = .uniformRows
+            } else if let s = BStaging.allCases.first(where: { $0 != .registers && $0.suffix == extra }) {
+                staging = s
             } else {
                 return nil
             }
         }
-        self.init(mBlocks: m, nBlocks: n, groups: g, vectorWidth: width, balance: balance)
+        self.init(mBlocks: m, nBlocks: n, groups: g, vectorWidth: width, balance: balance, staging: staging)
     }
 }
 

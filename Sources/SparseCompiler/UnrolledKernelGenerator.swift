@@ -6,7 +6,9 @@ import KernelIR
 /// Layout of the generated kernel:
 /// 1. Prologue, shared by all threads: thread group and lane, output column, B and C base addresses.
 /// 2. An indexed branch on (blockIdx.x, group) to that pair's code.
-/// 3. For each K step of the group: one (vector) load of B[k, columns], one FMA per nonzero A[m, k].
+/// 3. For each K step of the group: one (vector) load of B[k, columns], one FMA per nonzero A[m, k]. With
+///    `cp` staging (``BStaging``), the group first copies every step's words to shared memory with
+///    `cp.async` and waits once, and the steps then read shared memory.
 /// 4. If the block's groups share rows: partials to shared memory, one barrier, each row summed by its
 ///    reducer group. Each row of C is written once, by one group, predicated on the column being in range.
 public enum UnrolledKernelGenerator {
@@ -105,16 +107,40 @@ public enum UnrolledKernelGenerator {
             for r in regs { b.emit(.move(r, .f32(0))) }
             accumulators[row] = regs
         }
+        let steps = groupPlan.steps
+        // Where each step's B words come from: a register load (nil) or the staging area (a byte offset
+        // from `sharedLane`). Steps with a guard (padding of a convolution) always load into registers.
+        var stagedOffset = [Int64?](repeating: nil, count: steps.count)
+        switch plan.config.staging {
+        case .registers:
+            break
+        case .asyncCopy:
+            guard let sharedLane else { break }
+            let stepBytes = Int64(plan.threadsPerGroup * width * 4)
+            for (s, step) in steps.enumerated() {
+                let (offset, predicate) = access.bOffset(step.k)
+                guard predicate == nil else { continue }
+                let (base, near) = addresses.address(access.bBase, offset, builder: &b)
+                let target = Int64(plan.stagingOffset) + Int64(g * plan.stagedStepsPerGroup + s) * stepBytes
+                b.emit(.copyAsync(destination: sharedLane, destinationOffset: target, source: base, sourceOffset: near, words: width))
+                stagedOffset[s] = target
+            }
+            if stagedOffset.contains(where: { $0 != nil }) { b.emit(.waitAsyncCopies) }
+        }
         let pool = (0..<loadRegisterPool).map { _ in (0..<width).map { _ in b.register(.f32) } }
-        for (i, step) in groupPlan.steps.enumerated() {
+        for (i, step) in steps.enumerated() {
             let values = pool[i % loadRegisterPool]
-            let (offset, predicate) = access.bOffset(step.k)
-            let (base, near) = addresses.address(access.bBase, offset, builder: &b)
-            if let predicate {
-                for v in values { b.emit(.move(v, .f32(0))) }
-                b.emit(.load(.globalReadOnly, values, address: base, offset: near), guard: predicate)
+            if let staged = stagedOffset[i], let sharedLane {
+                b.emit(.load(.shared, values, address: sharedLane, offset: staged))
             } else {
-                b.emit(.load(.globalReadOnly, values, address: base, offset: near))
+                let (offset, predicate) = access.bOffset(step.k)
+                let (base, near) = addresses.address(access.bBase, offset, builder: &b)
+                if let predicate {
+                    for v in values { b.emit(.move(v, .f32(0))) }
+                    b.emit(.load(.globalReadOnly, values, address: base, offset: near), guard: predicate)
+                } else {
+                    b.emit(.load(.globalReadOnly, values, address: base, offset: near))
+                }
             }
             for entry in step.entries {
                 let acc = accumulators[entry.row]!

@@ -15,6 +15,12 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Lowest compute capability (e.g. 80 for sm_80) the spec's PTX needs: `cp.async` staging needs 80.
+    public var minimumArchitecture: Int {
+        if case .unrolled(let config) = self, config.staging == .asyncCopy { return 80 }
+        return 30
+    }
+
     public var family: KernelFamily {
         switch self {
         case .unrolled: return .unrolled
@@ -31,7 +37,7 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The text forms ``init(parsing:)`` accepts, for error messages.
-    public static let syntax = "M_blocks,N_blocks,Gy[,vW][,uniform] or dd:wT,vW,cV,rR,kP,uU[,p0][,sS][,hH][,x1][,a1][,b1][,lN][,mN]"
+    public static let syntax = "M_blocks,N_blocks,Gy[,vW][,uniform][,cp] or dd:wT,vW,cV,rR,kP,uU[,p0][,sS][,hH][,x1][,a1][,b1][,lN][,mN]"
 
     /// Parses the ``description`` form of either family.
     public init?(parsing text: String) {

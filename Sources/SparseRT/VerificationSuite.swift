@@ -107,8 +107,8 @@ public enum VerificationSuite {
 
     /// The kernels the suite checks on `problem`: for the unrolled family (when its code stays under
     /// `unrolledNonzeroLimit` nonzeros and the PTX budget, among configs whose estimated ptxas time is at
-    /// most `maxAssembleSeconds`) the first candidate, `extra` more candidates and
-    /// the uniform-rows ablation; for the data-driven family, which applies to every problem, its heuristic
+    /// most `maxAssembleSeconds`) the first candidate, `extra` more candidates, the uniform-rows ablation
+    /// and B staged with `cp.async`; for the data-driven family, which applies to every problem, its heuristic
     /// config, `extra` more candidates, the heuristic with a head, a candidate with parts by row length and
     /// one with a head loaded across the subwarp.
     public static func specs(for problem: SpMMProblem, extra: Int = 1, unrolledNonzeroLimit: Int = 30_000,
@@ -120,9 +120,13 @@ public enum VerificationSuite {
                 KernelCostModel.unrolled(problem, vectorWidth: $0.vectorWidth).assembleSeconds <= maxAssembleSeconds
             }
             for config in candidates.prefix(1 + extra) { specs.append(.unrolled(config)) }
-            if var uniform = candidates.first {
+            if let first = candidates.first {
+                var uniform = first, staged = first
                 uniform.balance = .uniformRows
-                if (try? SpMMPlan(problem: problem, config: uniform, limits: limits)) != nil { specs.append(.unrolled(uniform)) }
+                staged.staging = .asyncCopy
+                for config in [uniform, staged] where (try? SpMMPlan(problem: problem, config: config, limits: limits)) != nil {
+                    specs.append(.unrolled(config))
+                }
             }
         }
         specs += DataDrivenConfig.candidates(for: problem, limits: limits).prefix(1 + extra).map(KernelSpec.dataDriven)

@@ -61,6 +61,9 @@ struct CompileCommand: ParsableCommand {
                 spec = best
                 limits = session.limits
             }
+            if let sm = Int(arch.drop(while: { !$0.isNumber })), sm < spec.minimumArchitecture {
+                throw ValidationError("config \(spec) needs sm_\(spec.minimumArchitecture) or newer (cp.async); --arch is \(arch)")
+            }
             let kernel = try spec.compile(problem, limits: limits)
             let target = PTXTarget(isaVersion: "8.0", architecture: arch)
             let written = try KernelCompilation.write(kernel, to: output, target: target, weightsSource: loaded.path)

@@ -71,6 +71,44 @@ struct InterpreterTests {
         #expect(out == input.reversed())
     }
 
+    /// Each thread copies its input word to shared memory with cp.async, optionally waits, and reads it back.
+    static func copyAsync(wait: Bool) throws -> [Float] {
+        try runKernel(threads: 32, shared: 128, input: (0..<32).map(Float.init), outputWords: 32) { b, i, o in
+            let inAddr = threadAddress(&b, i), outAddr = threadAddress(&b, o)
+            let t = b.register(.u32)
+            b.emit(.readSpecial(t, .threadX))
+            let base = b.register(.u32)
+            b.emit(.sharedBase(base))
+            let slot = b.binary(.add, .u32, .register(base), .register(b.binary(.mul, .u32, .register(t), .u32(4))))
+            b.emit(.copyAsync(destination: slot, destinationOffset: 0, source: inAddr, sourceOffset: 0, words: 1))
+            if wait { b.emit(.waitAsyncCopies) }
+            let v = b.register(.f32)
+            b.emit(.load(.shared, [v], address: slot, offset: 0))
+            b.emit(.store(.global, [.register(v)], address: outAddr, offset: 0))
+        }
+    }
+
+    @Test("cp.async lands at the thread's wait")
+    func copyAsyncLands() throws {
+        #expect(try Self.copyAsync(wait: true) == (0..<32).map(Float.init))
+    }
+
+    @Test("reading a cp.async target before the wait is an error")
+    func copyAsyncWithoutWait() throws {
+        #expect { try Self.copyAsync(wait: false) } throws: { "\($0)".contains("has not been waited for") }
+    }
+
+    @Test("cp.async renders as cp.async.ca.shared.global with its byte count, the wait as cp.async.wait_all")
+    func copyAsyncRenders() {
+        var b = KernelBuilder()
+        let s = b.register(.u32), g = b.register(.u64)
+        b.emit(.copyAsync(destination: s, destinationOffset: 512, source: g, sourceOffset: 16, words: 4))
+        b.emit(.waitAsyncCopies)
+        let ptx = PTXRenderer.render(b.build(name: "k", parameters: [], threadsPerBlock: 32, sharedMemoryBytes: 1024))
+        #expect(ptx.contains("cp.async.ca.shared.global [%r0+512], [%rd0+16], 16;"))
+        #expect(ptx.contains("cp.async.wait_all;"))
+    }
+
     @Test("guarded stores and indexed branches")
     func guardsAndBranches() throws {
         let out = try runKernel(threads: 4, input: [0], outputWords: 4) { b, _, o in

@@ -23,6 +23,11 @@ let convolutionCases: [ConvolutionCase] = [
                     density: 0.2, config: TilingConfig(mBlocks: 2, nBlocks: 1, groups: 3)),
     ConvolutionCase(shape: ConvolutionShape(inChannels: 5, height: 5, width: 5, outChannels: 3, kernelH: 3, kernelW: 3, stride: 1, pad: 0),
                     density: 0.5, config: TilingConfig(mBlocks: 1, nBlocks: 1, groups: 4)),
+    // cp staging: padded taps keep their guarded register loads, interior ones are copied.
+    ConvolutionCase(shape: ConvolutionShape(batch: 2, inChannels: 4, height: 9, width: 6, outChannels: 6, kernelH: 3, kernelW: 3, stride: 2, pad: 1),
+                    density: 0.3, config: TilingConfig(mBlocks: 3, nBlocks: 2, groups: 2, staging: .asyncCopy)),
+    ConvolutionCase(shape: ConvolutionShape(inChannels: 8, height: 8, width: 8, outChannels: 12, kernelH: 1, kernelW: 1, stride: 2, pad: 0),
+                    density: 0.3, config: TilingConfig(mBlocks: 4, nBlocks: 1, groups: 1, staging: .asyncCopy)),
 ]
 
 @Suite("Sparse convolution through the virtual im2col")

@@ -47,10 +47,15 @@ struct PlanTests {
         #expect(throws: PlanError.self) { try SpMMPlan(problem: problem, config: config) }
     }
 
-    @Test("config text round-trips", arguments: ["8,4,2", "8,4,2,v4", "1,1,1,uniform", "3,2,1,v2,uniform"])
+    @Test("config text round-trips", arguments: ["8,4,2", "8,4,2,v4", "1,1,1,uniform", "3,2,1,v2,uniform", "4,49,1,cp", "2,3,1,v4,uniform,cp"])
     func parse(text: String) throws {
         let config = try #require(TilingConfig(parsing: text))
         #expect(config.description == text)
+    }
+
+    @Test("unknown config suffixes are rejected", arguments: ["8,4,2,pf", "8,4,2,cp2", "8,4", "8,4,2,v4,x"])
+    func rejects(text: String) {
+        #expect(TilingConfig(parsing: text) == nil)
     }
 
     @Test("every heuristic candidate plans", arguments: [1, 7, 49, 196, 256, 3136])

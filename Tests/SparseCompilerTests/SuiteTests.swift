@@ -43,10 +43,13 @@ struct SuiteTests {
             let specs = VerificationSuite.specs(for: problem, extra: 0)
             #expect(!specs.isEmpty)
             #expect(specs.contains { $0.family == .dataDriven })
+            if specs.contains(where: { $0.family == .unrolled }) {
+                #expect(specs.contains { if case .unrolled(let c) = $0 { return c.staging == .asyncCopy } else { return false } })
+            }
         }
     }
 
-    @Test("kernel specs round-trip through text", arguments: ["4,25,2,v4", "8,1,1,uniform", "dd:w32,v4,c1,r4,k1,u2"])
+    @Test("kernel specs round-trip through text", arguments: ["4,25,2,v4", "8,1,1,uniform", "4,49,1,v2,cp", "dd:w32,v4,c1,r4,k1,u2"])
     func specText(text: String) throws {
         let spec = try #require(KernelSpec(parsing: text))
         #expect(spec.description == text)

@@ -27,6 +27,12 @@ let kernelCases: [KernelCase] = {
         KernelCase(label: "20x300", weights: wide, n: 40, config: TilingConfig(mBlocks: 1, nBlocks: 2, groups: 8)),
         KernelCase(label: "all zero", weights: TestMatrices.zero(rows: 16, columns: 16), n: 8, config: TilingConfig(mBlocks: 2, nBlocks: 1, groups: 2)),
         KernelCase(label: "single nonzero", weights: TestMatrices.single(rows: 9, columns: 13, row: 4, column: 7), n: 5, config: TilingConfig(mBlocks: 3, nBlocks: 1, groups: 3)),
+        // B staged through shared memory with cp.async: with and without a reduction, vectors, tails past N.
+        KernelCase(label: "64x256 cp", weights: random, n: 49, config: TilingConfig(mBlocks: 4, nBlocks: 2, groups: 2, staging: .asyncCopy)),
+        KernelCase(label: "64x256 cp", weights: random, n: 64, config: TilingConfig(mBlocks: 2, nBlocks: 1, groups: 4, vectorWidth: 4, staging: .asyncCopy)),
+        KernelCase(label: "37x45 cp", weights: odd, n: 33, config: TilingConfig(mBlocks: 37, nBlocks: 3, groups: 1, staging: .asyncCopy)),
+        KernelCase(label: "20x300 cp", weights: wide, n: 40, config: TilingConfig(mBlocks: 1, nBlocks: 2, groups: 8, vectorWidth: 2, staging: .asyncCopy)),
+        KernelCase(label: "all zero cp", weights: TestMatrices.zero(rows: 16, columns: 16), n: 8, config: TilingConfig(mBlocks: 2, nBlocks: 1, groups: 2, staging: .asyncCopy)),
     ]
 }()
 
@@ -51,6 +57,30 @@ struct UnrolledKernelTests {
         #expect(report.spillLoadBytes == 0)
         #expect(report.stackFrameBytes == 0)
         #expect(report.registers > 0)
+    }
+
+    @Test("cp staging copies every step once and waits once per group, before the first shared read")
+    func stagingShape() throws {
+        let c = kernelCases.first { $0.config.staging == .asyncCopy && $0.config.groups == 2 }!
+        let kernel = try SparseKernelCompiler.compile(SpMMProblem(weights: c.weights, n: c.n), config: c.config)
+        let ops = kernel.kernel.instructions.map(\.operation)
+        let copies = ops.filter { if case .copyAsync = $0 { return true } else { return false } }.count
+        let waits = ops.filter { $0 == .waitAsyncCopies }.count
+        let steps = kernel.plan!.blocks.reduce(0) { $0 + $1.groups.reduce(0) { $0 + $1.steps.count } }
+        let globalLoads = ops.filter { if case .load(.globalReadOnly, _, _, _) = $0 { return true } else { return false } }.count
+        #expect(copies == steps)
+        #expect(waits == kernel.plan!.blocks.reduce(0) { $0 + $1.groups.filter { !$0.steps.isEmpty }.count })
+        #expect(globalLoads == 0)
+        #expect(kernel.sharedMemoryBytes == kernel.plan!.stagingOffset + kernel.plan!.stagedStepsPerGroup * kernel.threadsPerBlock * 4)
+    }
+
+    @Test("cp staging that needs more shared memory than a block has is refused, naming both parts")
+    func stagingTooLarge() throws {
+        let problem = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 4096, density: 0.5, seed: 4), n: 1024)
+        let config = TilingConfig(mBlocks: 1, nBlocks: 1, groups: 1, staging: .asyncCopy)
+        #expect { try SpMMPlan(problem: problem, config: config) } throws: { error in
+            "\(error)".contains("staged") && "\(error)".contains("shared memory")
+        }
     }
 
     @Test("generation is deterministic")
