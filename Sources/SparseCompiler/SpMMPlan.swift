@@ -72,7 +72,6 @@ public struct SpMMPlan: Sendable {
                 ? "reduction (\(reductionBytes) bytes) and B staged for \(stagedSteps) K steps a group" : "reduction"
             throw infeasible("\(what) need \(sharedMemoryBytes) bytes of shared memory, more than \(limits.maxSharedMemoryPerBlock)")
         }
-
         let accumulators = (blocks.flatMap { $0.groups.map(\.rowsTouched.count) }.max() ?? 0) * width
         self.accumulatorsPerThread = accumulators
         // Accumulators plus addresses, indices and B values in flight; ptxas needs headroom to avoid spills.
