@@ -12,6 +12,10 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             Every kernel is verified against the float64 reference before it is timed. Results go to \
             bench/results/<gpu>/<suite>-b<batch>[-<selection>][-s<sparsity>][-p<problems>].{md,csv,json,svg}.
+
+            --merge FILE.json (twice or more) measures nothing: it joins reports of the same suite, GPU, batch \
+            and selection, such as the two sparsities of Table 1 run as two calls, into \
+            <suite>-b<batch>[-<selection>] files that list every source run.
             """)
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
@@ -52,7 +56,11 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Skip the vendor baselines.")
     var noBaselines = false
 
+    @Option(help: "A report (.json) to merge with the others given; no GPU needed.")
+    var merge: [String] = []
+
     func run() throws {
+        if !merge.isEmpty { return try mergeReports() }
         guard let kernelSelection = KernelSelection(rawValue: selection) else {
             throw ValidationError("unknown --selection '\(selection)'; one of \(KernelSelection.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -119,6 +127,23 @@ struct BenchCommand: ParsableCommand {
         for file in try report.write(to: folder, stem: stem) { printNote("wrote \(file)") }
         print(report.markdown())
         if !failures.isEmpty { throw ExitCode(1) }
+    }
+
+    /// `--merge`: one report from several runs' JSON files.
+    func mergeReports() throws {
+        guard merge.count >= 2 else { throw ValidationError("--merge needs two or more reports") }
+        let merged: BenchmarkReport
+        do {
+            merged = try BenchmarkReport.merging(merge.map { ($0, try BenchmarkReport.read($0)) })
+        } catch let error as BenchmarkMergeError {
+            printError(error.description)
+            throw ExitCode(2)
+        }
+        let folder = URL(fileURLWithPath: output ?? "bench/results/\(merged.gpu.replacingOccurrences(of: " ", with: "_"))")
+        var stem = "\(merged.suite)-b\(merged.batch)"
+        if merged.selection != KernelSelection.tuned.rawValue { stem += "-\(merged.selection)" }
+        for file in try merged.write(to: folder, stem: stem) { printNote("wrote \(file)") }
+        print(merged.markdown())
     }
 
     func gitCommit() -> String? {

@@ -4,7 +4,7 @@ import SparseRTRuntime
 
 /// Writes benchmark rows as Markdown, CSV, JSON and an SVG bar chart of the speedup over the main
 /// baseline, into `bench/results/<gpu>/`.
-struct BenchmarkReport: Encodable {
+struct BenchmarkReport: Codable {
     var suite: String
     var gpu: String
     var date: String
@@ -15,6 +15,9 @@ struct BenchmarkReport: Encodable {
     var floors: DeviceFloors
     var mainBaseline: String
     var rows: [BenchmarkRow]
+    /// A merged report's source runs (`bench --merge`), each row measured in one of them; nil for one run,
+    /// whose date, commit, command and floors are the fields above.
+    var runs: [BenchmarkRun]? = nil
 
     /// Geometric mean of the speedup over `baseline` for the rows at `sparsity`.
     func geometricMean(over baseline: String, sparsity: Double) -> Double? {
@@ -26,12 +29,22 @@ struct BenchmarkReport: Encodable {
     var baselineNames: [String] { Array(Set(rows.flatMap { $0.baselines.keys })).sorted() }
 
     func markdown() -> String {
-        var lines = [
-            "# sparsert bench --suite \(suite) (batch \(batch))", "",
-            "- GPU: \(gpu)", "- date: \(date)", "- commit: \(commit)", "- command: `\(command)`",
+        func floorText(_ f: DeviceFloors) -> String {
+            String(format: "empty-kernel floor: %.2f us; device-to-device copy: %.0f GB/s (read + write)", f.emptyKernelMicroseconds, f.copyBytesPerSecond / 1e9)
+        }
+        var lines = ["# sparsert bench --suite \(suite) (batch \(batch))", "", "- GPU: \(gpu)"]
+        if let runs {
+            lines.append("- merged from \(runs.count) runs on this GPU (each row from one of them, its floor column from that run's floors):")
+            lines += runs.map { "  - \($0.date), commit \($0.commit), `\($0.command)`; \(floorText($0.floors))" }
+        } else {
+            lines += ["- date: \(date)", "- commit: \(commit)", "- command: `\(command)`"]
+        }
+        lines += [
             "- kernel selection: \(selection)\(tuningScope)",
             "- timing: R runs captured into one CUDA graph, replayed between two events after warm-up; median of 21 replays / R. Same timer for every kernel.",
-            String(format: "- empty-kernel floor: %.2f us; device-to-device copy: %.0f GB/s (read + write)", floors.emptyKernelMicroseconds, floors.copyBytesPerSecond / 1e9),
+        ]
+        if runs == nil { lines.append("- " + floorText(floors)) }
+        lines += [
             "- floor column: one empty-kernel floor + (B + C bytes) / copy bandwidth",
             "- regs: registers per thread (driver); occupancy: resident warps over warp slots per multiprocessor, and what limits them; waves: grid blocks over the blocks all multiprocessors hold at once", "",
         ]

@@ -74,4 +74,63 @@ struct BenchmarkReportTests {
         #expect(Self.fields(csv[1]).contains("dd:w32,v4,c1,r2,k2,u4,p0 / dd:w32,v4,c1,r1,k8,u2,p0,b1 / dd:w32,v4,c1,r2,k2,u4,p0"))
         #expect(Self.fields(csv[1]).contains("each instance"))
     }
+
+    /// The two halves of a batch-1 run made as two calls: problem 9 at 0.9 (2x) and at 0.95 (4x).
+    static func halves() throws -> (BenchmarkReport, BenchmarkReport) {
+        var first = Self.report([try Self.row(occupancy: true)])
+        first.command = "bench --sparsity 0.9"
+        var row = try Self.row(occupancy: true)
+        row.sparsity = 0.95
+        row.sparsertMicroseconds = 4.75
+        var second = Self.report([row])
+        second.command = "bench --sparsity 0.95"
+        second.date = "2026-11-22T06:00:00Z"
+        second.floors = DeviceFloors(emptyKernelMicroseconds: 0.84, copyBytesPerSecond: 2.9e12)
+        return (first, second)
+    }
+
+    @Test("merged reports keep every row, a geometric mean per sparsity, and list their runs")
+    func merge() throws {
+        let (first, second) = try Self.halves()
+        let merged = try BenchmarkReport.merging([("b.json", second), ("a.json", first)])
+        #expect(merged.rows.map(\.sparsity) == [0.9, 0.95])
+        #expect(abs((merged.geometricMean(over: "cuBLAS fp32", sparsity: 0.9) ?? 0) - 2.0) < 1e-9)
+        #expect(abs((merged.geometricMean(over: "cuBLAS fp32", sparsity: 0.95) ?? 0) - 4.0) < 1e-9)
+        let markdown = merged.markdown()
+        #expect(markdown.contains("merged from 2 runs"))
+        #expect(markdown.contains("`bench --sparsity 0.9`") && markdown.contains("`bench --sparsity 0.95`"))
+        #expect(markdown.contains("0.84 us") && markdown.contains("0.83 us"))
+        #expect(!markdown.contains("- date:"))
+        // The JSON reads back as the same report, runs included, and merges again with a third run.
+        let json = try reportEncoder().encode(merged)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sparsert-merge-\(UUID()).json")
+        try json.write(to: path)
+        defer { try? FileManager.default.removeItem(at: path) }
+        let read = try BenchmarkReport.read(path.path)
+        #expect(read.runs?.count == 2 && read.rows.count == 2)
+        var third = try Self.row(occupancy: false)
+        third.number = 10
+        var other = Self.report([third])
+        other.date = "2026-11-23"
+        #expect(try BenchmarkReport.merging([(path.path, read), ("c.json", other)]).runs?.count == 3)
+    }
+
+    @Test("reports of different suites, batches or GPUs, or repeating a problem, do not merge")
+    func mergeRefusals() throws {
+        let (first, second) = try Self.halves()
+        #expect { try BenchmarkReport.merging([("a.json", first), ("a2.json", first)]) } throws: {
+            "\($0)".contains("a2.json: problem 9 at 0.9 is also in a.json")
+        }
+        var batch8 = second
+        batch8.batch = 8
+        #expect { try BenchmarkReport.merging([("a.json", first), ("b8.json", batch8)]) } throws: {
+            "\($0)".contains("b8.json: batch is 8, but a.json has 1")
+        }
+        var otherGPU = second
+        otherGPU.gpu = "NVIDIA H200"
+        #expect { try BenchmarkReport.merging([("a.json", first), ("h200.json", otherGPU)]) } throws: {
+            "\($0)".contains("h200.json: GPU is NVIDIA H200")
+        }
+        #expect { try BenchmarkReport.read("/nonexistent/report.json") } throws: { "\($0)".contains("cannot read") }
+    }
 }
