@@ -4,7 +4,8 @@
 #   bash scripts/gpu-explore.sh WORKDIR
 # EXPLORE_MODE=plain (B from global memory), staged (B staged in shared memory, the default) or head
 # (head entries, K splits and register caps) or list (the configs in scripts/explore-lists/NAME.txt) or
-# unrolled-staging (the tuner's own list with each unrolled config also with ,cp);
+# unrolled-staging (the tuner's own list with each unrolled config also with ,cp) or even-blocks (the
+# tuner's configs with parts by row length, each also with ,e1);
 # EXPLORE_LISTS=SUBFOLDER takes the lists from scripts/explore-lists/SUBFOLDER; EXPLORE_ONLY="p9-90 p10-90-b8" restricts the problems.
 set -uo pipefail
 work=$1
@@ -53,7 +54,9 @@ for entry in "${problems[@]}"; do
   list="$work/explore-$name.txt"
   : > "$list"
   if (( n % 4 == 0 )) && [ -z "$extra" ]; then shapes="4:1:4 4:1:8 4:1:16 4:1:32 4:2:32"; else shapes="1:4:8 1:4:16 1:2:32 1:1:32"; fi
-  if [ "$mode" = unrolled-staging ]; then
+  if [ "$mode" = even-blocks ]; then
+    "$SPARSERT" tune "$data/$file" "${args[@]}" --list 2>/dev/null | grep ',b1' | while read -r c; do echo "$c"; echo "$c,e1"; done > "$list"
+  elif [ "$mode" = unrolled-staging ]; then
     "$SPARSERT" tune "$data/$file" "${args[@]}" --list > "$list.all" 2>/dev/null
     grep -v "^dd:" "$list.all" | while read -r c; do echo "$c"; echo "$c,cp"; done > "$list"
     grep '^dd:' "$list.all" >> "$list"

@@ -217,27 +217,79 @@ public struct DataDrivenLayout: Sendable {
 
     /// Parts by row length (``DataDrivenConfig/adaptiveSplit``): rows, longest first, get
     /// `min(P, ceil(L / partLength))` parts each and are packed into blocks of R * P records, a row's parts
-    /// side by side in one block (the block is closed with padding records when they do not fit). A row's
+    /// side by side in one block (the block is closed with padding records when they do not fit), in
+    /// sorted order or, with ``DataDrivenConfig/evenBlocks``, dealt so blocks hold similar nonzero counts. A row's
     /// first part is its leader: word 3 is the row plus (parts - 1) << 24, word 2 the C row offset; the
     /// other parts and padding records have word 3 = 0xFFFF_FFFF.
     static func packed(_ sorted: [Int], weights: CSRMatrix, config: DataDrivenConfig, cRowBytes: Int64) -> [RecordPlan] {
         let perBlock = config.rowsPerBlock * config.kSplit
         let length = config.adaptivePartLength
+        let partsOf = { (row: Int) in min(config.kSplit, max(1, (weights.nonzeroCount(ofRow: row) + length - 1) / length)) }
+        let blocks = config.evenBlocks
+            ? evenlyDealt(sorted, parts: partsOf, nonzeros: weights.nonzeroCount(ofRow:), perBlock: perBlock)
+            : inOrder(sorted, parts: partsOf, perBlock: perBlock)
         var plans: [RecordPlan] = []
-        func pad(to count: Int) {
-            while plans.count < count { plans.append(RecordPlan(row: nil, part: 0, parts: 1, words: (0, UInt32.max))) }
-        }
-        for row in sorted {
-            let count = weights.nonzeroCount(ofRow: row)
-            let parts = min(config.kSplit, max(1, (count + length - 1) / length))
-            if plans.count % perBlock + parts > perBlock { pad(to: (plans.count / perBlock + 1) * perBlock) }
-            for p in 0..<parts {
-                let words = p == 0 ? (UInt32(Int64(row) * cRowBytes), UInt32(row) | UInt32(parts - 1) << 24) : (0, UInt32.max)
-                plans.append(RecordPlan(row: row, part: p, parts: parts, words: words))
+        for rows in blocks {
+            for row in rows {
+                let parts = partsOf(row)
+                for p in 0..<parts {
+                    let words = p == 0 ? (UInt32(Int64(row) * cRowBytes), UInt32(row) | UInt32(parts - 1) << 24) : (0, UInt32.max)
+                    plans.append(RecordPlan(row: row, part: p, parts: parts, words: words))
+                }
             }
+            while plans.count % perBlock != 0 { plans.append(RecordPlan(row: nil, part: 0, parts: 1, words: (0, UInt32.max))) }
         }
-        pad(to: max(1, (plans.count + perBlock - 1) / perBlock) * perBlock)
+        if plans.isEmpty {
+            plans = Array(repeating: RecordPlan(row: nil, part: 0, parts: 1, words: (0, UInt32.max)), count: perBlock)
+        }
         return plans
+    }
+
+    /// Rows in sorted order, a block closed when the next row's parts do not fit.
+    static func inOrder(_ sorted: [Int], parts: (Int) -> Int, perBlock: Int) -> [[Int]] {
+        var blocks: [[Int]] = []
+        var used = perBlock
+        for row in sorted {
+            if used + parts(row) > perBlock {
+                blocks.append([])
+                used = 0
+            }
+            blocks[blocks.count - 1].append(row)
+            used += parts(row)
+        }
+        return blocks
+    }
+
+    /// Rows, longest first, dealt to as few blocks as hold their parts, going back and forth over the
+    /// blocks (0, 1, ..., B-1, B-1, ..., 0, 0, 1, ...) and skipping blocks without room, so every block
+    /// gets a share of long and of short rows and about the same number of nonzeros (``DataDrivenConfig/evenBlocks``).
+    /// One more block is added when fragmentation leaves a row without room. O(rows x blocks) at worst.
+    static func evenlyDealt(_ sorted: [Int], parts: (Int) -> Int, nonzeros: (Int) -> Int, perBlock: Int) -> [[Int]] {
+        let total = sorted.reduce(0) { $0 + parts($1) }
+        var count = max(1, (total + perBlock - 1) / perBlock)
+        while true {
+            var blocks = [[Int]](repeating: [], count: count)
+            var used = [Int](repeating: 0, count: count)
+            var position = 0
+            var placedAll = true
+            for row in sorted {
+                let p = parts(row)
+                var placed = false
+                for _ in 0..<(2 * count) {
+                    let b = position < count ? position : 2 * count - 1 - position
+                    position = (position + 1) % (2 * count)
+                    if used[b] + p <= perBlock {
+                        blocks[b].append(row)
+                        used[b] += p
+                        placed = true
+                        break
+                    }
+                }
+                if !placed { placedAll = false; break }
+            }
+            if placedAll { return blocks }
+            count += 1
+        }
     }
 
     /// Staged kernels run few, large blocks, about one wave: sorted rows in blocks of R would leave the

@@ -109,8 +109,8 @@ public enum VerificationSuite {
     /// `unrolledNonzeroLimit` nonzeros and the PTX budget, among configs whose estimated ptxas time is at
     /// most `maxAssembleSeconds`) the first candidate, `extra` more candidates, the uniform-rows ablation
     /// and B staged with `cp.async`; for the data-driven family, which applies to every problem, its heuristic
-    /// config, `extra` more candidates, the heuristic with a head, a candidate with parts by row length and
-    /// one with a head loaded across the subwarp.
+    /// config, `extra` more candidates, the heuristic with a head, a candidate with parts by row length, one
+    /// with a head loaded across the subwarp and one with rows dealt evenly to blocks.
     public static func specs(for problem: SpMMProblem, extra: Int = 1, unrolledNonzeroLimit: Int = 30_000,
                              maxAssembleSeconds: Double = 4, limits: DeviceLimits = .hopper) -> [KernelSpec] {
         var specs: [KernelSpec] = []
@@ -143,6 +143,7 @@ public enum VerificationSuite {
             specs.append(.dataDriven(adaptive))
         }
         if let shared = candidates.first(where: { $0.sharedHead }) { specs.append(.dataDriven(shared)) }
+        if let even = candidates.first(where: { $0.evenBlocks }) { specs.append(.dataDriven(even)) }
         return specs
     }
 

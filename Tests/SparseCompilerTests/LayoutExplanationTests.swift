@@ -7,7 +7,8 @@ struct LayoutExplanationTests {
     static let weights = TestMatrices.random(rows: 90, columns: 400, density: 0.08, seed: 23)
 
     @Test("the summary accounts for every row, record and nonzero", arguments: [
-        "dd:w32,v1,c2,r1,k4,u2,p0,b1", "dd:w32,v1,c2,r2,k8,u2,p0,h8,b1,l16", "dd:w32,v1,c2,r3,k2,u2",
+        "dd:w32,v1,c2,r1,k4,u2,p0,b1", "dd:w32,v1,c2,r2,k8,u2,p0,h8,b1,l16", "dd:w32,v1,c2,r2,k8,u2,p0,h8,b1,l16,e1",
+        "dd:w32,v1,c2,r3,k2,u2",
         "dd:w8,v4,c1,r16,k1,u2,p0,s128", "dd:w8,v4,c1,r16,k1,u2,p0,s512", "dd:w16,v2,c1,r4,k3,u4,h4",
     ])
     func summary(_ text: String) throws {
@@ -26,5 +27,29 @@ struct LayoutExplanationTests {
         if !config.adaptiveSplit { #expect(s.partsHistogram == [config.kSplit: 90]) }
         let explanation = LayoutExplanation.text(layout, config: config, problem: problem)
         #expect(explanation.contains("\(s.records) records, \(s.paddingRecords) padding"))
+    }
+
+    @Test("rows dealt evenly (e1) leave blocks closer in nonzeros than rows packed in sorted order", arguments: [
+        ("dd:w32,v1,c2,r2,k4,u2,p0,b1", 24), ("dd:w32,v4,c1,r2,k8,u2,p0,h8,b1", 32), ("dd:w32,v1,c2,r1,k8,u2,p0,b1,l16", 16),
+    ])
+    func evenBlocks(_ text: String, length: Int) throws {
+        // Rows of 2 to 120 nonzeros, in random order: sorted packing puts the long ones in the first blocks.
+        var dense = [Float](repeating: 0, count: 160 * 512)
+        var random = SeededNormal(seed: 31)
+        for row in 0..<160 {
+            let count = 2 + (row * 37) % 119
+            for i in 0..<count { dense[row * 512 + (i * 97 + row) % 512] = random.nextNormalFloat() + 3 }
+        }
+        let weights = try CSRMatrix(rows: 160, columns: 512, denseRowMajor: dense)
+        let problem = try SpMMProblem(weights: weights, n: 64)
+        var plain = try #require(DataDrivenConfig(parsing: text))
+        plain.partLength = length
+        var even = plain
+        even.evenBlocks = true
+        let p = LayoutExplanation.summary(try DataDrivenLayout(problem: problem, config: plain), config: plain)
+        let e = LayoutExplanation.summary(try DataDrivenLayout(problem: problem, config: even), config: even)
+        #expect(e.partsHistogram == p.partsHistogram)
+        #expect(Double(e.largestBlock) / e.meanBlock < Double(p.largestBlock) / p.meanBlock)
+        #expect(e.blocks <= p.blocks + 1)
     }
 }
