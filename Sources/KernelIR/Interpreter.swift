@@ -272,9 +272,7 @@ public struct Interpreter {
                 guard byte >= 0, byte % Int64(4 * width) == 0, Int(byte / 4) + width <= block.shared.count else {
                     throw fail("shared load of \(width) words at byte \(byte) outside \(block.shared.count * 4) bytes or misaligned")
                 }
-                for i in 0..<width where block.pendingCopyOwner[Int(byte / 4) + i] != 0 {
-                    throw fail("shared load of byte \(byte + Int64(4 * i)) while an async copy to it (thread \(block.pendingCopyOwner[Int(byte / 4) + i] - 1)) has not been waited for")
-                }
+                try block.checkNoPendingCopy(word: Int(byte / 4), width: width, access: "load of", fail: fail)
                 for (i, v) in values.enumerated() { store(block.shared[Int(byte / 4) + i], into: v, &block, fBase, rBase) }
             } else {
                 let addr = block.d[dBase + address.index] &+ UInt64(bitPattern: offset)
@@ -295,9 +293,7 @@ public struct Interpreter {
                 guard byte >= 0, byte % Int64(4 * width) == 0, Int(byte / 4) + width <= block.shared.count else {
                     throw fail("shared store of \(width) words at byte \(byte) outside \(block.shared.count * 4) bytes or misaligned")
                 }
-                for i in 0..<width where block.pendingCopyOwner[Int(byte / 4) + i] != 0 {
-                    throw fail("shared store to byte \(byte + Int64(4 * i)) while an async copy to it has not been waited for")
-                }
+                try block.checkNoPendingCopy(word: Int(byte / 4), width: width, access: "store to", fail: fail)
                 for i in 0..<width { block.shared[Int(byte / 4) + i] = words[i] }
             } else {
                 guard space == .global else { throw fail("store through the read-only path") }
@@ -411,6 +407,16 @@ struct BlockState {
         shared = [UInt32](repeating: Float.nan.bitPattern, count: sharedWords)
         pendingCopyOwner = [Int32](repeating: 0, count: sharedWords)
         pendingCopies = [[(word: Int, value: UInt32)]](repeating: [], count: threads)
+    }
+
+    /// Throws when any of the `width` shared words from `word` is the target of an async copy not yet
+    /// waited for (`access`: "load of" or "store to").
+    func checkNoPendingCopy(
+        word: Int, width: Int, access: String, fail: (String) -> Interpreter.Fault
+    ) throws {
+        for i in 0..<width where pendingCopyOwner[word + i] != 0 {
+            throw fail("shared \(access) byte \((word + i) * 4) while an async copy to it (thread \(pendingCopyOwner[word + i] - 1)) has not been waited for")
+        }
     }
 }
 

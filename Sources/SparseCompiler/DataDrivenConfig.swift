@@ -89,9 +89,9 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     public var threadsPerBlock: Int { rowsPerBlock * kSplit * subwarpWidth }
 
     /// `dd:wT,vW,cV,rR,kP,uU`, `,p0` without prefetch, `,sS` staged, `,hH` with a head (`,x1` loaded
-    /// across the subwarp), `,a1` one address
-    /// per nonzero, `,b1` parts by row length (`,lN` nonzeros each, `,e1` dealt evenly to blocks), `,mN` capped, e.g.
-    /// `dd:w32,v4,c1,r4,k1,u2`; distinct from ``TilingConfig``'s form.
+    /// across the subwarp), `,a1` one address per nonzero, `,b1` parts by row length (`,lN` nonzeros each,
+    /// `,e1` dealt evenly to blocks), `,mN` capped, e.g. `dd:w32,v4,c1,r4,k1,u2`; distinct from
+    /// ``TilingConfig``'s form.
     public var description: String { "dd:" + fields.joined(separator: ",") }
 
     /// The config as a PTX-identifier fragment for kernel names, e.g. `w32v4c1r4k1u2`.

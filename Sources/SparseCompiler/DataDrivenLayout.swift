@@ -218,15 +218,15 @@ public struct DataDrivenLayout: Sendable {
     /// Parts by row length (``DataDrivenConfig/adaptiveSplit``): rows, longest first, get
     /// `min(P, ceil(L / partLength))` parts each and are packed into blocks of R * P records, a row's parts
     /// side by side in one block (the block is closed with padding records when they do not fit), in
-    /// sorted order or, with ``DataDrivenConfig/evenBlocks``, dealt so blocks hold similar nonzero counts. A row's
-    /// first part is its leader: word 3 is the row plus (parts - 1) << 24, word 2 the C row offset; the
+    /// sorted order or, with ``DataDrivenConfig/evenBlocks``, dealt so blocks hold similar nonzero counts.
+    /// A row's first part is its leader: word 3 is the row plus (parts - 1) << 24, word 2 the C row offset; the
     /// other parts and padding records have word 3 = 0xFFFF_FFFF.
     static func packed(_ sorted: [Int], weights: CSRMatrix, config: DataDrivenConfig, cRowBytes: Int64) -> [RecordPlan] {
         let perBlock = config.rowsPerBlock * config.kSplit
         let length = config.adaptivePartLength
         let partsOf = { (row: Int) in min(config.kSplit, max(1, (weights.nonzeroCount(ofRow: row) + length - 1) / length)) }
         let blocks = config.evenBlocks
-            ? evenlyDealt(sorted, parts: partsOf, nonzeros: weights.nonzeroCount(ofRow:), perBlock: perBlock)
+            ? evenlyDealt(sorted, parts: partsOf, perBlock: perBlock)
             : inOrder(sorted, parts: partsOf, perBlock: perBlock)
         var plans: [RecordPlan] = []
         for rows in blocks {
@@ -250,21 +250,22 @@ public struct DataDrivenLayout: Sendable {
         var blocks: [[Int]] = []
         var used = perBlock
         for row in sorted {
-            if used + parts(row) > perBlock {
+            let p = parts(row)
+            if used + p > perBlock {
                 blocks.append([])
                 used = 0
             }
             blocks[blocks.count - 1].append(row)
-            used += parts(row)
+            used += p
         }
         return blocks
     }
 
     /// Rows, longest first, dealt to as few blocks as hold their parts, going back and forth over the
     /// blocks (0, 1, ..., B-1, B-1, ..., 0, 0, 1, ...) and skipping blocks without room, so every block
-    /// gets a share of long and of short rows and about the same number of nonzeros (``DataDrivenConfig/evenBlocks``).
-    /// One more block is added when fragmentation leaves a row without room. O(rows x blocks) at worst.
-    static func evenlyDealt(_ sorted: [Int], parts: (Int) -> Int, nonzeros: (Int) -> Int, perBlock: Int) -> [[Int]] {
+    /// gets a share of long and of short rows and about the same number of nonzeros
+    /// (``DataDrivenConfig/evenBlocks``). One more block is added when fragmentation leaves a row without room. O(rows x blocks) at worst.
+    static func evenlyDealt(_ sorted: [Int], parts: (Int) -> Int, perBlock: Int) -> [[Int]] {
         let total = sorted.reduce(0) { $0 + parts($1) }
         var count = max(1, (total + perBlock - 1) / perBlock)
         while true {
