@@ -13,6 +13,8 @@
 #include <cooperative_groups.h>
 #include <cuda_runtime.h>
 
+#include "graph_timer.cuh"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -22,15 +24,6 @@
 #include <vector>
 
 namespace cg = cooperative_groups;
-
-#define CHECK(x)                                                                   \
-    do {                                                                           \
-        cudaError_t e = (x);                                                       \
-        if (e != cudaSuccess) {                                                    \
-            printf("%s:%d %s: %s\n", __FILE__, __LINE__, #x, cudaGetErrorString(e)); \
-            exit(1);                                                               \
-        }                                                                          \
-    } while (0)
 
 template <int COLS, bool STAGE>
 __global__ void cluster_spmm(const float* __restrict__ B, float* __restrict__ C, const int* __restrict__ rowptr,
@@ -194,35 +187,6 @@ __global__ void sliced(const float* __restrict__ B, float* __restrict__ C, const
 }
 
 __global__ void empty_kernel() {}
-
-template <typename Launch>
-float timeGraph(cudaStream_t s, Launch launch, int reps = 20) {
-    cudaGraph_t g;
-    cudaGraphExec_t ge;
-    CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal));
-    for (int r = 0; r < reps; ++r) launch();
-    CHECK(cudaStreamEndCapture(s, &g));
-    CHECK(cudaGraphInstantiate(&ge, g, 0));
-    cudaEvent_t a, b;
-    cudaEventCreate(&a);
-    cudaEventCreate(&b);
-    for (int w = 0; w < 3; ++w) CHECK(cudaGraphLaunch(ge, s));
-    std::vector<float> t;
-    for (int i = 0; i < 21; ++i) {
-        cudaEventRecord(a, s);
-        cudaGraphLaunch(ge, s);
-        cudaEventRecord(b, s);
-        cudaEventSynchronize(b);
-        float ms;
-        cudaEventElapsedTime(&ms, a, b);
-        t.push_back(ms * 1000.f / reps);
-    }
-    CHECK(cudaGetLastError());
-    std::sort(t.begin(), t.end());
-    cudaGraphExecDestroy(ge);
-    cudaGraphDestroy(g);
-    return t[10];
-}
 
 static int floatBits(float v) {
     int i;

@@ -4,12 +4,7 @@
 //  2. a chain of D dependent loads per thread from an L2-resident buffer, then one store, at 528 x 128;
 //  3. the same chain from an L1-sized buffer (32 KB), to separate L1 from L2 latency.
 // Build: nvcc -O3 -arch=sm_90 fixed_costs.cu -o fixed_costs
-#include <cstdio>
-#include <vector>
-#include <algorithm>
-#include <cuda_runtime.h>
-
-#define CHECK(x) do { cudaError_t e = (x); if (e != cudaSuccess) { printf("%s: %s\n", #x, cudaGetErrorString(e)); return 1; } } while (0)
+#include "graph_timer.cuh"
 
 __global__ void empty_kernel() {}
 
@@ -19,25 +14,6 @@ __global__ void chain(const unsigned* __restrict__ next, unsigned mask, float* o
     #pragma unroll
     for (int d = 0; d < D; ++d) i = __ldg(next + i);
     out[blockIdx.x * blockDim.x + threadIdx.x] = (float)i;
-}
-
-template <typename Launch>
-float timeGraph(cudaStream_t s, Launch launch, int reps = 20) {
-    cudaGraph_t g; cudaGraphExec_t ge;
-    cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal);
-    for (int r = 0; r < reps; ++r) launch();
-    cudaStreamEndCapture(s, &g);
-    cudaGraphInstantiate(&ge, g, 0);
-    for (int w = 0; w < 3; ++w) cudaGraphLaunch(ge, s);
-    cudaEvent_t a, b; cudaEventCreate(&a); cudaEventCreate(&b);
-    std::vector<float> t;
-    for (int i = 0; i < 21; ++i) {
-        cudaEventRecord(a, s); cudaGraphLaunch(ge, s); cudaEventRecord(b, s); cudaEventSynchronize(b);
-        float ms; cudaEventElapsedTime(&ms, a, b); t.push_back(ms * 1000 / reps);
-    }
-    std::sort(t.begin(), t.end());
-    cudaGraphExecDestroy(ge); cudaGraphDestroy(g);
-    return t[t.size() / 2];
 }
 
 template <int D>

@@ -8,12 +8,7 @@
 //             once and waits for the previous grid before any load;
 //   pdl-waitB the same, but the table loads run before the wait: only B waits for the previous layer.
 // Build: nvcc -O3 -arch=sm_90 pdl_chain.cu -o pdl_chain
-#include <cstdio>
-#include <vector>
-#include <algorithm>
-#include <cuda_runtime.h>
-
-#define CHECK(x) do { cudaError_t e = (x); if (e != cudaSuccess) { printf("%s: %s\n", #x, cudaGetErrorString(e)); return 1; } } while (0)
+#include "graph_timer.cuh"
 
 __device__ __forceinline__ void launchDependents() { asm volatile("griddepcontrol.launch_dependents;" ::: "memory"); }
 __device__ __forceinline__ void waitPrevious() { asm volatile("griddepcontrol.wait;" ::: "memory"); }
@@ -35,27 +30,6 @@ __global__ void layer(const unsigned* __restrict__ table, unsigned mask, const f
 }
 
 __global__ void emptyKernel(int pdl) { if (pdl) { launchDependents(); waitPrevious(); } }
-
-template <typename Launch>
-float timeGraph(cudaStream_t s, Launch launch, int reps = 20) {
-    cudaGraph_t g; cudaGraphExec_t ge;
-    cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal);
-    for (int r = 0; r < reps; ++r) launch();
-    if (cudaStreamEndCapture(s, &g) != cudaSuccess) { printf("capture failed: %s\n", cudaGetErrorString(cudaGetLastError())); return -1; }
-    if (cudaGraphInstantiate(&ge, g, 0) != cudaSuccess) { printf("instantiate failed\n"); return -1; }
-    for (int w = 0; w < 3; ++w) cudaGraphLaunch(ge, s);
-    cudaEvent_t a, b; cudaEventCreate(&a); cudaEventCreate(&b);
-    std::vector<float> t;
-    for (int i = 0; i < 21; ++i) {
-        cudaEventRecord(a, s); cudaGraphLaunch(ge, s); cudaEventRecord(b, s); cudaEventSynchronize(b);
-        float ms; cudaEventElapsedTime(&ms, a, b); t.push_back(ms * 1000 / reps);
-    }
-    std::sort(t.begin(), t.end());
-    cudaGraphExecDestroy(ge); cudaGraphDestroy(g);
-    cudaError_t e = cudaGetLastError();
-    if (e != cudaSuccess) printf("error: %s\n", cudaGetErrorString(e));
-    return t[t.size() / 2];
-}
 
 template <typename Kernel, typename... Args>
 void launchWith(bool pdl, Kernel kernel, int blocks, cudaStream_t s, Args... args) {
