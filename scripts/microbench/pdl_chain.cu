@@ -39,7 +39,7 @@ void launchWith(bool pdl, Kernel kernel, int blocks, cudaStream_t s, Args... arg
     attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
     attribute.val.programmaticStreamSerializationAllowed = 1;
     config.attrs = &attribute; config.numAttrs = pdl ? 1 : 0;
-    cudaLaunchKernelEx(&config, kernel, args...);
+    CHECK(cudaLaunchKernelEx(&config, kernel, args...));
 }
 
 template <int D>
