@@ -13,7 +13,7 @@
 #include <cooperative_groups.h>
 #include <cuda_runtime.h>
 
-#include "graph_timer.cuh"
+#include "microbench.cuh"
 
 #include <algorithm>
 #include <cmath>

@@ -4,7 +4,7 @@
 //  2. a chain of D dependent loads per thread from an L2-resident buffer, then one store, at 528 x 128;
 //  3. the same chain from an L1-sized buffer (32 KB), to separate L1 from L2 latency.
 // Build: nvcc -O3 -arch=sm_90 fixed_costs.cu -o fixed_costs
-#include "graph_timer.cuh"
+#include "microbench.cuh"
 
 __global__ void empty_kernel() {}
 
@@ -33,11 +33,7 @@ int main() {
     }
     // A random permutation cycle over 8 M words (32 MB: L2-resident, not L1) and over 8 K words (32 KB).
     for (unsigned words : {8u << 20, 8u << 10}) {
-        std::vector<unsigned> perm(words), next(words);
-        for (unsigned i = 0; i < words; ++i) perm[i] = i;
-        unsigned seed = 12345;
-        for (unsigned i = words - 1; i > 0; --i) { seed = seed * 1664525u + 1013904223u; std::swap(perm[i], perm[seed % (i + 1)]); }
-        for (unsigned i = 0; i < words; ++i) next[perm[i]] = perm[(i + 1) % words];
+        std::vector<unsigned> next = randomCycle(words);
         unsigned* dnext; float* out;
         CHECK(cudaMalloc(&dnext, words * 4)); CHECK(cudaMalloc(&out, 8192 * 128 * 4));
         CHECK(cudaMemcpy(dnext, next.data(), words * 4, cudaMemcpyHostToDevice));

@@ -3,12 +3,13 @@
 // for a data-driven layer: D dependent loads from a constant table (the layer's weights and indices, known
 // before inference), then one load of the activations (B, produced by the previous layer) and one store.
 // Modes:
-//   plain     ordinary launches, no griddepcontrol;
-//   pdl-wait0 launched with programmatic stream serialization; the kernel lets its dependents launch at
-//             once and waits for the previous grid before any load;
-//   pdl-waitB the same, but the table loads run before the wait: only B waits for the previous layer.
+//   plain      ordinary launches, no griddepcontrol;
+//   plain+attr the same kernel launched with programmatic stream serialization;
+//   pdl-wait0  launched with programmatic stream serialization; the kernel lets its dependents launch at
+//              once and waits for the previous grid before any load;
+//   pdl-waitB  the same, but the table loads run before the wait: only B waits for the previous layer.
 // Build: nvcc -O3 -arch=sm_90 pdl_chain.cu -o pdl_chain
-#include "graph_timer.cuh"
+#include "microbench.cuh"
 
 __device__ __forceinline__ void launchDependents() { asm volatile("griddepcontrol.launch_dependents;" ::: "memory"); }
 __device__ __forceinline__ void waitPrevious() { asm volatile("griddepcontrol.wait;" ::: "memory"); }
@@ -59,11 +60,7 @@ int main() {
         printf("empty kernel, %5d x 128: plain %.2f  pdl %.2f us\n", blocks, p, q);
     }
     const unsigned words = 8u << 20;  // 32 MB: L2-resident, not L1
-    std::vector<unsigned> perm(words), next(words);
-    for (unsigned i = 0; i < words; ++i) perm[i] = i;
-    unsigned seed = 12345;
-    for (unsigned i = words - 1; i > 0; --i) { seed = seed * 1664525u + 1013904223u; std::swap(perm[i], perm[seed % (i + 1)]); }
-    for (unsigned i = 0; i < words; ++i) next[perm[i]] = perm[(i + 1) % words];
+    std::vector<unsigned> next = randomCycle(words);
     unsigned* table; float *b, *c;
     CHECK(cudaMalloc(&table, words * 4)); CHECK(cudaMalloc(&b, 65536 * 4)); CHECK(cudaMalloc(&c, 8192 * 128 * 4));
     CHECK(cudaMemcpy(table, next.data(), words * 4, cudaMemcpyHostToDevice));

@@ -1,6 +1,6 @@
-// Shared by the microbenchmarks here: an error check, and the timer sparsert uses for every kernel (R
-// launches captured into one CUDA graph, replayed between two events after 3 warm-up replays; the median
-// of 21 replays divided by R, in microseconds).
+// Shared by the microbenchmarks here: an error check; the timer sparsert uses for every kernel (R launches
+// captured into one CUDA graph, replayed between two events after 3 warm-up replays; the median of 21
+// replays divided by R, in microseconds); and a random permutation cycle for chains of dependent loads.
 #pragma once
 #include <algorithm>
 #include <cstdio>
@@ -46,4 +46,18 @@ float timeGraph(cudaStream_t s, Launch launch, int reps = 20) {
     cudaGraphExecDestroy(ge);
     cudaGraphDestroy(g);
     return t[t.size() / 2];
+}
+
+// A table `next` of `words` entries that forms one random cycle (seeded, reproducible): following
+// i = next[i] visits every entry once, so each load depends on the one before and defeats prefetching.
+inline std::vector<unsigned> randomCycle(unsigned words) {
+    std::vector<unsigned> perm(words), next(words);
+    for (unsigned i = 0; i < words; ++i) perm[i] = i;
+    unsigned seed = 12345;
+    for (unsigned i = words - 1; i > 0; --i) {
+        seed = seed * 1664525u + 1013904223u;
+        std::swap(perm[i], perm[seed % (i + 1)]);
+    }
+    for (unsigned i = 0; i < words; ++i) next[perm[i]] = perm[(i + 1) % words];
+    return next;
 }
