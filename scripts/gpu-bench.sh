@@ -3,7 +3,8 @@
 # experiments, each under its own time limit. Logs and reports go to a work folder, packed at the end into
 # $OUT/results.tar.gz (the device tool returns at most 8 files). Usage:
 #   bash scripts/gpu-bench.sh [verify] [spmm] [spmm90] [spmm95] [spmm8] [conv] [conv8] [explore] [ncu]
-# (default: verify spmm spmm8 conv conv8; spmm90 and spmm95 split batch 1 by sparsity, each under 10 minutes)
+# (default: verify spmm spmm8 conv conv8; spmm90 and spmm95 split batch 1 by sparsity, each under 10 minutes;
+# verify128, spmm90a and spmm95a do the same with B's and C's rows padded to 128 bytes, `--row-align 128`)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -22,6 +23,9 @@ for step in $steps; do
     spmm) run spmm-b1 ${SPMM_LIMIT:-300} bench --max-instances 3 --output "$work/bench" ;;
     spmm90) run spmm-b1-s0.9 ${SPMM_LIMIT:-560} bench --max-instances 3 --sparsity 0.9 --output "$work/bench" ;;
     spmm95) run spmm-b1-s0.95 ${SPMM_LIMIT:-560} bench --max-instances 3 --sparsity 0.95 --output "$work/bench" ;;
+    verify128) run verify-a128 ${VERIFY_LIMIT:-400} verify --row-align 128 --json "$work/verify-a128.json"; tail -n 2 "$work/verify-a128.log" ;;
+    spmm90a) run spmm-b1-a128-s0.9 ${SPMM_LIMIT:-560} bench --max-instances 3 --sparsity 0.9 --row-align 128 --output "$work/bench" ;;
+    spmm95a) run spmm-b1-a128-s0.95 ${SPMM_LIMIT:-560} bench --max-instances 3 --sparsity 0.95 --row-align 128 --output "$work/bench" ;;
     spmm8) run spmm-b8 ${SPMM8_LIMIT:-300} bench --batch 8 --max-instances 1 --output "$work/bench" ;;
     conv) run conv-b1 150 bench --suite paper-conv --output "$work/bench" ;;
     conv8) run conv-b8 ${CONV8_LIMIT:-200} bench --suite paper-conv --batch 8 --output "$work/bench" ;;

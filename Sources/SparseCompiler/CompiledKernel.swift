@@ -82,7 +82,7 @@ public enum SparseKernelCompiler {
         let hash = String(WeightsHash.of(problem.weights), radix: 16)
         let configText = "\(config.mBlocks)x\(config.nBlocks)x\(config.groups)v\(config.vectorWidth)"
             + (config.balance == .nonzeros ? "" : "u") + config.staging.suffix
-        return "sparsert_\(kind)_m\(problem.m)_k\(problem.k)_n\(problem.n)_\(configText)_\(hash.prefix(8))"
+        return "sparsert_\(kind)_\(problem.nameFragment)_\(configText)_\(hash.prefix(8))"
     }
 }
 

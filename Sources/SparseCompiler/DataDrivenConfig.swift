@@ -13,7 +13,9 @@ import Foundation
 public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvertible {
     /// Threads sharing one row (T): 1, 2, 4, 8, 16 or 32, so a subwarp never straddles a warp.
     public var subwarpWidth: Int
-    /// Adjacent output columns per vector (W): 1, 2 or 4; above 1 needs N divisible by it (a matrix product).
+    /// Adjacent output columns per vector (W): 1, 2 or 4; above 1 needs a matrix product whose row strides
+    /// it divides and, where it does not divide N, B's rows padded to hold the last vector
+    /// (``SpMMProblem/vectorWidthProblem(_:)``).
     public var vectorWidth: Int
     /// Vectors per thread (V), 1 to 8: more columns per loaded nonzero, fewer subwarps. (Above 4 suits
     /// scalar vectors on narrow N: at N = 49 a subwarp of 8 with 7 vectors covers 56 columns.)
@@ -150,7 +152,7 @@ extension DataDrivenConfig {
 
     /// A cheap default from the shape and density alone (no search), fitted to timings of Table 1
     /// problems 7-10 at 90% and 95% sparsity on an H200 (within 5% of the best of ~60 configs each):
-    /// - vector width: the largest of 4, 2, 1 dividing N that leaves at least 16 vectors across N (1 for a
+    /// - vector width: the largest of 4, 2, 1 the row strides allow that leaves at least 16 vectors across N (1 for a
     ///   convolution); subwarp: enough threads for N at one vector each, at most 32;
     /// - two vectors per thread when scalar columns need more than one subwarp width (N = 49: one tile of 64
     ///   instead of two of 32, halving the weight loads per column);
@@ -200,7 +202,8 @@ extension DataDrivenConfig {
     /// unroll 2, a head of 16 and 96 registers; the K split doubled with unroll 2 and a head of 16, or of 8
     /// with 64 registers (and one address per nonzero on a partial tile); the heuristic with a head of 16,
     /// one vector per thread more or less, the other unroll factor (alone and with V changed), prefetch
-    /// toggled, a narrower subwarp, half the vector width, a bigger block; ten with parts by row length
+    /// toggled, a narrower subwarp, half the vector width, twice the vector width (padded rows), a bigger
+    /// block; ten with parts by row length
     /// (four of them with heads loaded across the subwarp), then those ten with rows dealt evenly to blocks.
     /// Only configs that fit `problem` and `limits` are listed.
     public static func candidates(for problem: SpMMProblem, limits: DeviceLimits = .hopper) -> [DataDrivenConfig] {
@@ -235,6 +238,11 @@ extension DataDrivenConfig {
         add { $0.vectorsPerThread = base.vectorsPerThread == 1 ? 2 : 1; $0.unroll = base.unroll == 4 ? 2 : 4 }
         add { $0.subwarpWidth = max(1, $0.subwarpWidth / 2) }
         if base.vectorWidth > 1 { add { $0.vectorWidth /= 2; $0.subwarpWidth = min(32, $0.subwarpWidth * 2) } }
+        // Twice the vector width where padded rows allow it and the heuristic stopped short of it (N = 49 in
+        // rows of 64: 13 vectors of 4 on a subwarp of 16 against 25 of 2 on 32).
+        if base.vectorWidth < 4, problem.vectorWidthProblem(base.vectorWidth * 2) == nil {
+            add { $0.vectorWidth *= 2; $0.subwarpWidth = max(1, $0.subwarpWidth / 2) }
+        }
         list.append({ var c = base; c.rowsPerBlock *= 2; return c }())
         // Parts by row length, without prefetch: the shapes that won on Table 1 problems 3, 6, 8, 11 and 19
         // (H100): P = 8 with unroll 2 in blocks of 16 subwarps, alone and with a head of 8; P = 8, unroll 4
@@ -276,8 +284,8 @@ extension DataDrivenConfig {
     public static let maximumCandidates = 38
 
     static func preferredVectorWidth(for problem: SpMMProblem) -> Int {
-        guard case .matrix(let n) = problem.operand else { return 1 }
-        for width in [4, 2] where n % width == 0 && n / width >= 16 { return width }
+        let n = problem.n
+        for width in [4, 2] where problem.vectorWidthProblem(width) == nil && (n + width - 1) / width >= 16 { return width }
         return 1
     }
 
@@ -336,10 +344,7 @@ extension DataDrivenConfig {
             guard adaptiveSplit else { throw infeasible("a part length is for parts by row length (b1)") }
             guard (4...256).contains(length) else { throw infeasible("part length \(length) outside 4...256") }
         }
-        if vectorWidth > 1 {
-            guard case .matrix(let n) = problem.operand else { throw infeasible("vector width > 1 is for matrix products") }
-            guard n % vectorWidth == 0 else { throw infeasible("vector width \(vectorWidth) does not divide N = \(n)") }
-        }
+        if let reason = problem.vectorWidthProblem(vectorWidth) { throw infeasible(reason) }
         guard threadsPerBlock <= limits.maxThreadsPerBlock else {
             throw infeasible("\(threadsPerBlock) threads per block exceed \(limits.maxThreadsPerBlock)")
         }
@@ -351,13 +356,14 @@ extension DataDrivenConfig {
         }
         let tiles = (problem.n + tileColumns - 1) / tileColumns
         if case .matrix(let n) = problem.operand {
-            guard Int64(problem.m) * Int64(n + tileColumns) * 4 <= Int64(UInt32.max) else {
+            guard Int64(problem.m) * Int64(max(n + tileColumns, problem.cRowStride)) * 4 <= Int64(UInt32.max) else {
                 throw infeasible("C exceeds 4 GB (its byte offsets are 32-bit)")
             }
         }
         guard tiles <= 65535 else { throw infeasible("\(tiles) N tiles exceed the grid's y limit 65535") }
         if let rows = stageRows {
             guard case .matrix = problem.operand else { throw infeasible("staging B is for matrix products") }
+            guard !problem.hasPaddedRows else { throw infeasible("staging B needs rows of B and C without padding") }
             guard threadsPerBlock % copyVectorsPerRow == 0 else {
                 throw infeasible("\(threadsPerBlock) threads cannot copy rows of \(copyVectorsPerRow) vectors evenly")
             }

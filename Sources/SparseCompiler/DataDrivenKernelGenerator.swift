@@ -139,8 +139,17 @@ public enum DataDrivenKernelGenerator {
             } else {
                 (address, offset) = (b.binary(.add, .u64, .register(cBases[j]!), .register(cOffsetWide)), 0)
             }
-            b.emit(.store(.global, acc.map(Operand.register), address: address, offset: offset),
-                   guard: guardPredicate)
+            if problem.n % w != 0 {
+                // Vectors of W do not tile N (its rows are padded): one store per column, each below N.
+                for (i, value) in acc.enumerated() where problem.n > j * stride + i {
+                    let inside = b.compare(.lt, .u32, .register(columnBase), .u32(UInt32(problem.n - j * stride - i)))
+                    b.emit(.store(.global, [.register(value)], address: address, offset: offset + Int64(i * 4)),
+                           guard: b.conjunction(inside, realRow))
+                }
+            } else {
+                b.emit(.store(.global, acc.map(Operand.register), address: address, offset: offset),
+                       guard: guardPredicate)
+            }
         }
         b.emit(.label(finish))
         b.emit(.exit)
@@ -199,9 +208,7 @@ public enum DataDrivenKernelGenerator {
         let n = problem.n, w = config.vectorWidth
         let stride = config.subwarpWidth * w
         if case .matrix = problem.operand, n % config.tileColumns == 0 || config.singleAddress {
-            let access = OperandAccess.emit(
-                problem.operand, m: problem.m, n: n, column: columnBase, bPointer: bPointer, cPointer: cPointer,
-                builder: &b)
+            let access = OperandAccess.emit(problem, column: columnBase, bPointer: bPointer, cPointer: cPointer, builder: &b)
             let partial = n % config.tileColumns != 0
             return (0..<config.vectorsPerThread).map { j in
                 let offset = Int64(j * stride * 4)
@@ -215,10 +222,8 @@ public enum DataDrivenKernelGenerator {
         }
         return (0..<config.vectorsPerThread).map { j in
             let column = j == 0 ? columnBase : b.binary(.add, .u32, .register(columnBase), .u32(UInt32(j * stride)))
-            let clamped = b.binary(.min, .u32, .register(column), .u32(UInt32(n - w)))
-            let access = OperandAccess.emit(
-                problem.operand, m: problem.m, n: n, column: clamped, bPointer: bPointer, cPointer: cPointer,
-                builder: &b)
+            let clamped = b.binary(.min, .u32, .register(column), .u32(UInt32(problem.lastVectorColumn(width: w))))
+            let access = OperandAccess.emit(problem, column: clamped, bPointer: bPointer, cPointer: cPointer, builder: &b)
             var bBase = access.bBase
             if layout.bOffsetBias != 0 {
                 bBase = b.binary(.sub, .u64, .register(bBase), .u64(UInt64(layout.bOffsetBias)))
@@ -656,6 +661,6 @@ extension SparseKernelCompiler {
         case .convolution: kind = "conv"
         }
         let hash = WeightsHash.hex(problem.weights)
-        return "sparsert_dd_\(kind)_m\(problem.m)_k\(problem.k)_n\(problem.n)_\(config.identifier)_\(hash.prefix(8))"
+        return "sparsert_dd_\(kind)_\(problem.nameFragment)_\(config.identifier)_\(hash.prefix(8))"
     }
 }

@@ -19,7 +19,7 @@ import SparseReference
 ///   multiple of 4 words (``recordWords``): each chunk's nonzeros of the row are split into the parts, so
 ///   every part works in every chunk.
 /// - `entries`: `sections` sections of `capacity` words each; section `i` of entry `e` is at byte
-///   `(i * capacity + e) * 4`. The sections: the weights (f32 bits); the B byte offsets (`k * N * 4` for a
+///   `(i * capacity + e) * 4`. The sections: the weights (f32 bits); the B byte offsets (`k * ldb * 4` for a
 ///   matrix, saving a multiply per nonzero; staged, the offset in the shared chunk, `(k mod S) * tile * 4`);
 ///   for a convolution whose taps can fall into the padding, the tap index `kh * KW + kw`. Every part
 ///   starts at a multiple of 4 entries, so 16-byte vector loads stay aligned.
@@ -79,10 +79,11 @@ public struct DataDrivenLayout: Sendable {
         let tap: (Int) -> UInt32
         let cRowBytes: Int64
         switch problem.operand {
-        case .matrix(let n):
-            bOffset = { Int64($0) * Int64(n) * 4 }
+        case .matrix:
+            let bRowBytes = Int64(problem.bRowStride) * 4
+            bOffset = { Int64($0) * bRowBytes }
             tap = { _ in 0 }
-            cRowBytes = Int64(n) * 4
+            cRowBytes = Int64(problem.cRowStride) * 4
             sections = 2
             bOffsetBias = 0
         case .convolution(let g):

@@ -16,6 +16,10 @@ public struct KernelManifest: Codable, Sendable {
         public var m: Int
         public var k: Int
         public var n: Int
+        /// Row strides of B and C in elements (leading dimensions; N when rows are contiguous). Matrix
+        /// products only.
+        public var bRowStride: Int?
+        public var cRowStride: Int?
         public var nonzeros: Int
         public var convolution: ConvolutionShape?
     }
@@ -56,8 +60,13 @@ public struct KernelManifest: Codable, Sendable {
         switch problem.operand {
         case .matrix(let n):
             convolution = nil
-            bLayout = "float32 B[K=\(problem.k)][N=\(n)], row-major, 16-byte aligned"
-            cLayout = "float32 C[M=\(problem.m)][N=\(n)], row-major, 16-byte aligned; fully overwritten"
+            if problem.hasPaddedRows {
+                bLayout = "float32 B[K=\(problem.k)][N=\(n)], row-major, rows \(problem.bRowStride) elements apart (ldb), 16-byte aligned; the kernel may read the padding"
+                cLayout = "float32 C[M=\(problem.m)][N=\(n)], row-major, rows \(problem.cRowStride) elements apart (ldc), 16-byte aligned; columns below N overwritten, the padding untouched"
+            } else {
+                bLayout = "float32 B[K=\(problem.k)][N=\(n)], row-major, 16-byte aligned"
+                cLayout = "float32 C[M=\(problem.m)][N=\(n)], row-major, 16-byte aligned; fully overwritten"
+            }
         case .convolution(let g):
             convolution = g
             bLayout = "float32 input[batch=\(g.batch)][C=\(g.inChannels)][H=\(g.height)][W=\(g.width)] (NCHW)"
@@ -74,6 +83,7 @@ public struct KernelManifest: Codable, Sendable {
         parameters = weightParameters + parameters
         self.problem = Problem(
             kind: convolution == nil ? "spmm" : "conv", m: problem.m, k: problem.k, n: problem.n,
+            bRowStride: problem.isMatrix ? problem.bRowStride : nil, cRowStride: problem.isMatrix ? problem.cRowStride : nil,
             nonzeros: problem.weights.nonzeroCount, convolution: convolution)
         config = kernel.configDescription
         weightsHash = WeightsHash.hex(problem.weights)

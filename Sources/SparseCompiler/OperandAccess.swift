@@ -14,26 +14,26 @@ struct OperandAccess {
     /// Byte offset of C[row, this thread's column] from `cBase`.
     let cOffset: (Int) -> Int64
 
-    /// Emits the address set-up for `operand`, given the thread's first column (already clamped into
-    /// 0..<N so every address formed is valid) and the kernel's B and C pointer registers.
+    /// Emits the address set-up for `problem`'s operands, given the thread's first column (already
+    /// clamped so every address formed is inside B's rows) and the kernel's B and C pointer registers.
     static func emit(
-        _ operand: DenseOperand, m: Int, n: Int, column: Register, bPointer: Register, cPointer: Register,
+        _ problem: SpMMProblem, column: Register, bPointer: Register, cPointer: Register,
         builder: inout KernelBuilder
     ) -> OperandAccess {
-        switch operand {
+        switch problem.operand {
         case .matrix:
-            // B[k, c] is at B + (k * N + c) * 4; C[r, c] at C + (r * N + c) * 4.
+            // B[k, c] is at B + (k * ldb + c) * 4; C[r, c] at C + (r * ldc + c) * 4 (row strides ldb, ldc).
             let columnBytes = builder.register(.u64)
             builder.emit(.multiplyWide(columnBytes, .register(column), .u32(4)))
             let bBase = builder.binary(.add, .u64, .register(bPointer), .register(columnBytes))
             let cBase = builder.binary(.add, .u64, .register(cPointer), .register(columnBytes))
-            let rowBytes = Int64(n) * 4
+            let bRowBytes = Int64(problem.bRowStride) * 4, cRowBytes = Int64(problem.cRowStride) * 4
             return OperandAccess(
                 bBase: bBase, cBase: cBase,
-                bOffset: { k in (Int64(k) * rowBytes, nil) },
-                cOffset: { r in Int64(r) * rowBytes })
+                bOffset: { k in (Int64(k) * bRowBytes, nil) },
+                cOffset: { r in Int64(r) * cRowBytes })
         case .convolution(let g):
-            return emitConvolution(g, m: m, column: column, bPointer: bPointer, cPointer: cPointer, builder: &builder)
+            return emitConvolution(g, m: problem.m, column: column, bPointer: bPointer, cPointer: cPointer, builder: &builder)
         }
     }
 

@@ -40,10 +40,8 @@ public struct SpMMPlan: Sendable {
         guard config.mBlocks <= max(m, 1) else { throw infeasible("M_blocks \(config.mBlocks) exceeds M = \(m)") }
         guard config.nBlocks <= n else { throw infeasible("N_blocks \(config.nBlocks) exceeds N = \(n)") }
         let width = config.vectorWidth
-        if width > 1 {
-            guard case .matrix = problem.operand else { throw infeasible("vector width > 1 is for matrix products") }
-            guard n % width == 0 else { throw infeasible("vector width \(width) does not divide N = \(n)") }
-        }
+        if let reason = problem.vectorWidthProblem(width) { throw infeasible(reason) }
+        guard n % width == 0 else { throw infeasible("vector width \(width) does not divide N = \(n)") }
         let perBlock = (n + config.nBlocks - 1) / config.nBlocks
         let columnsPerBlock = (perBlock + width - 1) / width * width
         let threadsPerGroup = (columnsPerBlock / width + 31) / 32 * 32

@@ -3,17 +3,42 @@ import SparseReference
 
 /// C = A x B with A sparse M x K (known when the kernel is generated) and B dense K x N.
 ///
-/// For a matrix product B and C are row-major (a batch of inputs folds into N). For a convolution B is
-/// the virtual im2col matrix of an NCHW input and C is the NCHW output; see ``DenseOperand``.
+/// For a matrix product B and C are row-major (a batch of inputs folds into N), each row `bRowStride`
+/// or `cRowStride` elements after the previous one (cuBLAS's leading dimensions; N unless padded). For a
+/// convolution B is the virtual im2col matrix of an NCHW input and C is the NCHW output; see
+/// ``DenseOperand``.
 public struct SpMMProblem: Sendable {
     /// The sparse weights A.
     public let weights: CSRMatrix
     /// How B is read and C is written.
     public let operand: DenseOperand
+    /// Elements from one row of B to the next (matrix products; at least N). Padding rows to a multiple
+    /// of 4 lets kernels read B in 16-byte vectors at any N, and to 32 (128 bytes) starts every row on a
+    /// cache line: at N = 49 that takes a row's loads from three L1 wavefronts to two.
+    public let bRowStride: Int
+    /// Elements from one row of C to the next (matrix products; at least N). Kernels never write the
+    /// padding between N and the stride.
+    public let cRowStride: Int
 
-    public init(weights: CSRMatrix, operand: DenseOperand) throws {
+    /// A problem whose matrix rows are padded: strides of nil mean N (contiguous rows). A convolution
+    /// takes no strides.
+    public init(weights: CSRMatrix, operand: DenseOperand, bRowStride: Int? = nil, cRowStride: Int? = nil) throws {
         self.weights = weights
         self.operand = operand
+        switch operand {
+        case .matrix(let n):
+            self.bRowStride = bRowStride ?? n
+            self.cRowStride = cRowStride ?? n
+            for (name, stride) in [("B", self.bRowStride), ("C", self.cRowStride)] where stride < n {
+                throw PlanError.invalidProblem("the row stride of \(name) (\(stride)) is less than N = \(n)")
+            }
+        case .convolution(let g):
+            if bRowStride != nil || cRowStride != nil {
+                throw PlanError.invalidProblem("row strides are for matrix products, not convolutions")
+            }
+            self.bRowStride = g.batch * g.outputHeight * g.outputWidth
+            self.cRowStride = self.bRowStride
+        }
         if case .convolution(let shape) = operand {
             do { try shape.validate() } catch { throw PlanError.invalidProblem("\(error)") }
             if shape.reductionSize != weights.columns || shape.outChannels != weights.rows {
@@ -24,15 +49,69 @@ public struct SpMMProblem: Sendable {
         if n <= 0 { throw PlanError.invalidProblem("N must be positive, got \(n)") }
     }
 
-    /// Convenience: a plain matrix product with B of width `n`.
-    public init(weights: CSRMatrix, n: Int) throws {
-        try self.init(weights: weights, operand: .matrix(n: n))
+    /// Convenience: a matrix product with B of width `n`, rows contiguous unless strides are given.
+    public init(weights: CSRMatrix, n: Int, bRowStride: Int? = nil, cRowStride: Int? = nil) throws {
+        try self.init(weights: weights, operand: .matrix(n: n), bRowStride: bRowStride, cRowStride: cRowStride)
     }
 
-    /// `spmm MxKxN` or `conv MxK, input CxHxW kKHxKW sS pP bB`: the shape, without the weights.
+    /// The same product with B's and C's rows padded to `stride(N)` elements.
+    public func withRowStrides(b: Int, c: Int) throws -> SpMMProblem {
+        try SpMMProblem(weights: weights, operand: operand, bRowStride: b, cRowStride: c)
+    }
+
+    /// The same product with B's and C's rows padded to the next multiple of `bytes` (a positive multiple
+    /// of 4; 128 starts every row on a cache line); a convolution is returned as it is.
+    public func withRowsAligned(toBytes bytes: Int) throws -> SpMMProblem {
+        guard bytes > 0, bytes % 4 == 0 else {
+            throw PlanError.invalidProblem("row alignment must be a positive multiple of 4 bytes, got \(bytes)")
+        }
+        guard isMatrix else { return self }
+        let words = bytes / 4
+        let stride = (n + words - 1) / words * words
+        return try withRowStrides(b: stride, c: stride)
+    }
+
+    /// Whether B's or C's rows are padded past N.
+    public var hasPaddedRows: Bool { isMatrix && (bRowStride != n || cRowStride != n) }
+
+    /// Why vectors of `width` adjacent columns cannot be read from B and written to C, or nil when they
+    /// can: matrix products only; both row strides multiples of `width` (so every vector is aligned); and,
+    /// where `width` does not divide N, B's rows padded to hold the last vector whole (its columns past N
+    /// are read from the padding and never written).
+    public func vectorWidthProblem(_ width: Int) -> String? {
+        guard width > 1 else { return nil }
+        guard isMatrix else { return "vector width > 1 is for matrix products" }
+        guard bRowStride % width == 0, cRowStride % width == 0 else {
+            return "vector width \(width) does not divide the row strides (B \(bRowStride), C \(cRowStride))"
+                + (hasPaddedRows ? "" : ", which are N = \(n)")
+        }
+        guard (n + width - 1) / width * width <= bRowStride else {
+            return "vector width \(width) needs B's rows padded to \((n + width - 1) / width * width), not \(bRowStride)"
+        }
+        return nil
+    }
+
+    /// The first column of the last vector of `width` columns (N - width when `width` divides N): threads
+    /// whose columns are past N read there, so their addresses stay inside B's rows.
+    public func lastVectorColumn(width: Int) -> Int { (n - 1) / width * width }
+
+    /// `mM_kK_nN`, with `_ldbL_ldcL` when rows are padded: the shape part of kernel names.
+    public var nameFragment: String {
+        "m\(m)_k\(k)_n\(n)" + (hasPaddedRows ? "_ldb\(bRowStride)_ldc\(cRowStride)" : "")
+    }
+
+    /// Whether the operand is a matrix product (not a convolution).
+    public var isMatrix: Bool {
+        if case .matrix = operand { return true }
+        return false
+    }
+
+    /// `spmm MxKxN` (with `ldb L ldc L` when padded) or `conv MxK, input CxHxW kKHxKW sS pP bB`: the
+    /// shape, without the weights.
     public var description: String {
         switch operand {
-        case .matrix(let n): return "spmm \(m)x\(k)x\(n)"
+        case .matrix(let n):
+            return "spmm \(m)x\(k)x\(n)" + (hasPaddedRows ? " ldb \(bRowStride) ldc \(cRowStride)" : "")
         case .convolution(let s):
             return "conv \(m)x\(k), input \(s.inChannels)x\(s.height)x\(s.width) k\(s.kernelH)x\(s.kernelW) s\(s.stride) p\(s.pad) b\(s.batch)"
         }

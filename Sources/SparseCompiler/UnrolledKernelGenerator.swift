@@ -53,9 +53,7 @@ public enum UnrolledKernelGenerator {
         b.emit(.predicateAnd(valid, inTile, inMatrix))
         // Threads past N compute on column N - width (a valid address) and store nothing.
         let clamped = b.binary(.min, .u32, .register(column), .u32(UInt32(n - width)))
-        let access = OperandAccess.emit(
-            plan.problem.operand, m: plan.problem.m, n: n, column: clamped, bPointer: bPointer, cPointer: cPointer,
-            builder: &b)
+        let access = OperandAccess.emit(plan.problem, column: clamped, bPointer: bPointer, cPointer: cPointer, builder: &b)
         let needsShared = plan.sharedMemoryBytes > 0
         var sharedLane: Register?
         if needsShared {

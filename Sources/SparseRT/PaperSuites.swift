@@ -18,6 +18,18 @@ public struct BenchmarkProblem: Sendable {
     public let instances: [SuiteItem]
 }
 
+extension BenchmarkProblem {
+    /// The same problem with every instance's B and C rows padded to multiples of `bytes`
+    /// (``SpMMProblem/withRowsAligned(toBytes:)``; convolutions unchanged).
+    public func withRowsAligned(toBytes bytes: Int) -> BenchmarkProblem {
+        BenchmarkProblem(
+            number: number, m: m, k: k, n: n, sparsity: sparsity, source: source,
+            instances: instances.map { item in
+                SuiteItem(name: item.name, nonzeros: item.nonzeros) { try item.load().withRowsAligned(toBytes: bytes) }
+            })
+    }
+}
+
 /// The paper's benchmark suites, built from the data folder (the shared/data layout).
 public enum PaperSuites {
     /// Table 1 (SpMM): problems 1-11 at 0.9 and 0.95 from DLMC magnitude pruning, 12-19 from the real

@@ -4,24 +4,35 @@ import SparseReference
 
 /// Fresh random inputs for a problem and the float64 reference output they must produce.
 public struct ProblemData: Sendable {
-    /// B for a matrix product (K x N row-major) or the NCHW input of a convolution.
+    /// B's buffer: for a matrix product K rows of `bRowStride` floats (N values, then padding holding
+    /// ``paddingPoison``), for a convolution the NCHW input.
     public let input: [Float]
-    /// The float64 reference C (M x N row-major, or NCHW output).
+    /// The float64 reference C (M x N row-major, or NCHW output): the logical result, without padding.
     public let reference: [Double]
 
-    /// Draws `input` uniformly from [-1, 1) with `seed` and computes the reference on the CPU.
+    /// A quiet NaN with its own payload in B's row padding: a kernel that reads padding into a result
+    /// makes it NaN, which the check rejects.
+    public static let paddingPoison = Float(bitPattern: 0x7FC0_BEEF)
+
+    /// Draws the logical input uniformly from [-1, 1) with `seed` and computes the reference on the CPU.
     public init(problem: SpMMProblem, seed: UInt64) throws {
-        input = Self.input(for: problem, seed: seed)
+        self.problem = problem
+        let dense = Self.logicalInput(for: problem, seed: seed)
+        input = problem.inputBuffer(dense, padding: Self.paddingPoison)
         switch problem.operand {
         case .matrix(let n):
-            reference = ReferenceSpMM.multiply(problem.weights, input, n: n)
+            reference = ReferenceSpMM.multiply(problem.weights, dense, n: n)
         case .convolution(let g):
-            reference = try ReferenceConvolution.convolve(input: input, filter: problem.weights, shape: g)
+            reference = try ReferenceConvolution.convolve(input: dense, filter: problem.weights, shape: g)
         }
     }
 
-    /// Only the random input (for timing, where no reference is needed).
+    /// Only B's buffer (for timing, where no reference is needed).
     public static func input(for problem: SpMMProblem, seed: UInt64) -> [Float] {
+        problem.inputBuffer(logicalInput(for: problem, seed: seed), padding: paddingPoison)
+    }
+
+    static func logicalInput(for problem: SpMMProblem, seed: UInt64) -> [Float] {
         var random = SeededNormal(seed: seed)
         switch problem.operand {
         case .matrix(let n): return random.uniformFloats(count: problem.k * n)
@@ -29,8 +40,11 @@ public struct ProblemData: Sendable {
         }
     }
 
-    /// Number of output elements.
-    public var outputCount: Int { reference.count }
+    /// Floats in C's buffer (padding included).
+    public var outputCount: Int { problem.outputWords }
+
+    /// The problem the data is for.
+    public let problem: SpMMProblem
 }
 
 /// The verdict of running one kernel on fresh inputs against the float64 reference.
@@ -45,10 +59,25 @@ public struct VerificationReport: Codable, Sendable {
     public var normRelativeError: Double
     /// Outputs still holding the poison written before the run.
     public var unwritten: Int
+    /// Elements of C's row padding (past N) that no longer hold the poison: written, which no kernel may.
+    public var paddingWritten = 0
     /// Outputs that are NaN or infinite (unwritten ones included).
     public var nonFinite: Int
     public var tolerance: Double
     public var passed: Bool
+
+    /// Compares C's buffer `buffer` for `problem` with `reference`: its logical elements as the other
+    /// initializer does, and its row padding, which must still hold `poison`.
+    public init(kernel: String, config: String, executor: String, problem: SpMMProblem, buffer: [Float],
+                reference: [Double], poison: UInt32, tolerance: Double) {
+        let logical = buffer.count == problem.outputWords ? problem.logicalOutput(buffer) : buffer
+        self.init(kernel: kernel, config: config, executor: executor, output: logical, reference: reference,
+                  poison: poison, tolerance: tolerance)
+        if buffer.count == problem.outputWords {
+            paddingWritten = problem.outputPadding.joined().reduce(0) { $0 + (buffer[$1].bitPattern == poison ? 0 : 1) }
+        }
+        passed = passed && paddingWritten == 0
+    }
 
     /// Compares `output` with `reference`; `poison` is the bit pattern the output was filled with.
     public init(kernel: String, config: String, executor: String, output: [Float], reference: [Double],
@@ -77,8 +106,8 @@ public enum CPUVerifier {
         let data = try ProblemData(problem: kernel.problem, seed: seed)
         let output = try run(kernel, input: data.input, outputCount: data.outputCount)
         return VerificationReport(
-            kernel: kernel.name, config: kernel.configDescription, executor: "cpu-ir", output: output,
-            reference: data.reference, poison: poison, tolerance: tolerance)
+            kernel: kernel.name, config: kernel.configDescription, executor: "cpu-ir", problem: kernel.problem,
+            buffer: output, reference: data.reference, poison: poison, tolerance: tolerance)
     }
 
     /// Interprets `kernel` on `input` and returns C.

@@ -16,7 +16,7 @@ public enum GPUVerifier {
         let result: [Float] = try output.copyToHost(count: data.outputCount)
         return VerificationReport(
             kernel: kernel.compiled.name, config: kernel.compiled.configDescription,
-            executor: session.properties.name, output: result, reference: data.reference,
+            executor: session.properties.name, problem: data.problem, buffer: result, reference: data.reference,
             poison: CPUVerifier.poison, tolerance: tolerance)
     }
 
@@ -25,7 +25,7 @@ public enum GPUVerifier {
                             timer: KernelTimer = KernelTimer()) throws -> TimingResult {
         let problem = kernel.compiled.problem
         let input = try DeviceBuffer(context: session.context, copying: ProblemData.input(for: problem, seed: seed))
-        let output = try DeviceBuffer(context: session.context, bytes: problem.m * problem.n * 4)
+        let output = try DeviceBuffer(context: session.context, bytes: problem.outputWords * 4)
         return try timer.time(on: session.stream) {
             try kernel.launch(input: input, output: output, stream: session.stream)
         }

@@ -41,6 +41,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Only this sparsity (0.9 or 0.95).")
     var sparsity: Double?
 
+    @Option(help: "Pad B's and C's rows to a multiple of this many bytes (e.g. 128) for every kernel, ours and the baselines.")
+    var rowAlign: Int?
+
     @Option(help: "Most instances timed per problem (all by default).")
     var maxInstances: Int?
 
@@ -82,6 +85,10 @@ struct BenchCommand: ParsableCommand {
             list = list.filter { wanted.contains($0.number) }
         }
         if let sparsity { list = list.filter { abs($0.sparsity - sparsity) < 1e-9 } }
+        if let rowAlign {
+            guard rowAlign > 0, rowAlign % 4 == 0 else { throw ValidationError("--row-align must be a positive multiple of 4 bytes, got \(rowAlign)") }
+            list = list.map { $0.withRowsAligned(toBytes: rowAlign) }
+        }
         printNote("device: \(session.properties.name); \(list.count) problems; compiler: \(session.ptxas?.executable.path ?? "driver JIT")")
 
         let floors = try DeviceFloors.measure(session: session)
@@ -99,6 +106,7 @@ struct BenchCommand: ParsableCommand {
         let folder = URL(fileURLWithPath: output ?? "bench/results/\(gpu.replacingOccurrences(of: " ", with: "_"))")
         var stem = "\(suite.rawValue)-b\(batch)"
         if kernelSelection != .tuned { stem += "-\(kernelSelection.rawValue)" }
+        if let rowAlign { stem += "-a\(rowAlign)" }
         // Subsets get their own files, so a partial run never overwrites a full one.
         if let sparsity { stem += "-s\(sparsity)" }
         if let problems { stem += "-p" + problems.replacingOccurrences(of: ",", with: "_") }
@@ -106,7 +114,7 @@ struct BenchCommand: ParsableCommand {
             suite: suite.rawValue, gpu: gpu, date: ISO8601DateFormatter().string(from: Date()),
             commit: commit ?? ProcessInfo.processInfo.environment["SPARSERT_COMMIT"] ?? gitCommit() ?? "unknown",
             command: CommandLine.arguments.dropFirst().joined(separator: " "), batch: batch,
-            selection: kernelSelection.rawValue, floors: floors,
+            selection: kernelSelection.rawValue, rowAlignBytes: rowAlign, floors: floors,
             mainBaseline: VendorBaselines.mainName(for: suite == .paperSpmm), rows: [])
         var failures: [String] = []
         for problem in list {

@@ -47,6 +47,7 @@ extension BenchmarkReport {
             let fields: [(String, String, String)] = [
                 ("suite", report.suite, merged.suite), ("GPU", report.gpu, merged.gpu), ("batch", "\(report.batch)", "\(merged.batch)"),
                 ("kernel selection", report.selection, merged.selection), ("main baseline", report.mainBaseline, merged.mainBaseline),
+                ("row alignment", "\(report.rowAlignBytes ?? 0)", "\(merged.rowAlignBytes ?? 0)"),
             ]
             for (name, value, expected) in fields where value != expected {
                 throw BenchmarkMergeError(description: "\(path): \(name) is \(value), but \(reports[0].path) has \(expected)")

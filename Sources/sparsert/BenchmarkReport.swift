@@ -12,6 +12,9 @@ struct BenchmarkReport: Codable {
     var command: String
     var batch: Int
     var selection: String
+    /// B's and C's rows padded to a multiple of this many bytes for every kernel, ours and the baselines
+    /// (`--row-align`); nil for contiguous rows, as in the paper.
+    var rowAlignBytes: Int? = nil
     var floors: DeviceFloors
     var mainBaseline: String
     var rows: [BenchmarkRow]
@@ -38,6 +41,9 @@ struct BenchmarkReport: Codable {
             lines += runs.map { "  - \($0.date), commit \($0.commit), `\($0.command)`; \(floorText($0.floors))" }
         } else {
             lines += ["- date: \(date)", "- commit: \(commit)", "- command: `\(command)`"]
+        }
+        if let rowAlignBytes {
+            lines.append("- operand layout: B's and C's rows padded to multiples of \(rowAlignBytes) bytes (leading dimensions), the same for every kernel, ours and the baselines; N columns computed")
         }
         lines += [
             "- kernel selection: \(selection)\(tuningScope)",

@@ -29,6 +29,15 @@ struct ProblemOptions: ParsableArguments {
     @Option(help: "Convolution batch size.")
     var batch = 1
 
+    @Option(help: "Row stride of B in elements (its leading dimension, at least N; N by default).")
+    var ldb: Int?
+
+    @Option(help: "Row stride of C in elements (at least N; N by default). Kernels never write the padding.")
+    var ldc: Int?
+
+    @Option(help: "Pad B's and C's rows to a multiple of this many bytes, e.g. 128 (instead of --ldb and --ldc).")
+    var rowAlign: Int?
+
     @Option(help: "Seed of the values drawn for pattern-only files.")
     var seed: UInt64 = VerificationSuite.valueSeed
 
@@ -41,7 +50,15 @@ struct ProblemOptions: ParsableArguments {
         if !conv {
             guard let n else { throw ValidationError("give --n N (columns of B) or --conv with --input CxHxW") }
             guard n >= 1 else { throw ValidationError("--n must be at least 1, got \(n)") }
-            return (try SpMMProblem(weights: loaded.matrix, n: n), loaded)
+            let problem = try SpMMProblem(weights: loaded.matrix, n: n, bRowStride: ldb, cRowStride: ldc)
+            if let rowAlign {
+                guard ldb == nil, ldc == nil else { throw ValidationError("give --row-align or --ldb/--ldc, not both") }
+                return (try problem.withRowsAligned(toBytes: rowAlign), loaded)
+            }
+            return (problem, loaded)
+        }
+        guard ldb == nil, ldc == nil, rowAlign == nil else {
+            throw ValidationError("--ldb, --ldc and --row-align are for matrix products (--n), not --conv")
         }
         guard let input else { throw ValidationError("--conv needs --input CxHxW") }
         let dims = input.split(separator: "x").compactMap { Int($0) }

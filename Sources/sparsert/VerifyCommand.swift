@@ -43,6 +43,9 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Seed of the random inputs.")
     var seed: UInt64 = 7
 
+    @Option(help: "Pad B's and C's rows to a multiple of this many bytes (e.g. 128) in every matrix product checked.")
+    var rowAlign: Int?
+
     @Option(help: "Maximum relative error tolerated.")
     var tolerance = 1e-5
 
@@ -68,6 +71,12 @@ struct VerifyCommand: ParsableCommand {
             printNote("suite: \(items.count) problems from \(root.path)")
         }
         if let filter { items = items.filter { $0.name.contains(filter) } }
+        if let rowAlign {
+            guard rowAlign > 0, rowAlign % 4 == 0 else { throw ValidationError("--row-align must be a positive multiple of 4 bytes, got \(rowAlign)") }
+            items = items.map { item in
+                SuiteItem(name: item.name, nonzeros: item.nonzeros) { try item.load().withRowsAligned(toBytes: rowAlign) }
+            }
+        }
         let specs = try config.map(KernelCompilation.parseSpec)
 
         var session: GPUSession?

@@ -8,9 +8,15 @@ struct DataDrivenCase: CustomTestStringConvertible, Sendable {
     let weights: CSRMatrix
     let operand: DenseOperand
     let config: DataDrivenConfig?
-    var testDescription: String { "\(label) \(operand) \(config?.description ?? "heuristic")" }
+    /// Row strides of B and C (elements), or nil for contiguous rows.
+    var rowStrides: (b: Int, c: Int)? = nil
+    var testDescription: String {
+        "\(label) \(operand)\(rowStrides.map { " ldb \($0.b) ldc \($0.c)" } ?? "") \(config?.description ?? "heuristic")"
+    }
 
-    func problem() throws -> SpMMProblem { try SpMMProblem(weights: weights, operand: operand) }
+    func problem() throws -> SpMMProblem {
+        try SpMMProblem(weights: weights, operand: operand, bRowStride: rowStrides?.b, cRowStride: rowStrides?.c)
+    }
     func compile() throws -> CompiledKernel {
         let problem = try problem()
         return try SparseKernelCompiler.compile(problem, dataDriven: config ?? .heuristic(for: problem))
@@ -152,7 +158,7 @@ let dataDrivenCandidateCases: [DataDrivenCase] = {
 
 @Suite("Data-driven SpMM kernels")
 struct DataDrivenKernelTests {
-    @Test("the IR matches the float64 reference", arguments: dataDrivenCases + dataDrivenCandidateCases)
+    @Test("the IR matches the float64 reference", arguments: dataDrivenCases + dataDrivenCandidateCases + paddedDataDrivenCases)
     func matchesReference(_ c: DataDrivenCase) throws {
         let kernel = try c.compile()
         #expect(kernel.family == .dataDriven)
@@ -162,7 +168,7 @@ struct DataDrivenKernelTests {
     }
 
     @Test("ptxas assembles for sm_90 without spills", .enabled(if: TestMatrices.ptxas != nil, "ptxas not installed (scripts/install-ptxas.sh)"),
-          arguments: dataDrivenCases + dataDrivenCandidateCases)
+          arguments: dataDrivenCases + dataDrivenCandidateCases + paddedDataDrivenCases)
     func assembles(_ c: DataDrivenCase) throws {
         let report = try #require(TestMatrices.ptxas).assemble(c.compile().ptx())
         #expect(report.spillStoreBytes == 0 && report.spillLoadBytes == 0)

@@ -8,7 +8,15 @@ struct KernelCase: CustomTestStringConvertible, Sendable {
     let weights: CSRMatrix
     let n: Int
     let config: TilingConfig
-    var testDescription: String { "\(label) N=\(n) config \(config)" }
+    /// Row strides of B and C (elements), or nil for contiguous rows.
+    var rowStrides: (b: Int, c: Int)? = nil
+    var testDescription: String {
+        "\(label) N=\(n)\(rowStrides.map { " ldb \($0.b) ldc \($0.c)" } ?? "") config \(config)"
+    }
+
+    func problem() throws -> SpMMProblem {
+        try SpMMProblem(weights: weights, n: n, bRowStride: rowStrides?.b, cRowStride: rowStrides?.c)
+    }
 }
 
 let kernelCases: [KernelCase] = {
@@ -38,9 +46,9 @@ let kernelCases: [KernelCase] = {
 
 @Suite("Unrolled SpMM kernels")
 struct UnrolledKernelTests {
-    @Test("the IR matches the float64 reference", arguments: kernelCases)
+    @Test("the IR matches the float64 reference", arguments: kernelCases + paddedKernelCases)
     func matchesReference(_ c: KernelCase) throws {
-        let kernel = try SparseKernelCompiler.compile(SpMMProblem(weights: c.weights, n: c.n), config: c.config)
+        let kernel = try SparseKernelCompiler.compile(c.problem(), config: c.config)
         for seed: UInt64 in [11, 12] {
             let report = try CPUVerifier.verify(kernel, seed: seed)
             #expect(report.passed, "max rel \(report.maxRelativeError), unwritten \(report.unwritten)")
@@ -49,9 +57,9 @@ struct UnrolledKernelTests {
     }
 
     @Test("ptxas assembles for sm_90 without spills", .enabled(if: TestMatrices.ptxas != nil, "ptxas not installed (scripts/install-ptxas.sh)"),
-          arguments: kernelCases)
+          arguments: kernelCases + paddedKernelCases)
     func assembles(_ c: KernelCase) throws {
-        let kernel = try SparseKernelCompiler.compile(SpMMProblem(weights: c.weights, n: c.n), config: c.config)
+        let kernel = try SparseKernelCompiler.compile(c.problem(), config: c.config)
         let report = try #require(TestMatrices.ptxas).assemble(kernel.ptx())
         #expect(report.spillStoreBytes == 0)
         #expect(report.spillLoadBytes == 0)
@@ -62,7 +70,7 @@ struct UnrolledKernelTests {
     @Test("cp staging copies every step once and waits once per group, before the first shared read")
     func stagingShape() throws {
         let c = kernelCases.first { $0.config.staging == .asyncCopy && $0.config.groups == 2 }!
-        let kernel = try SparseKernelCompiler.compile(SpMMProblem(weights: c.weights, n: c.n), config: c.config)
+        let kernel = try SparseKernelCompiler.compile(c.problem(), config: c.config)
         let ops = kernel.kernel.instructions.map(\.operation)
         let copies = ops.filter { if case .copyAsync = $0 { return true } else { return false } }.count
         let waits = ops.filter { $0 == .waitAsyncCopies }.count

@@ -55,9 +55,10 @@ extension BaselineError {
         guard case .matrix(let width) = problem.operand else {
             throw BaselineError.unsupported(baseline: baseline, reason: "it computes matrix products, not convolutions")
         }
-        guard input.count == problem.k * width else {
+        guard input.count == problem.inputWords else {
             throw BaselineError.unsupported(
-                baseline: baseline, reason: "B holds \(input.count) values, expected K x N = \(problem.k * width)")
+                baseline: baseline,
+                reason: "B holds \(input.count) values, expected K x row stride = \(problem.inputWords)")
         }
         return width
     }

@@ -17,7 +17,8 @@ public enum BaselineVerifier {
         let output = try baseline.verifyOutput()
         return VerificationReport(
             kernel: baseline.name, config: baseline.details.joined(separator: " | "),
-            executor: baseline.session.properties.name, output: output, reference: reference, poison: poison,
+            executor: baseline.session.properties.name, problem: baseline.problem, buffer: output, reference: reference,
+            poison: poison,
             tolerance: tolerance ?? baseline.precision.tolerance)
     }
 }

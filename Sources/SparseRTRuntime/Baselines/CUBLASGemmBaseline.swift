@@ -4,7 +4,8 @@ import SparseRT
 /// Dense GEMM on the densified weights with cuBLAS: C (M x N) = A (M x K) x B (K x N), all row-major.
 ///
 /// cuBLAS is column-major, and a row-major matrix is its transpose read column-major, so the product is computed
-/// as C^T = B^T A^T: `gemm(N, N, m: n, n: m, k: k, B, ldb: n, A, lda: k, C, ldc: n)`.
+/// as C^T = B^T A^T: `gemm(N, N, m: n, n: m, k: k, B, ldb, A, lda: k, C, ldc)`, with the problem's row
+/// strides as the leading dimensions of B and C.
 /// - fp32: `cublasSgemm_v2` with `CUBLAS_DEFAULT_MATH` (fp32 FMA, no TF32).
 /// - fp16: `cublasGemmEx` with A, B and C in `CUDA_R_16F`, `CUBLAS_COMPUTE_32F` accumulation and
 ///   `CUBLAS_GEMM_DEFAULT` (tensor cores): PyTorch's half matmul. A and B are converted to fp16 on the host during
@@ -24,6 +25,8 @@ public final class CUBLASGemmBaseline: Baseline, @unchecked Sendable {
     private let c: BaselineOutputBuffer
     private let workspace: DeviceBuffer?
     private let m: Int32, n: Int32, k: Int32
+    /// Leading dimensions of B and C: the problem's row strides.
+    private let ldb: Int32, ldc: Int32
     /// The stream the handle was last bound to (binding resets the workspace, so it is redone only on change).
     private var binding = StreamBinding()
 
@@ -45,12 +48,14 @@ public final class CUBLASGemmBaseline: Baseline, @unchecked Sendable {
         m = try BaselineOperands.int32(problem.m, "M", baseline: label)
         n = try BaselineOperands.int32(width, "N", baseline: label)
         k = try BaselineOperands.int32(problem.k, "K", baseline: label)
-        _ = try BaselineOperands.int32(problem.m * width, "M x N", baseline: label)
+        ldb = try BaselineOperands.int32(problem.bRowStride, "B's row stride", baseline: label)
+        ldc = try BaselineOperands.int32(problem.cRowStride, "C's row stride", baseline: label)
+        _ = try BaselineOperands.int32(problem.outputWords, "M x C's row stride", baseline: label)
 
         let context = session.context
         a = try BaselineOperands.upload(BaselineOperands.dense(problem.weights), as: precision, context: context)
         b = try BaselineOperands.upload(input, as: precision, context: context)
-        c = try BaselineOutputBuffer(count: problem.m * width, precision: precision, context: context)
+        c = try BaselineOutputBuffer(count: problem.outputWords, precision: precision, context: context)
         workspace = library.cublasSetWorkspace != nil && workspaceBytes > 0
             ? try DeviceBuffer(context: context, bytes: workspaceBytes) : nil
 
@@ -67,8 +72,9 @@ public final class CUBLASGemmBaseline: Baseline, @unchecked Sendable {
             precision == .fp32
                 ? "cublasSgemm_v2, CUBLAS_DEFAULT_MATH (no TF32), dense A \(problem.m) x \(problem.k)"
                 : "cublasGemmEx fp16 in/out, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT, dense A \(problem.m) x \(problem.k)",
+            problem.hasPaddedRows ? "ldb \(problem.bRowStride), ldc \(problem.cRowStride)" : nil,
             workspace.map { "workspace \($0.byteCount) bytes" } ?? "library-managed workspace",
-        ]
+        ].compactMap { $0 }
     }
 
     deinit {
@@ -86,14 +92,14 @@ public final class CUBLASGemmBaseline: Baseline, @unchecked Sendable {
             try library.check(
                 library.cublasSgemm(
                     handle, CUBLASLibrary.operationNone, CUBLASLibrary.operationNone, n, m, k,
-                    &alpha, b.libraryPointer, n, a.libraryPointer, k, &beta, c.pointer, n),
+                    &alpha, b.libraryPointer, ldb, a.libraryPointer, k, &beta, c.pointer, ldc),
                 "cublasSgemm_v2")
         case .fp16:
             let half = CUBLASLibrary.dataFloat16
             try library.check(
                 library.cublasGemmEx(
                     handle, CUBLASLibrary.operationNone, CUBLASLibrary.operationNone, n, m, k,
-                    &alpha, b.libraryPointer, half, n, a.libraryPointer, half, k, &beta, c.pointer, half, n,
+                    &alpha, b.libraryPointer, half, ldb, a.libraryPointer, half, k, &beta, c.pointer, half, ldc,
                     CUBLASLibrary.compute32F, CUBLASLibrary.gemmDefault),
                 "cublasGemmEx")
         }

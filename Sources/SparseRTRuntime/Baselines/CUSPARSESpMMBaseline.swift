@@ -49,10 +49,10 @@ public final class CUSPARSESpMMBaseline: Baseline, @unchecked Sendable {
         selectionTimer: KernelTimer = CUSPARSESpMMBaseline.selectionTimer
     ) throws {
         let label = "cuSPARSE CSR fp32"
-        let width = try BaselineError.matrixWidth(of: problem, input: input, baseline: label)
+        _ = try BaselineError.matrixWidth(of: problem, input: input, baseline: label)
         let library = try CUSPARSELibrary.load()
         let plan = try CUSPARSESpMMPlan(
-            library: library, weights: problem.weights, input: input, n: width, context: session.context)
+            library: library, problem: problem, input: input, context: session.context)
         let stream = session.stream
 
         var trials: [Trial] = []

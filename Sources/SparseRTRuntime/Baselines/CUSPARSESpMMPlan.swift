@@ -3,7 +3,7 @@ import SparseRT
 
 /// The cuSPARSE objects of one CSR SpMM, created once and destroyed with this object: the handle, A as CSR
 /// (int32 row offsets and column indices, float32 values), B (K x N) and C (M x N) as row-major dense matrices
-/// (`CUSPARSE_ORDER_ROW`, leading dimension N), and the device memory behind them.
+/// (`CUSPARSE_ORDER_ROW`, leading dimensions the problem's row strides), and the device memory behind them.
 ///
 /// Every handle starts nil and is filled as it is created, so a failure part-way still destroys what exists.
 final class CUSPARSESpMMPlan: @unchecked Sendable {
@@ -17,15 +17,17 @@ final class CUSPARSESpMMPlan: @unchecked Sendable {
     private var binding = StreamBinding()
     private let buffers: [DeviceBuffer]
 
-    /// Uploads the operands and creates the handle and descriptors for C = weights x `input` (`n` columns).
-    init(library: CUSPARSELibrary, weights: CSRMatrix, input: [Float], n: Int, context: CUDAContext) throws {
+    /// Uploads the operands and creates the handle and descriptors for the problem's C = A x B, B's buffer
+    /// being `input`.
+    init(library: CUSPARSELibrary, problem: SpMMProblem, input: [Float], context: CUDAContext) throws {
+        let weights = problem.weights, n = problem.n
         self.library = library
         self.context = context
         let offsets = try DeviceBuffer(context: context, copying: weights.rowOffsets)
         let indices = try DeviceBuffer(context: context, copying: weights.columnIndices)
         let values = try DeviceBuffer(context: context, copying: weights.values)
         let b = try DeviceBuffer(context: context, copying: input)
-        output = try BaselineOutputBuffer(count: weights.rows * n, precision: .fp32, context: context)
+        output = try BaselineOutputBuffer(count: problem.outputWords, precision: .fp32, context: context)
         buffers = [offsets, indices, values, b]
 
         try context.makeCurrent()
@@ -39,11 +41,11 @@ final class CUSPARSESpMMPlan: @unchecked Sendable {
             "cusparseCreateCsr")
         try library.check(
             library.cusparseCreateDnMat(
-                &matrixB, Int64(weights.columns), Int64(n), Int64(n), b.libraryPointer, f32, CUSPARSELibrary.orderRow),
+                &matrixB, Int64(weights.columns), Int64(n), Int64(problem.bRowStride), b.libraryPointer, f32, CUSPARSELibrary.orderRow),
             "cusparseCreateDnMat(B)")
         try library.check(
             library.cusparseCreateDnMat(
-                &matrixC, Int64(weights.rows), Int64(n), Int64(n), output.pointer, f32, CUSPARSELibrary.orderRow),
+                &matrixC, Int64(weights.rows), Int64(n), Int64(problem.cRowStride), output.pointer, f32, CUSPARSELibrary.orderRow),
             "cusparseCreateDnMat(C)")
     }
 
