@@ -24,9 +24,7 @@ extension BenchmarkProblem {
     public func withRowsAligned(toBytes bytes: Int) -> BenchmarkProblem {
         BenchmarkProblem(
             number: number, m: m, k: k, n: n, sparsity: sparsity, source: source,
-            instances: instances.map { item in
-                SuiteItem(name: item.name, nonzeros: item.nonzeros) { try item.load().withRowsAligned(toBytes: bytes) }
-            })
+            instances: instances.map { $0.withRowsAligned(toBytes: bytes) })
     }
 }
 

@@ -66,6 +66,13 @@ public struct VerificationReport: Codable, Sendable {
     public var tolerance: Double
     public var passed: Bool
 
+    /// `max rel 1.23e-07, unwritten 0`, with `, C padding written N` when any was: the numbers behind the
+    /// verdict, for one line of a log.
+    public var errorSummary: String {
+        String(format: "max rel %.2e, unwritten %d", maxRelativeError, unwritten)
+            + (paddingWritten > 0 ? ", C padding written \(paddingWritten)" : "")
+    }
+
     /// Compares C's buffer `buffer` for `problem` with `reference`: its logical elements as the other
     /// initializer does, and its row padding, which must still hold `poison`.
     public init(kernel: String, config: String, executor: String, problem: SpMMProblem, buffer: [Float],

@@ -16,6 +16,12 @@ public struct SuiteItem: Sendable {
         self.nonzeros = nonzeros
         self.load = load
     }
+
+    /// The same item with B's and C's rows padded to multiples of `bytes` when loaded
+    /// (``SpMMProblem/withRowsAligned(toBytes:)``).
+    public func withRowsAligned(toBytes bytes: Int) -> SuiteItem {
+        SuiteItem(name: name, nonzeros: nonzeros) { [load] in try load().withRowsAligned(toBytes: bytes) }
+    }
 }
 
 /// The suites `sparsert verify` runs.

@@ -124,7 +124,7 @@ public struct BenchmarkRunner {
             }
             let report = try GPUVerifier.verify(kernel, session: session, seed: 1000 &+ UInt64(i))
             guard report.passed else {
-                throw BenchmarkError.wrongResult("\(timed[i].name) with \(specs[i]): max rel \(report.maxRelativeError), unwritten \(report.unwritten)")
+                throw BenchmarkError.wrongResult("\(timed[i].name) with \(specs[i]): \(report.errorSummary)")
             }
             worst = max(worst, report.maxRelativeError)
             times.append(try GPUVerifier.time(kernel, session: session, timer: timer).medianMicroseconds)

@@ -76,7 +76,7 @@ public struct Tuner {
                     entry.microseconds = time
                     if best == nil || time < best!.time { best = (i, time) }
                 } else {
-                    entry.failure = "wrong result (max rel \(report.maxRelativeError), unwritten \(report.unwritten))"
+                    entry.failure = "wrong result (\(report.errorSummary))"
                 }
             } catch {
                 entry.failure = "\(error)"

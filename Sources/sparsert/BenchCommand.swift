@@ -11,11 +11,14 @@ struct BenchCommand: ParsableCommand {
         abstract: "Benchmark the paper's problems against cuBLAS, cuSPARSE and cuDNN on this GPU.",
         discussion: """
             Every kernel is verified against the float64 reference before it is timed. Results go to \
-            bench/results/<gpu>/<suite>-b<batch>[-<selection>][-s<sparsity>][-p<problems>].{md,csv,json,svg}.
+            bench/results/<gpu>/<suite>-b<batch>[-<selection>][-a<bytes>][-s<sparsity>][-p<problems>].{md,csv,json,svg}.
 
-            --merge FILE.json (twice or more) measures nothing: it joins reports of the same suite, GPU, batch \
-            and selection, such as the two sparsities of Table 1 run as two calls, into \
-            <suite>-b<batch>[-<selection>] files that list every source run.
+            --row-align BYTES pads the rows of B and C to multiples of BYTES for every kernel, ours and the \
+            baselines alike (leading dimensions; the same N columns computed).
+
+            --merge FILE.json (twice or more) measures nothing: it joins reports of the same suite, GPU, batch, \
+            selection and row alignment, such as the two sparsities of Table 1 run as two calls, into \
+            <suite>-b<batch>[-<selection>][-a<bytes>] files that list every source run.
             """)
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
@@ -68,6 +71,7 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("unknown --selection '\(selection)'; one of \(KernelSelection.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        try validateRowAlign(rowAlign)
         guard let root = DataLocation.find(data) else {
             printError(data.map { "\($0): not a data folder (expected dlmc/ or sparsert-weights/ inside)" } ?? "no data folder: pass --data DIR (the shared/data layout) or set SPARSERT_DATA")
             throw ExitCode(2)
@@ -85,10 +89,7 @@ struct BenchCommand: ParsableCommand {
             list = list.filter { wanted.contains($0.number) }
         }
         if let sparsity { list = list.filter { abs($0.sparsity - sparsity) < 1e-9 } }
-        if let rowAlign {
-            guard rowAlign > 0, rowAlign % 4 == 0 else { throw ValidationError("--row-align must be a positive multiple of 4 bytes, got \(rowAlign)") }
-            list = list.map { $0.withRowsAligned(toBytes: rowAlign) }
-        }
+        if let rowAlign { list = list.map { $0.withRowsAligned(toBytes: rowAlign) } }
         printNote("device: \(session.properties.name); \(list.count) problems; compiler: \(session.ptxas?.executable.path ?? "driver JIT")")
 
         let floors = try DeviceFloors.measure(session: session)
@@ -104,9 +105,7 @@ struct BenchCommand: ParsableCommand {
 
         let gpu = session.properties.name
         let folder = URL(fileURLWithPath: output ?? "bench/results/\(gpu.replacingOccurrences(of: " ", with: "_"))")
-        var stem = "\(suite.rawValue)-b\(batch)"
-        if kernelSelection != .tuned { stem += "-\(kernelSelection.rawValue)" }
-        if let rowAlign { stem += "-a\(rowAlign)" }
+        var stem = Self.stem(suite: suite.rawValue, batch: batch, selection: kernelSelection.rawValue, rowAlign: rowAlign)
         // Subsets get their own files, so a partial run never overwrites a full one.
         if let sparsity { stem += "-s\(sparsity)" }
         if let problems { stem += "-p" + problems.replacingOccurrences(of: ",", with: "_") }
@@ -148,10 +147,17 @@ struct BenchCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let folder = URL(fileURLWithPath: output ?? "bench/results/\(merged.gpu.replacingOccurrences(of: " ", with: "_"))")
-        var stem = "\(merged.suite)-b\(merged.batch)"
-        if merged.selection != KernelSelection.tuned.rawValue { stem += "-\(merged.selection)" }
+        let stem = Self.stem(suite: merged.suite, batch: merged.batch, selection: merged.selection, rowAlign: merged.rowAlignBytes)
         for file in try merged.write(to: folder, stem: stem) { printNote("wrote \(file)") }
         print(merged.markdown())
+    }
+
+    /// `<suite>-b<batch>[-<selection>][-a<bytes>]`: how a report's file names start (subsets add more).
+    static func stem(suite: String, batch: Int, selection: String, rowAlign: Int?) -> String {
+        var stem = "\(suite)-b\(batch)"
+        if selection != KernelSelection.tuned.rawValue { stem += "-\(selection)" }
+        if let rowAlign { stem += "-a\(rowAlign)" }
+        return stem
     }
 
     func gitCommit() -> String? {

@@ -109,8 +109,9 @@ struct CompileCommand: ParsableCommand {
             printNote("no GPU: verifying through the kernel IR on the CPU")
             report = try CPUVerifier.verify(kernel, seed: 7)
         }
-        print(String(format: "verify:   %@ on %@: max relative error %.2e, %d unwritten outputs (tolerance %.0e)",
-                     report.passed ? "PASS" : "FAIL", report.executor, report.maxRelativeError, report.unwritten, report.tolerance))
+        print(String(format: "verify:   %@ on %@: max relative error %.2e, %d unwritten outputs%@ (tolerance %.0e)",
+                     report.passed ? "PASS" : "FAIL", report.executor, report.maxRelativeError, report.unwritten,
+                     report.paddingWritten > 0 ? ", \(report.paddingWritten) C padding elements written" : "", report.tolerance))
         if !report.passed { throw ExitCode(1) }
     }
 }

@@ -53,6 +53,7 @@ struct ProblemOptions: ParsableArguments {
             let problem = try SpMMProblem(weights: loaded.matrix, n: n, bRowStride: ldb, cRowStride: ldc)
             if let rowAlign {
                 guard ldb == nil, ldc == nil else { throw ValidationError("give --row-align or --ldb/--ldc, not both") }
+                try validateRowAlign(rowAlign)
                 return (try problem.withRowsAligned(toBytes: rowAlign), loaded)
             }
             return (problem, loaded)
@@ -116,4 +117,12 @@ func reportEncoder() -> JSONEncoder {
     encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
     encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     return encoder
+}
+
+/// Rejects a `--row-align` that is not a positive multiple of 4 bytes, before any problem is loaded.
+func validateRowAlign(_ bytes: Int?) throws {
+    guard let bytes else { return }
+    guard bytes > 0, bytes % 4 == 0 else {
+        throw ValidationError("--row-align must be a positive multiple of 4 bytes, got \(bytes)")
+    }
 }

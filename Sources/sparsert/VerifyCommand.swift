@@ -71,12 +71,8 @@ struct VerifyCommand: ParsableCommand {
             printNote("suite: \(items.count) problems from \(root.path)")
         }
         if let filter { items = items.filter { $0.name.contains(filter) } }
-        if let rowAlign {
-            guard rowAlign > 0, rowAlign % 4 == 0 else { throw ValidationError("--row-align must be a positive multiple of 4 bytes, got \(rowAlign)") }
-            items = items.map { item in
-                SuiteItem(name: item.name, nonzeros: item.nonzeros) { try item.load().withRowsAligned(toBytes: rowAlign) }
-            }
-        }
+        try validateRowAlign(rowAlign)
+        if let rowAlign { items = items.map { $0.withRowsAligned(toBytes: rowAlign) } }
         let specs = try config.map(KernelCompilation.parseSpec)
 
         var session: GPUSession?
@@ -138,7 +134,7 @@ struct VerifyCommand: ParsableCommand {
                 switch outcome {
                 case .success(let report):
                     reports[i] = report
-                    printLine("\(report.passed ? "PASS" : "FAIL")  \(label(i))  max rel \(String(format: "%.2e", report.maxRelativeError))  unwritten \(report.unwritten)")
+                    printLine("\(report.passed ? "PASS" : "FAIL")  \(label(i))  \(report.errorSummary)")
                     if !report.passed { failures.append("\(label(i)): wrong result") }
                 case .failure(let error):
                     printLine("FAIL  \(label(i)): \(error)")

@@ -115,7 +115,7 @@ struct BenchmarkReportTests {
         #expect(try BenchmarkReport.merging([(path.path, read), ("c.json", other)]).runs?.count == 3)
     }
 
-    @Test("reports of different suites, batches or GPUs, or repeating a problem, do not merge")
+    @Test("reports of different suites, batches, GPUs or row alignments, or repeating a problem, do not merge")
     func mergeRefusals() throws {
         let (first, second) = try Self.halves()
         #expect { try BenchmarkReport.merging([("a.json", first), ("a2.json", first)]) } throws: {
@@ -131,6 +131,12 @@ struct BenchmarkReportTests {
         #expect { try BenchmarkReport.merging([("a.json", first), ("h200.json", otherGPU)]) } throws: {
             "\($0)".contains("h200.json: GPU is NVIDIA H200")
         }
+        var padded = second
+        padded.rowAlignBytes = 128
+        #expect { try BenchmarkReport.merging([("a.json", first), ("a128.json", padded)]) } throws: {
+            "\($0)".contains("a128.json: row alignment is 128, but a.json has 0")
+        }
+        #expect(padded.markdown().contains("padded to multiples of 128 bytes"))
         #expect { try BenchmarkReport.read("/nonexistent/report.json") } throws: { "\($0)".contains("cannot read") }
     }
 }

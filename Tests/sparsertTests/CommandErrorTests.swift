@@ -44,6 +44,12 @@ struct CommandErrorTests {
         ["compile", good, "--n", "4", "--config", "3,1,1"],
         ["compile", good, "--conv", "--input", "2x5"],
         ["compile", good, "--conv", "--input", "1x4x4"],  // K = 3, C = 1: kernel size unknown
+        ["compile", good, "--n", "4", "--ldb", "3"],
+        ["compile", good, "--n", "4", "--row-align", "6"],
+        ["compile", good, "--n", "4", "--row-align", "16", "--ldb", "8"],
+        ["compile", good, "--n", "5", "--ldb", "6", "--config", "dd:w8,v4,r2"],  // 16-byte vectors on rows of 6
+        ["compile", good, "--conv", "--input", "3x4x4", "--kernel", "1", "--ldb", "20"],
+        ["verify", "--row-align", "0", "--cpu"],
         ["verify", "--data", "/nonexistent"],
         ["prune", good, "--sparsity", "1.5", "-o", directory.appendingPathComponent("out.smtx").path],
     ])
@@ -76,5 +82,9 @@ struct CommandErrorTests {
         let out = Self.directory.appendingPathComponent("kernel").path
         #expect(Self.exitCode(["compile", Self.good, "--n", "5", "-o", out, "--verify", "--config", "2,1,1"]) == 0)
         #expect((try? FileManager.default.contentsOfDirectory(atPath: out).count) == 2)
+        // Rows padded to 16 bytes: 16-byte vectors at N = 5, checked with the padding poisoned.
+        let padded = Self.directory.appendingPathComponent("padded").path
+        #expect(Self.exitCode(["compile", Self.good, "--n", "5", "--row-align", "16", "-o", padded, "--verify", "--config", "dd:w2,v4,r2"]) == 0)
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: padded))?.contains { $0.contains("_n5_ldb8_ldc8_") } == true)
     }
 }
