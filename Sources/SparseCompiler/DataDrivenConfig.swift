@@ -71,6 +71,11 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     public var evenBlocks = false
     /// Nonzeros per part aimed at with ``adaptiveSplit`` (`lN`, 4 to 256), or nil for `8 * unroll`.
     public var partLength: Int? = nil
+    /// A row's parts take its nonzeros in turn (`i1`: part p the p-th, (p + P)-th, ... in column order)
+    /// instead of one contiguous run each. Every part then walks all of K, in step with the others, so the
+    /// rows of B a multiprocessor's warps read at one time form one window moving along K instead of P
+    /// windows a K / P apart: fewer distinct lines in L1 at a time. Needs P >= 2; not with staged B.
+    public var interleavedParts = false
 
     public init(
         subwarpWidth: Int, vectorWidth: Int = 1, vectorsPerThread: Int = 1, rowsPerBlock: Int, kSplit: Int = 1,
@@ -92,7 +97,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
 
     /// `dd:wT,vW,cV,rR,kP,uU`, `,p0` without prefetch, `,sS` staged, `,hH` with a head (`,x1` loaded
     /// across the subwarp), `,a1` one address per nonzero, `,b1` parts by row length (`,lN` nonzeros each,
-    /// `,e1` dealt evenly to blocks), `,mN` capped, e.g. `dd:w32,v4,c1,r4,k1,u2`; distinct from
+    /// `,e1` dealt evenly to blocks), `,i1` interleaved parts, `,mN` capped, e.g. `dd:w32,v4,c1,r4,k1,u2`; distinct from
     /// ``TilingConfig``'s form.
     public var description: String { "dd:" + fields.joined(separator: ",") }
 
@@ -110,6 +115,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         if adaptiveSplit { list.append("b1") }
         if evenBlocks { list.append("e1") }
         if let partLength { list.append("l\(partLength)") }
+        if interleavedParts { list.append("i1") }
         if let maxRegisters { list.append("m\(maxRegisters)") }
         return list
     }
@@ -122,8 +128,8 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         var fields: [Character: Int] = [:]
         for field in trimmed.dropFirst(3).split(separator: ",") {
             let item = field.trimmingCharacters(in: .whitespaces)
-            guard let key = item.first, "wvcrkupmshablxe".contains(key), fields[key] == nil,
-                let value = Int(item.dropFirst()), value > 0 || ("pabxe".contains(key) && value == 0), !"pabxe".contains(key) || value <= 1
+            guard let key = item.first, "wvcrkupmshablxei".contains(key), fields[key] == nil,
+                let value = Int(item.dropFirst()), value > 0 || ("pabxei".contains(key) && value == 0), !"pabxei".contains(key) || value <= 1
             else { return nil }
             fields[key] = value
         }
@@ -139,6 +145,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         adaptiveSplit = fields["b"] == 1
         evenBlocks = fields["e"] == 1
         partLength = fields["l"]
+        interleavedParts = fields["i"] == 1
     }
 }
 
@@ -340,6 +347,10 @@ extension DataDrivenConfig {
             guard problem.m < 1 << 24 else { throw infeasible("parts by row length need M below 2^24") }
         }
         if evenBlocks, !adaptiveSplit { throw infeasible("e1 deals rows with parts by row length to blocks: it needs b1") }
+        if interleavedParts {
+            guard kSplit >= 2 else { throw infeasible("interleaved parts (i1) need a K split of 2 or more") }
+            guard stageRows == nil else { throw infeasible("interleaved parts (i1) and staged B do not combine") }
+        }
         if let length = partLength {
             guard adaptiveSplit else { throw infeasible("a part length is for parts by row length (b1)") }
             guard (4...256).contains(length) else { throw infeasible("part length \(length) outside 4...256") }

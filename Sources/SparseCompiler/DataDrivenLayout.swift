@@ -139,24 +139,29 @@ public struct DataDrivenLayout: Sendable {
         }
 
         // The pieces of each record: per chunk, the part's share of the row's nonzeros in that chunk (CSR
-        // positions). Unstaged there is one chunk, the whole row.
-        func pieces(_ plan: RecordPlan) -> [Range<Int>] {
-            guard let row = plan.row else { return Array(repeating: 0..<0, count: chunkCount) }
+        // positions, in column order): a contiguous run, or with interleaved parts every P-th nonzero.
+        // Unstaged there is one chunk, the whole row.
+        func pieces(_ plan: RecordPlan) -> [[Int]] {
+            guard let row = plan.row else { return Array(repeating: [], count: chunkCount) }
             let rowRange = weights.range(ofRow: row)
-            var result: [Range<Int>] = []
+            var result: [[Int]] = []
             var lower = rowRange.lowerBound
             for c in 0..<chunkCount {
                 var upper = lower
                 while upper < rowRange.upperBound, chunkOf(Int(weights.columnIndices[upper])) == c { upper += 1 }
                 let count = upper - lower
-                result.append((lower + count * plan.part / plan.parts)..<(lower + count * (plan.part + 1) / plan.parts))
+                if config.interleavedParts {
+                    result.append(Array(stride(from: lower + plan.part, to: upper, by: plan.parts)))
+                } else {
+                    result.append(Array((lower + count * plan.part / plan.parts)..<(lower + count * (plan.part + 1) / plan.parts)))
+                }
                 lower = upper
             }
             return result
         }
 
         // A head takes each part's first H nonzeros (unstaged: one piece per part).
-        func overflow(_ piece: Range<Int>) -> Range<Int> { min(piece.lowerBound + head, piece.upperBound)..<piece.upperBound }
+        func overflow(_ piece: [Int]) -> ArraySlice<Int> { piece.dropFirst(head) }
 
         let allPieces = plans.map(pieces)
 
@@ -180,12 +185,11 @@ public struct DataDrivenLayout: Sendable {
             for (c, whole) in allPieces[index].enumerated() {
                 let headStart = index * head
                 for e in 0..<head {
-                    let source = whole.lowerBound + e
-                    let inside = source < whole.upperBound
-                    entries[headStart + e] = inside ? weights.values[source].bitPattern : 0
+                    let source = e < whole.count ? whole[e] : nil
+                    entries[headStart + e] = source.map { weights.values[$0].bitPattern } ?? 0
                     entries[capacity + headStart + e] =
-                        inside ? UInt32(bOffset(Int(weights.columnIndices[source]))) : Self.headSentinel
-                    if sections == 3 { entries[2 * capacity + headStart + e] = inside ? tap(Int(weights.columnIndices[source])) : 0 }
+                        source.map { UInt32(bOffset(Int(weights.columnIndices[$0]))) } ?? Self.headSentinel
+                    if sections == 3 { entries[2 * capacity + headStart + e] = source.map { tap(Int(weights.columnIndices[$0])) } ?? 0 }
                 }
                 let piece = overflow(whole)
                 let start = starts[next]

@@ -47,7 +47,7 @@ let dataDrivenCases: [DataDrivenCase] = {
     let wide = TestMatrices.random(rows: 20, columns: 300, density: 0.05, seed: 3)
     let long = TestMatrices.random(rows: 9, columns: 530, density: 0.3, seed: 5)
     func c(_ t: Int, _ w: Int = 1, v: Int = 1, r: Int, k: Int = 1, u: Int = 2, p: Bool = true, s: Int? = nil, h: Int? = nil,
-           a: Bool = false, adaptive: Bool = false, x: Bool = false, l: Int? = nil) -> DataDrivenConfig {
+           a: Bool = false, adaptive: Bool = false, x: Bool = false, l: Int? = nil, i: Bool = false) -> DataDrivenConfig {
         var config = DataDrivenConfig(subwarpWidth: t, vectorWidth: w, vectorsPerThread: v, rowsPerBlock: r, kSplit: k, unroll: u, prefetch: p)
         config.stageRows = s
         config.headEntries = h
@@ -55,6 +55,7 @@ let dataDrivenCases: [DataDrivenCase] = {
         config.adaptiveSplit = adaptive
         config.sharedHead = x
         config.partLength = l
+        config.interleavedParts = i
         return config
     }
     let conv1 = ConvolutionShape(inChannels: 8, height: 7, width: 7, outChannels: 8, kernelH: 3, kernelW: 3, stride: 1, pad: 1)
@@ -134,6 +135,15 @@ let dataDrivenCases: [DataDrivenCase] = {
         DataDrivenCase(label: "single nonzero adaptive", weights: TestMatrices.single(rows: 1, columns: 13, row: 0, column: 12), operand: .matrix(n: 5), config: c(8, r: 2, k: 4, adaptive: true)),
         DataDrivenCase(label: "conv 7x7 s2 p3 adaptive head", weights: filter(conv4, seed: 12), operand: .convolution(conv4), config: c(32, r: 2, k: 4, u: 2, h: 8, adaptive: true)),
         DataDrivenCase(label: "conv 3x3 p1 adaptive", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: c(16, v: 2, r: 2, k: 2, adaptive: true)),
+        // Interleaved parts: K splits with and without heads, parts by row length, heads across the warp,
+        // one address per nonzero, a convolution, rows shorter than the split.
+        DataDrivenCase(label: "64x256 interleaved", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 2, k: 4, u: 4, p: false, i: true)),
+        DataDrivenCase(label: "64x256 interleaved", weights: random, operand: .matrix(n: 64), config: c(16, 4, r: 4, k: 2, u: 4, h: 16, i: true)),
+        DataDrivenCase(label: "64x256 interleaved adaptive", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 1, k: 8, u: 2, p: false, h: 8, a: true, adaptive: true, i: true)),
+        DataDrivenCase(label: "64x256 interleaved shared head", weights: random, operand: .matrix(n: 256), config: c(32, 4, r: 2, k: 2, u: 2, p: false, h: 32, adaptive: true, x: true, l: 32, i: true)),
+        DataDrivenCase(label: "37x45 interleaved", weights: odd, operand: .matrix(n: 7), config: c(4, v: 3, r: 5, k: 5, u: 2, i: true)),
+        DataDrivenCase(label: "empty rows interleaved", weights: emptyRowsMatrix, operand: .matrix(n: 33), config: c(32, r: 3, k: 4, h: 4, i: true)),
+        DataDrivenCase(label: "conv 3x3 p1 interleaved", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: c(16, v: 2, r: 2, k: 4, h: 8, adaptive: true, i: true)),
         DataDrivenCase(label: "conv 3x3 p1", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: nil),
         DataDrivenCase(label: "conv 3x3 p1 head", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: c(16, v: 2, r: 2, k: 2, h: 8)),
         DataDrivenCase(label: "conv 7x7 s2 p3 head", weights: filter(conv4, seed: 12), operand: .convolution(conv4), config: c(32, r: 2, k: 2, u: 4, h: 16)),
