@@ -150,6 +150,9 @@ public enum VerificationSuite {
         }
         if let shared = candidates.first(where: { $0.sharedHead }) { specs.append(.dataDriven(shared)) }
         if let even = candidates.first(where: { $0.evenBlocks }) { specs.append(.dataDriven(even)) }
+        if let interleaved = candidates.first(where: { $0.interleavedParts && $0.headEntries != nil }) {
+            specs.append(.dataDriven(interleaved))
+        }
         return specs
     }
 
