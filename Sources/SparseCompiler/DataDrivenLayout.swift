@@ -7,7 +7,8 @@ import SparseReference
 /// warp loop about equally long, and the heaviest blocks are launched first. Row slot `s` (block `s / R`,
 /// row `s % R` within it) computes original row `rowOrder[s]`; slots past M are padding. Staged kernels
 /// deal the sorted rows to their blocks instead (``dealt(_:rowsPerBlock:rowsPerWarp:)``). Each slot's
-/// nonzeros, in column order, are split into `kSplit` contiguous parts of near-equal size, one per subwarp.
+/// nonzeros, in column order, are split into `kSplit` contiguous parts of near-equal size, one per subwarp
+/// (with ``DataDrivenConfig/interleavedParts``, dealt to the parts in turn instead).
 ///
 /// Two device buffers of 32-bit words, the kernel's first two parameters:
 /// - `segments`: one record per (slot, part), slot-major. Its first 4 words are the part's first and end

@@ -14,7 +14,7 @@ public struct SpMMProblem: Sendable {
     public let operand: DenseOperand
     /// Elements from one row of B to the next (matrix products; at least N). Padding rows to a multiple
     /// of 4 lets kernels read B in 16-byte vectors at any N, and to 32 (128 bytes) starts every row on a
-    /// cache line: at N = 49 that takes a row's loads from three L1 wavefronts to two.
+    /// cache line: at N = 49 a row's 196 bytes then span two lines, not up to three.
     public let bRowStride: Int
     /// Elements from one row of C to the next (matrix products; at least N). Kernels never write the
     /// padding between N and the stride.
@@ -54,7 +54,7 @@ public struct SpMMProblem: Sendable {
         try self.init(weights: weights, operand: .matrix(n: n), bRowStride: bRowStride, cRowStride: cRowStride)
     }
 
-    /// The same product with B's and C's rows padded to `stride(N)` elements.
+    /// The same product with B's rows `b` elements apart and C's `c`.
     public func withRowStrides(b: Int, c: Int) throws -> SpMMProblem {
         try SpMMProblem(weights: weights, operand: operand, bRowStride: b, cRowStride: c)
     }

@@ -4,6 +4,8 @@ import SparseReference
 
 /// Fresh random inputs for a problem and the float64 reference output they must produce.
 public struct ProblemData: Sendable {
+    /// The problem the data is for.
+    public let problem: SpMMProblem
     /// B's buffer: for a matrix product K rows of `bRowStride` floats (N values, then padding holding
     /// ``paddingPoison``), for a convolution the NCHW input.
     public let input: [Float]
@@ -42,9 +44,6 @@ public struct ProblemData: Sendable {
 
     /// Floats in C's buffer (padding included).
     public var outputCount: Int { problem.outputWords }
-
-    /// The problem the data is for.
-    public let problem: SpMMProblem
 }
 
 /// The verdict of running one kernel on fresh inputs against the float64 reference.

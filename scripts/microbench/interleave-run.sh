@@ -11,7 +11,6 @@ while read -r name file n; do
   $SPARSERT tune "$file" --n "$n" --row-align 128 --list > "$out/$name.list" 2>&1
   { cat "$out/$name.list"; grep '^dd:' "$out/$name.list" | grep -v ',k1,' | grep -v ',s' | sed 's/$/,i1/'; } > "$out/$name.candidates"
   $SPARSERT tune "$file" --n "$n" --row-align 128 --no-cache --candidates @"$out/$name.candidates" > "$out/$name.log" 2>&1
-  plain=$(grep -E '^ *dd:' "$out/$name.log" | grep -v 'i1' | sort -t' ' -k2 -g | head -1)
   echo "$name: $(grep '^best' "$out/$name.log")"
 done <<L
 p1 $r/bottleneck_1_block_group1_1_1.smtx 3136

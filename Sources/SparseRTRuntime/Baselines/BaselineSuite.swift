@@ -90,7 +90,7 @@ public enum BaselineSuite {
                         let check = String(format: "max rel err %.2e (tolerance %.0e)", report.maxRelativeError, report.tolerance)
                         guard report.passed else {
                             notes.append("\(baseline.name): WRONG RESULT, not timed: \(check), "
-                                + "\(report.errorSummary), \(report.nonFinite) non-finite")
+                                + "\(report.unwritten) unwritten, \(report.paddingWritten) of C's padding written, \(report.nonFinite) non-finite")
                             continue
                         }
                         let timing = try baseline.measure(timer: timer)
