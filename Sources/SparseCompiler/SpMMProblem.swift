@@ -32,14 +32,12 @@ public struct SpMMProblem: Sendable {
             for (name, stride) in [("B", self.bRowStride), ("C", self.cRowStride)] where stride < n {
                 throw PlanError.invalidProblem("the row stride of \(name) (\(stride)) is less than N = \(n)")
             }
-        case .convolution(let g):
+        case .convolution(let shape):
             if bRowStride != nil || cRowStride != nil {
                 throw PlanError.invalidProblem("row strides are for matrix products, not convolutions")
             }
-            self.bRowStride = g.batch * g.outputHeight * g.outputWidth
+            self.bRowStride = shape.batch * shape.outputHeight * shape.outputWidth
             self.cRowStride = self.bRowStride
-        }
-        if case .convolution(let shape) = operand {
             do { try shape.validate() } catch { throw PlanError.invalidProblem("\(error)") }
             if shape.reductionSize != weights.columns || shape.outChannels != weights.rows {
                 throw PlanError.invalidProblem(
