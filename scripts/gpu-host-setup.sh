@@ -4,7 +4,9 @@
 set -euo pipefail
 carry=${1:-.carry/lead}
 mkdir -p /tmp/sparsert
-[ -x /tmp/sparsert/sparsert ] || { xz -dc "$carry/sparsert.xz" > /tmp/sparsert/sparsert && chmod +x /tmp/sparsert/sparsert; }
+# Always unpacked again: a host may keep /tmp, with a binary from an earlier carry, between sessions.
+xz -dc "$carry/sparsert.xz" > /tmp/sparsert/sparsert.new && chmod +x /tmp/sparsert/sparsert.new
+mv -f /tmp/sparsert/sparsert.new /tmp/sparsert/sparsert
 if [ -f "$carry/data.tar.xz" ] && [ ! -d /tmp/sparsert/data ]; then
   xz -dc "$carry/data.tar.xz" | tar xf - -C /tmp/sparsert
 fi

@@ -2,7 +2,7 @@
 # Nsight Compute on chosen kernels (called by gpu-bench.sh): where the time of a data-driven kernel goes.
 # Usage: bash scripts/gpu-ncu.sh WORKDIR; NCU_CASES="file n config;..." overrides the cases, NCU_FLAGS adds
 # options (e.g. "--cache-control none --clock-control none" for warm caches at boost clocks), NCU_METRICS=a,b
-# adds metrics (e.g. stall reasons per issued instruction).
+# adds metrics (e.g. stall reasons per issued instruction), NCU_TUNE_FLAGS options of `tune` (e.g. "--row-align 128").
 set -uo pipefail
 work=$1
 data=$SPARSERT_DATA/dlmc
@@ -21,7 +21,7 @@ for item in "${items[@]}"; do
     --section SpeedOfLight --section MemoryWorkloadAnalysis --section MemoryWorkloadAnalysis_Tables \
     --section Occupancy --section LaunchStats --section WarpStateStats --section SchedulerStats \
     --section SourceCounters --section InstructionStats \
-    "$SPARSERT" tune "$data/$file" --n "$n" --candidates "$config" -o "$work/ncu-$i" > "$work/ncu-$i.log" 2>&1
+    "$SPARSERT" tune "$data/$file" --n "$n" ${NCU_TUNE_FLAGS:-} --candidates "$config" -o "$work/ncu-$i" > "$work/ncu-$i.log" 2>&1
   echo "   exit $?"
   grep -E "Duration|Memory Throughput|L1/TEX Hit|L2 Hit|Achieved Occupancy|Registers Per|Compute \(SM\)|Issued Warp|Warp Cycles Per Issued|Mem Busy|Max Bandwidth" "$work/ncu-$i.log" | head -16
 done

@@ -54,6 +54,29 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
     /// (``KernelCostModel``'s estimate): bigger ones take tens of seconds in ptxas and are fetch-bound.
     public static let unrolledPTXBudget = KernelCostModel.unrolledPTXLimit
 
+    /// Unrolled configs always listed (the best-ranked ones whose code fits), and the estimated ptxas time
+    /// the configs after them may add, CPU seconds (under 10 s on a 16-core GPU host).
+    public static let unrolledCandidateCount = 24
+    public static let unrolledAssembleBudgetSeconds = 120.0
+
+    /// The unrolled configs the tuner times: filtered by code size first, so wide-vector configs too large to
+    /// assemble do not crowd out the scalar ones that fit; the first ``unrolledCandidateCount``, then the rest
+    /// of the ranking (``TilingConfig/candidates(for:limits:limit:)``'s wide grid) while their estimated
+    /// ptxas time stays within ``unrolledAssembleBudgetSeconds``. Small layers get the whole grid, large
+    /// ones little beyond the first.
+    static func unrolledCandidates(for problem: SpMMProblem, limits: DeviceLimits) -> [TilingConfig] {
+        let fitting = TilingConfig.candidates(for: problem, limits: limits, limit: .max)
+            .filter { unrolledFits(problem, vectorWidth: $0.vectorWidth) }
+        var seconds = 0.0
+        let more = fitting.dropFirst(unrolledCandidateCount).filter { config in
+            let cost = KernelCostModel.unrolled(problem, vectorWidth: config.vectorWidth).assembleSeconds
+            guard seconds + cost <= unrolledAssembleBudgetSeconds else { return false }
+            seconds += cost
+            return true
+        }
+        return Array(fitting.prefix(unrolledCandidateCount)) + more
+    }
+
     /// Register caps the tuner tries on the data-driven heuristic config.
     public static let registerCaps = [64, 96, 128]
 
@@ -73,12 +96,7 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
     /// Specs worth timing for `problem`, best guesses first: unrolled candidates whose code fits the budget,
     /// then data-driven candidates.
     public static func candidates(for problem: SpMMProblem, limits: DeviceLimits = .hopper) -> [KernelSpec] {
-        // Filter by code size before taking the best-ranked 24, so wide-vector configs too large to assemble
-        // do not crowd out the scalar ones that fit.
-        let unrolled = TilingConfig.candidates(for: problem, limits: limits, limit: .max)
-            .filter { unrolledFits(problem, vectorWidth: $0.vectorWidth) }
-            .prefix(24)
-            .map(KernelSpec.unrolled)
+        let unrolled = unrolledCandidates(for: problem, limits: limits).map(KernelSpec.unrolled)
         var dataDrivenConfigs = DataDrivenConfig.candidates(for: problem, limits: limits)
         // ptxas picks registers for occupancy on its own, and for these latency-bound loops its choice
         // moved times by up to 2x (seen on an H200): let the tuner measure caps on the heuristic config.

@@ -56,6 +56,20 @@ struct UnrolledKernelTests {
         }
     }
 
+    /// The tuner's whole unrolled list, core and wide grid (blocks of 2 rows, up to 8 groups, one-warp tiles),
+    /// on small layers whose grids it covers: every config matches the reference.
+    @Test("every unrolled candidate of a small layer matches the reference", arguments: [(64, 256, 0.1, 64), (48, 64, 0.2, 49)])
+    func candidatesMatchReference(m: Int, k: Int, density: Double, n: Int) throws {
+        let problem = try SpMMProblem(weights: TestMatrices.random(rows: m, columns: k, density: density, seed: 5), n: n)
+        let configs = TilingConfig.candidates(for: problem, limit: .max)
+        #expect(configs.count > 24, "the wide grid adds configs beyond the core's")
+        #expect(configs.contains { $0.groups == 8 } && configs.contains { problem.m / $0.mBlocks <= 2 })
+        for config in configs {
+            let report = try CPUVerifier.verify(try SparseKernelCompiler.compile(problem, config: config), seed: 21)
+            #expect(report.passed && report.maxRelativeError <= 1e-5, "\(config): max rel \(report.maxRelativeError)")
+        }
+    }
+
     @Test("ptxas assembles for sm_90 without spills", .enabled(if: TestMatrices.ptxas != nil, "ptxas not installed (scripts/install-ptxas.sh)"),
           arguments: kernelCases + paddedKernelCases)
     func assembles(_ c: KernelCase) throws {

@@ -1,0 +1,62 @@
+# L1 policy experiments: for one instance of some Table 1 problems at 0.9 (rows padded to 128 bytes), times
+# the tuner's list plus a `y1` twin (L1 eviction hints) of every data-driven config that reads B from global
+# memory, once with the driver's shared-memory carveout and once with SPARSERT_CARVEOUT=0 (most L1).
+# Needs a binary built with experiment.patch (beside this script) applied: the `y` field and SPARSERT_CARVEOUT.
+# Usage (GPU host, repository root): bash bench/results/NVIDIA_H200/explore/l1-policy/hints-run.sh [OUT] [PROBLEMS...]
+source <(bash scripts/gpu-host-setup.sh .carry/lead)
+out=${1:-/tmp/hints}
+shift || true
+want=" ${*:-p3 p5 p7 p9 p10 p11 p16} "
+mkdir -p "$out"
+r=$SPARSERT_DATA/dlmc/rn50/magnitude_pruning/0.9
+t=$SPARSERT_DATA/dlmc/transformer/magnitude_pruning/0.9
+m=$SPARSERT_DATA/sparsert-weights/mobilenet
+while read -r name file n; do
+  [[ $want == *" $name "* ]] || continue
+  $SPARSERT tune "$file" --n "$n" --row-align 128 --list > "$out/$name.list" 2>&1
+  { cat "$out/$name.list"; grep '^dd:' "$out/$name.list" | grep -v ',s' | sed 's/$/,y1/'; } > "$out/$name.candidates"
+  for carve in driver 0; do
+    if [ $carve = driver ]; then unset SPARSERT_CARVEOUT; else export SPARSERT_CARVEOUT=$carve; fi
+    $SPARSERT tune "$file" --n "$n" --row-align 128 --no-cache --candidates @"$out/$name.candidates" 2>/dev/null \
+      | grep -E ' us |^best' > "$out/$name-c$carve.log"
+    echo "$name carveout $carve: $(grep '^best' "$out/$name-c$carve.log")"
+  done
+done <<L
+p1 $r/bottleneck_1_block_group1_1_1.smtx 3136
+p3 $r/bottleneck_1_block_group2_1_1.smtx 784
+p4 $r/bottleneck_3_block_group2_1_1.smtx 784
+p5 $r/bottleneck_1_block_group3_1_1.smtx 196
+p6 $r/bottleneck_3_block_group3_1_1.smtx 196
+p7 $r/bottleneck_1_block_group4_1_1.smtx 49
+p8 $r/bottleneck_3_block_group4_1_1.smtx 49
+p9 $t/body_decoder_layer_0_ffn_conv1_fully_connected.smtx 256
+p10 $t/body_decoder_layer_0_ffn_conv2_fully_connected.smtx 256
+p11 $t/body_decoder_layer_0_encdec_attention_multihead_attention_k_fully_connected.smtx 256
+p15 $m/contraction_1x1_3.npy 784
+p16 $m/contraction_1x1_4.npy 784
+p17 $m/contraction_1x1_5.npy 196
+p18 $m/contraction_1x1_6.npy 196
+p19 $m/contraction_1x1_11.npy 49
+L
+# Pairs: each config against its y1 twin, and each config's carveout-0 time against the driver's.
+python3 - "$out" <<'P'
+import sys, glob, os, statistics as st
+out = sys.argv[1]
+def read(path):
+    d = {}
+    for line in open(path):
+        parts = line.split()
+        if len(parts) >= 6 and parts[1] == 'us':
+            d[parts[5]] = float(parts[0])
+    return d
+for f in sorted(glob.glob(out + '/*-cdriver.log')):
+    name = os.path.basename(f).split('-')[0]
+    a, b = read(f), read(f.replace('-cdriver', '-c0'))
+    for label, runs in (('driver', a), ('carveout0', b)):
+        pairs = [runs[c] / runs[c + ',y1'] for c in runs if c + ',y1' in runs]
+        if pairs:
+            best = min(runs, key=runs.get)
+            print(f"{name} {label}: y1 twins {len(pairs)} pairs, without/with median {st.median(pairs):.3f} min {min(pairs):.3f} max {max(pairs):.3f}; best {best} {runs[best]:.2f} us")
+    pairs = [a[c] / b[c] for c in a if c in b]
+    print(f"{name} carveout: {len(pairs)} configs, driver/0 median {st.median(pairs):.3f} min {min(pairs):.3f} max {max(pairs):.3f}")
+P
