@@ -89,11 +89,17 @@ struct BenchmarkReport: Codable {
     }
 
     /// How configs relate to instances, for the header: each tuned on its own, one instance per problem,
-    /// or the first instance's config shared.
+    /// the first instance's config shared, or (a merged report) some rows one way and some the other.
     var tuningScope: String {
-        if rows.contains(where: { $0.tunedOn == BenchmarkRow.tunedOnEachInstance }) { return ", tuned on each instance" }
-        if rows.isEmpty || rows.allSatisfy({ $0.instancesTimed == 1 }) { return ", one instance timed per problem" }
-        return ", tuned on the first instance and shared (tuned_on in the CSV)"
+        let each = rows.filter { $0.tunedOn == BenchmarkRow.tunedOnEachInstance }.count
+        let shared = rows.filter { $0.tunedOn != BenchmarkRow.tunedOnEachInstance && $0.instancesTimed > 1 }.count
+        switch (each, shared) {
+        case (0, 0): return ", one instance timed per problem"
+        case (_, 0): return ", tuned on each instance"
+        case (0, _): return ", tuned on the first instance and shared (tuned_on in the CSV)"
+        default:
+            return ", tuned on each instance (\(each) rows) or on the first instance and shared (\(shared) rows; tuned_on in the CSV)"
+        }
     }
 
     /// The kernel column: the first instance's family and spec, then the other instances' specs where

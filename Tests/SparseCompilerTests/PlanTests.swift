@@ -65,4 +65,28 @@ struct PlanTests {
         #expect(!candidates.isEmpty)
         for config in candidates { _ = try SpMMPlan(problem: problem, config: config) }
     }
+
+    @Test("the tuner lists a small layer's whole unrolled grid and a larger one's within the ptxas budget")
+    func unrolledListBudget() throws {
+        func unrolled(_ problem: SpMMProblem) -> (listed: [TilingConfig], grid: [TilingConfig]) {
+            let listed = KernelSpec.candidates(for: problem).compactMap { spec -> TilingConfig? in
+                if case .unrolled(let config) = spec { return config } else { return nil }
+            }
+            let grid = TilingConfig.candidates(for: problem, limit: .max).filter {
+                KernelSpec.unrolledFits(problem, vectorWidth: $0.vectorWidth)
+            }
+            return (listed, grid)
+        }
+        let small = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 256, density: 0.05, seed: 6), n: 3136)
+        let (smallListed, smallGrid) = unrolled(small)
+        #expect(smallListed == smallGrid && smallListed.count > KernelSpec.unrolledCandidateCount)
+        let large = try SpMMProblem(weights: TestMatrices.random(rows: 512, columns: 512, density: 0.1, seed: 7), n: 256)
+        let (largeListed, largeGrid) = unrolled(large)
+        #expect(Array(largeListed.prefix(KernelSpec.unrolledCandidateCount)) == Array(largeGrid.prefix(KernelSpec.unrolledCandidateCount)))
+        let seconds = largeListed.dropFirst(KernelSpec.unrolledCandidateCount).map {
+            KernelCostModel.unrolled(large, vectorWidth: $0.vectorWidth).assembleSeconds
+        }.reduce(0, +)
+        #expect(seconds <= KernelSpec.unrolledAssembleBudgetSeconds)
+        #expect(largeListed.count < largeGrid.count, "the budget cut the large layer's grid")
+    }
 }

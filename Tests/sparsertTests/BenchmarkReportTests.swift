@@ -70,6 +70,8 @@ struct BenchmarkReportTests {
         var shared = same
         shared.instancesTimed = 2
         #expect(Self.report([shared]).markdown().contains("tuned on the first instance and shared"))
+        // A merged report of both kinds of run says so, not just the first kind it finds.
+        #expect(Self.report([differing, shared]).markdown().contains("tuned on each instance (1 rows) or on the first instance and shared (1 rows"))
         let csv = report.csv().split(separator: "\n")
         #expect(Self.fields(csv[1]).contains("dd:w32,v4,c1,r2,k2,u4,p0 / dd:w32,v4,c1,r1,k8,u2,p0,b1 / dd:w32,v4,c1,r2,k2,u4,p0"))
         #expect(Self.fields(csv[1]).contains("each instance"))
