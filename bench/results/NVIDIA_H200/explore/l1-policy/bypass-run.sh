@@ -2,9 +2,10 @@
 # top 12 configs of each problem from hints-run.sh, then their twins (cands/). Needs the binary built with
 # experiment.patch applied. Usage (GPU host, repository root): bash bench/results/NVIDIA_H200/explore/l1-policy/bypass-run.sh
 source <(bash scripts/gpu-host-setup.sh .carry/lead)
-r=$SPARSERT_DATA/dlmc/rn50/magnitude_pruning/0.9; t=$SPARSERT_DATA/dlmc/transformer/magnitude_pruning/0.9; m=$SPARSERT_DATA/sparsert-weights/mobilenet
+source scripts/microbench/table1-instances.sh
 mkdir -p /tmp/ycache
 while read -r name file n; do
+  [[ " p3 p5 p7 p9 p10 p11 p16 " == *" $name "* ]] || continue
   $SPARSERT tune "$file" --n "$n" --row-align 128 --no-cache --candidates @bench/results/NVIDIA_H200/explore/l1-policy/cands/$name 2>/dev/null | grep -E '^ .* us ' > /tmp/ycache/$name.log
   python3 - /tmp/ycache/$name.log $name <<'P'
 import sys, statistics as st
@@ -18,13 +19,5 @@ for y in ('y2', 'y3'):
     print(sys.argv[2], y, 'without/with median %.3f min %.3f max %.3f' % (st.median(pairs), min(pairs), max(pairs)), 'best', best, d[best])
 best = min((c for c in d if ',y' not in c), key=d.get); print(sys.argv[2], 'best plain', best, d[best])
 P
-done <<L
-p3 $r/bottleneck_1_block_group2_1_1.smtx 784
-p5 $r/bottleneck_1_block_group3_1_1.smtx 196
-p7 $r/bottleneck_1_block_group4_1_1.smtx 49
-p9 $t/body_decoder_layer_0_ffn_conv1_fully_connected.smtx 256
-p10 $t/body_decoder_layer_0_ffn_conv2_fully_connected.smtx 256
-p11 $t/body_decoder_layer_0_encdec_attention_multihead_attention_k_fully_connected.smtx 256
-p16 $m/contraction_1x1_4.npy 784
-L
+done < <(table1_instances 0.9)
 [ -n "${OUT:-}" ] && tar czf $OUT/ycache.tar.gz -C /tmp ycache

@@ -4,13 +4,11 @@
 # Needs a binary built with experiment.patch (beside this script) applied: the `y` field and SPARSERT_CARVEOUT.
 # Usage (GPU host, repository root): bash bench/results/NVIDIA_H200/explore/l1-policy/hints-run.sh [OUT] [PROBLEMS...]
 source <(bash scripts/gpu-host-setup.sh .carry/lead)
+source scripts/microbench/table1-instances.sh
 out=${1:-/tmp/hints}
 shift || true
 want=" ${*:-p3 p5 p7 p9 p10 p11 p16} "
 mkdir -p "$out"
-r=$SPARSERT_DATA/dlmc/rn50/magnitude_pruning/0.9
-t=$SPARSERT_DATA/dlmc/transformer/magnitude_pruning/0.9
-m=$SPARSERT_DATA/sparsert-weights/mobilenet
 while read -r name file n; do
   [[ $want == *" $name "* ]] || continue
   $SPARSERT tune "$file" --n "$n" --row-align 128 --list > "$out/$name.list" 2>&1
@@ -21,23 +19,7 @@ while read -r name file n; do
       | grep -E ' us |^best' > "$out/$name-c$carve.log"
     echo "$name carveout $carve: $(grep '^best' "$out/$name-c$carve.log")"
   done
-done <<L
-p1 $r/bottleneck_1_block_group1_1_1.smtx 3136
-p3 $r/bottleneck_1_block_group2_1_1.smtx 784
-p4 $r/bottleneck_3_block_group2_1_1.smtx 784
-p5 $r/bottleneck_1_block_group3_1_1.smtx 196
-p6 $r/bottleneck_3_block_group3_1_1.smtx 196
-p7 $r/bottleneck_1_block_group4_1_1.smtx 49
-p8 $r/bottleneck_3_block_group4_1_1.smtx 49
-p9 $t/body_decoder_layer_0_ffn_conv1_fully_connected.smtx 256
-p10 $t/body_decoder_layer_0_ffn_conv2_fully_connected.smtx 256
-p11 $t/body_decoder_layer_0_encdec_attention_multihead_attention_k_fully_connected.smtx 256
-p15 $m/contraction_1x1_3.npy 784
-p16 $m/contraction_1x1_4.npy 784
-p17 $m/contraction_1x1_5.npy 196
-p18 $m/contraction_1x1_6.npy 196
-p19 $m/contraction_1x1_11.npy 49
-L
+done < <(table1_instances 0.9)
 # Pairs: each config against its y1 twin, and each config's carveout-0 time against the driver's.
 python3 - "$out" <<'P'
 import sys, glob, os, statistics as st

@@ -1,0 +1,32 @@
+# One instance per Table 1 problem, as `name file n` lines, for the microbenchmark scripts: source this file
+# (after gpu-host-setup.sh, which sets SPARSERT_DATA), then `while read -r name file n; do ...; done < <(table1_instances 0.9)`.
+# Problems 1-11 are DLMC layers at the given sparsity (0.9 or 0.95); 15-19 MobileNet's (0.9 only).
+table1_instances() {
+  local s=${1:-0.9}
+  local r=$SPARSERT_DATA/dlmc/rn50/magnitude_pruning/$s t=$SPARSERT_DATA/dlmc/transformer/magnitude_pruning/$s
+  local m=$SPARSERT_DATA/sparsert-weights/mobilenet
+  cat <<L
+p1 $r/bottleneck_1_block_group1_1_1.smtx 3136
+p2 $r/bottleneck_3_block_group1_1_1.smtx 3136
+p3 $r/bottleneck_1_block_group2_1_1.smtx 784
+p4 $r/bottleneck_3_block_group2_1_1.smtx 784
+p5 $r/bottleneck_1_block_group3_1_1.smtx 196
+p6 $r/bottleneck_3_block_group3_1_1.smtx 196
+p7 $r/bottleneck_1_block_group4_1_1.smtx 49
+p8 $r/bottleneck_3_block_group4_1_1.smtx 49
+p9 $t/body_decoder_layer_0_ffn_conv1_fully_connected.smtx 256
+p10 $t/body_decoder_layer_0_ffn_conv2_fully_connected.smtx 256
+p11 $t/body_decoder_layer_0_encdec_attention_multihead_attention_k_fully_connected.smtx 256
+L
+  [ "$s" = 0.9 ] && cat <<L
+p12 $m/contraction_1x1_0.npy 12544
+p13 $m/contraction_1x1_1.npy 3136
+p14 $m/contraction_1x1_2.npy 3136
+p15 $m/contraction_1x1_3.npy 784
+p16 $m/contraction_1x1_4.npy 784
+p17 $m/contraction_1x1_5.npy 196
+p18 $m/contraction_1x1_6.npy 196
+p19 $m/contraction_1x1_11.npy 49
+L
+  return 0
+}
