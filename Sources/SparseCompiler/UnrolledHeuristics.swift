@@ -28,7 +28,8 @@ extension TilingConfig {
             }
         }
         var seen = Set<TilingConfig>()
-        /// The config for blocks of `rows` rows when it plans and is new, with its mean nonzeros per block.
+        /// The configs for blocks of `rows` rows with each group count `groups` picks from the block's mean
+        /// nonzeros, those that plan and are new, each with its mean nonzeros per group.
         func config(_ tile: (width: Int, nBlocks: Int), rows: Int, groups: (Double) -> [Int]) -> [(TilingConfig, Double)] {
             let mBlocks = max(1, min(m, (m + rows - 1) / rows))
             let blockNonzeros = Double(problem.weights.nonzeroCount) / Double(mBlocks)

@@ -55,7 +55,7 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
     public static let unrolledPTXBudget = KernelCostModel.unrolledPTXLimit
 
     /// Unrolled configs always listed (the best-ranked ones whose code fits), and the estimated ptxas time
-    /// the configs after them may add, CPU seconds (under 10 s on a 16-core GPU host).
+    /// the configs after them may add, CPU seconds (by the cost model's estimate; about 8 s on a 16-core host).
     public static let unrolledCandidateCount = 24
     public static let unrolledAssembleBudgetSeconds = 120.0
 

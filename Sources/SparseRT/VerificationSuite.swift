@@ -113,16 +113,17 @@ public enum VerificationSuite {
 
     /// The kernels the suite checks on `problem`: for the unrolled family (when its code stays under
     /// `unrolledNonzeroLimit` nonzeros and the PTX budget, among configs whose estimated ptxas time is at
-    /// most `maxAssembleSeconds`) the first candidate, `extra` more candidates, the uniform-rows ablation
-    /// and B staged with `cp.async`; for the data-driven family, which applies to every problem, its heuristic
-    /// config, `extra` more candidates, the heuristic with a head, a candidate with parts by row length, one
-    /// with a head loaded across the subwarp and one with rows dealt evenly to blocks.
+    /// most `maxAssembleSeconds`) the first candidate, `extra` more candidates, the uniform-rows ablation,
+    /// B staged with `cp.async` and the candidate with the smallest blocks; for the data-driven family, which
+    /// applies to every problem, its heuristic config, `extra` more candidates, the heuristic with a head, a
+    /// candidate with parts by row length, one with a head loaded across the subwarp and one with rows dealt
+    /// evenly to blocks.
     public static func specs(for problem: SpMMProblem, extra: Int = 1, unrolledNonzeroLimit: Int = 30_000,
                              maxAssembleSeconds: Double = 4, limits: DeviceLimits = .hopper) -> [KernelSpec] {
         var specs: [KernelSpec] = []
         if problem.weights.nonzeroCount <= unrolledNonzeroLimit, KernelSpec.unrolledFits(problem) {
             // Candidates whose ptxas time stays within a few seconds, so the suite runs in minutes.
-            let candidates = TilingConfig.candidates(for: problem, limits: limits).filter {
+            let candidates = TilingConfig.candidates(for: problem, limits: limits, limit: .max).filter {
                 KernelCostModel.unrolled(problem, vectorWidth: $0.vectorWidth).assembleSeconds <= maxAssembleSeconds
             }
             for config in candidates.prefix(1 + extra) { specs.append(.unrolled(config)) }
@@ -133,6 +134,11 @@ public enum VerificationSuite {
                 for config in [uniform, staged] where (try? SpMMPlan(problem: problem, config: config, limits: limits)) != nil {
                     specs.append(.unrolled(config))
                 }
+            }
+            // The smallest blocks listed (the wide grid's, down to 2 rows, with the most groups among those).
+            if let smallest = candidates.max(by: { ($0.mBlocks, $0.groups) < ($1.mBlocks, $1.groups) }),
+               !specs.contains(.unrolled(smallest)) {
+                specs.append(.unrolled(smallest))
             }
         }
         specs += DataDrivenConfig.candidates(for: problem, limits: limits).prefix(1 + extra).map(KernelSpec.dataDriven)

@@ -45,6 +45,8 @@ struct SuiteTests {
             #expect(specs.contains { $0.family == .dataDriven })
             if specs.contains(where: { $0.family == .unrolled }) {
                 #expect(specs.contains { if case .unrolled(let c) = $0 { return c.staging == .asyncCopy } else { return false } })
+                let blocks = specs.compactMap { spec -> Int? in if case .unrolled(let c) = spec { c.mBlocks } else { nil } }
+                #expect(blocks.max() ?? 0 >= problem.m / 8, "blocks of 8 rows or fewer are verified too")
             }
         }
     }
