@@ -4,7 +4,9 @@
 # $OUT/results.tar.gz (the device tool returns at most 8 files). Usage:
 #   bash scripts/gpu-bench.sh [verify] [spmm] [spmm90] [spmm95] [spmm8] [conv] [conv8] [explore] [ncu]
 # (default: verify spmm spmm8 conv conv8; spmm90 and spmm95 split batch 1 by sparsity, each under 10 minutes;
-# verify128, spmm90a and spmm95a do the same with B's and C's rows padded to 128 bytes, `--row-align 128`)
+# verify128, spmm90a and spmm95a do the same with B's and C's rows padded to 128 bytes, `--row-align 128`;
+# PROBLEMS=1,2,3 limits the spmm steps to those problems, so a sparsity too long for one device call can be
+# run in parts and joined with `sparsert bench --merge`)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -13,6 +15,8 @@ work=/tmp/gpu-out
 rm -rf "$work"; mkdir -p "$work"
 export SPARSERT_COMMIT=${SPARSERT_COMMIT:-$(cat .carry/lead/commit 2>/dev/null || echo unknown)}
 steps=${*:-verify spmm spmm8 conv conv8}
+sel=${PROBLEMS:+--problems $PROBLEMS}
+tag=${PROBLEMS:+-p${PROBLEMS//,/_}}
 run() { local name=$1 limit=$2; shift 2; echo "== $name (limit ${limit}s)"; timeout "$limit" "$SPARSERT" "$@" > "$work/$name.log" 2>&1; echo "   exit $?"; }
 pack() { [ -n "${OUT:-}" ] && tar czf "$OUT/results.tar.gz" -C "$work" . ; }
 trap pack EXIT
@@ -21,11 +25,11 @@ for step in $steps; do
   case $step in
     verify) run verify ${VERIFY_LIMIT:-400} verify --json "$work/verify.json"; tail -n 2 "$work/verify.log" ;;
     spmm) run spmm-b1 ${SPMM_LIMIT:-300} bench --max-instances 3 --output "$work/bench" ;;
-    spmm90) run spmm-b1-s0.9 ${SPMM_LIMIT:-560} bench --max-instances 3 --sparsity 0.9 --output "$work/bench" ;;
-    spmm95) run spmm-b1-s0.95 ${SPMM_LIMIT:-560} bench --max-instances 3 --sparsity 0.95 --output "$work/bench" ;;
+    spmm90) run spmm-b1-s0.9$tag ${SPMM_LIMIT:-560} bench --max-instances 3 --sparsity 0.9 $sel --output "$work/bench" ;;
+    spmm95) run spmm-b1-s0.95$tag ${SPMM_LIMIT:-560} bench --max-instances 3 --sparsity 0.95 $sel --output "$work/bench" ;;
     verify128) run verify-a128 ${VERIFY_LIMIT:-400} verify --row-align 128 --json "$work/verify-a128.json"; tail -n 2 "$work/verify-a128.log" ;;
-    spmm90a) run spmm-b1-a128-s0.9 ${SPMM_LIMIT:-560} bench --max-instances 3 --sparsity 0.9 --row-align 128 --output "$work/bench" ;;
-    spmm95a) run spmm-b1-a128-s0.95 ${SPMM_LIMIT:-560} bench --max-instances 3 --sparsity 0.95 --row-align 128 --output "$work/bench" ;;
+    spmm90a) run spmm-b1-a128-s0.9$tag ${SPMM_LIMIT:-560} bench --max-instances 3 --sparsity 0.9 --row-align 128 $sel --output "$work/bench" ;;
+    spmm95a) run spmm-b1-a128-s0.95$tag ${SPMM_LIMIT:-560} bench --max-instances 3 --sparsity 0.95 --row-align 128 $sel --output "$work/bench" ;;
     spmm8) run spmm-b8 ${SPMM8_LIMIT:-300} bench --batch 8 --max-instances 1 --output "$work/bench" ;;
     conv) run conv-b1 150 bench --suite paper-conv --output "$work/bench" ;;
     conv8) run conv-b8 ${CONV8_LIMIT:-200} bench --suite paper-conv --batch 8 --output "$work/bench" ;;
