@@ -43,6 +43,19 @@ struct ConvolutionKernelTests {
         #expect(report.passed, "max rel \(report.maxRelativeError), unwritten \(report.unwritten)")
     }
 
+    @Test("every unrolled candidate of a small convolution matches the direct convolution")
+    func candidatesMatchReference() throws {
+        let shape = ConvolutionShape(inChannels: 16, height: 8, width: 8, outChannels: 32, kernelH: 3, kernelW: 3, stride: 1, pad: 1)
+        let filter = TestMatrices.random(rows: shape.outChannels, columns: shape.reductionSize, density: 0.2, seed: 13)
+        let problem = try SpMMProblem(weights: filter, operand: .convolution(shape))
+        let configs = TilingConfig.candidates(for: problem, limit: .max)
+        #expect(configs.count > 24 && configs.contains { problem.m / $0.mBlocks <= 2 }, "the wide grid's small blocks are listed")
+        for config in configs {
+            let report = try CPUVerifier.verify(try SparseKernelCompiler.compile(problem, config: config), seed: 22)
+            #expect(report.passed, "\(config): max rel \(report.maxRelativeError), unwritten \(report.unwritten)")
+        }
+    }
+
     @Test("ptxas assembles for sm_90 without spills", .enabled(if: TestMatrices.ptxas != nil, "ptxas not installed (scripts/install-ptxas.sh)"),
           arguments: convolutionCases)
     func assembles(_ c: ConvolutionCase) throws {
