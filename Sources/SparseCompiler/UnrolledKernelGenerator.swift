@@ -51,8 +51,8 @@ public enum UnrolledKernelGenerator {
         let inMatrix = b.compare(.lt, .u32, .register(column), .u32(UInt32(n)))
         let valid = b.register(.pred)
         b.emit(.predicateAnd(valid, inTile, inMatrix))
-        // Threads past N compute on column N - width (a valid address) and store nothing.
-        let clamped = b.binary(.min, .u32, .register(column), .u32(UInt32(n - width)))
+        // Threads past N compute on the last vector's column (a valid address) and store nothing.
+        let clamped = b.binary(.min, .u32, .register(column), .u32(UInt32(plan.problem.lastVectorColumn(width: width))))
         let access = OperandAccess.emit(plan.problem, column: clamped, bPointer: bPointer, cPointer: cPointer, builder: &b)
         let needsShared = plan.sharedMemoryBytes > 0
         var sharedLane: Register?
