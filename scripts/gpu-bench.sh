@@ -6,19 +6,20 @@
 # (default: verify spmm spmm8 conv conv8; spmm90 and spmm95 split batch 1 by sparsity, each under 10 minutes;
 # verify128, spmm90a and spmm95a do the same with B's and C's rows padded to 128 bytes, `--row-align 128`;
 # PROBLEMS=1,2,3 limits the spmm steps to those problems, so a sparsity too long for one device call can be
-# run in parts and joined with `sparsert bench --merge`)
+# run in parts and joined with `sparsert bench --merge`; WORK and PACK name the work folder and the archive,
+# and a set SPARSERT skips the set-up, for scripts/gpu-parallel.sh)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
-eval "$(bash scripts/gpu-host-setup.sh)"
-work=/tmp/gpu-out
+[ -n "${SPARSERT:-}" ] || eval "$(bash scripts/gpu-host-setup.sh)"
+work=${WORK:-/tmp/gpu-out}
 rm -rf "$work"; mkdir -p "$work"
 export SPARSERT_COMMIT=${SPARSERT_COMMIT:-$(cat .carry/lead/commit 2>/dev/null || echo unknown)}
 steps=${*:-verify spmm spmm8 conv conv8}
 sel=${PROBLEMS:+--problems $PROBLEMS}
 tag=${PROBLEMS:+-p${PROBLEMS//,/_}}
 run() { local name=$1 limit=$2; shift 2; echo "== $name (limit ${limit}s)"; timeout "$limit" "$SPARSERT" "$@" > "$work/$name.log" 2>&1; echo "   exit $?"; }
-pack() { [ -n "${OUT:-}" ] && tar czf "$OUT/results.tar.gz" -C "$work" . ; }
+pack() { [ -n "${OUT:-}" ] && tar czf "$OUT/${PACK:-results}.tar.gz" -C "$work" . ; }
 trap pack EXIT
 cd /tmp
 for step in $steps; do

@@ -8,7 +8,7 @@ extension TilingConfig {
     /// Two grids over vector widths (4, 2, 1 as N allows) and N tiles of 32 to 256 vectors:
     /// 1. The core grid, ranked by ``score(_:n:)``: blocks of 64 / W, 32 / W, 16 / W or 8 rows, with groups
     ///    of about 256 nonzeros each or twice that.
-    /// 2. The wide grid, everything else with blocks of 2 to 64 / W rows and 1, 2, 4 or 8 groups whose groups
+    /// 2. The wide grid, for vector widths 1 and 2: everything else with blocks of 2 to 64 / W rows and 1, 2, 4 or 8 groups whose groups
     ///    hold 25 to 400 nonzeros on average, those nearest 100 a group first, then narrow vectors first
     ///    (cheaper to assemble). On an H200 it held the best config of Table 1 problems 2 (0.95), 4, 6 (0.95)
     ///    and 14, 1.1-1.4x faster than the core grid's best: smaller groups, or one-warp tiles at large N.
@@ -52,7 +52,9 @@ extension TilingConfig {
             }
         }
         var wide: [(config: TilingConfig, distance: Double)] = []
-        for tile in widths.sorted().flatMap({ w in tiles.filter { $0.width == w } }) {
+        // Vectors of 4 stay out of the wide grid: on the nine H200 layers searched none won (5-27% behind the
+        // best), and they cost the most ptxas time.
+        for tile in widths.sorted().filter({ $0 < 4 }).flatMap({ w in tiles.filter { $0.width == w } }) {
             for rows in Set([64 / tile.width, 32 / tile.width, 16 / tile.width, 8, 4, 2]).sorted(by: >) where rows >= 1 {
                 wide += config(tile, rows: rows) { blockNonzeros in
                     [1, 2, 4, 8].filter { (25...400).contains(blockNonzeros / Double($0)) }

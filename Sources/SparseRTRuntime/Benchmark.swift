@@ -106,6 +106,7 @@ public struct BenchmarkRunner {
             if let tuning { tunings.append(tuning) }
             log?("problem \(problem.number) (\(problem.m)x\(problem.k)x\(problem.n), \(problem.sparsity)) \(timed[i].name): \(spec) [\(tuning.map { String(format: "%.1f s tuning, %d candidates", $0.wallSeconds, $0.candidates.count) } ?? "no tuning")]")
         }
+        let kernelStart = Date()
         let kernels = ParallelWork.map(timed.count, width: tuner.jobs) { i in
             Result { try LoadedKernel(specs[i].compile(instances[i], limits: limits), session: session) }
         }
@@ -131,7 +132,12 @@ public struct BenchmarkRunner {
             nonzeros += kernel.compiled.problem.weights.nonzeroCount
         }
         let mean = times.reduce(0, +) / Double(times.count)
+        let baselineStart = Date()
         let (baselineTimes, notes) = baselines?(first, session) ?? ([:], ["baselines not run"])
+        log?(String(
+            format: "  wall: tuning %.1f s, kernels compiled, verified and timed %.1f s, baselines %.1f s",
+            tunings.map(\.wallSeconds).reduce(0, +), baselineStart.timeIntervalSince(kernelStart),
+            Date().timeIntervalSince(baselineStart)))
         let nnzMean = Double(nonzeros) / Double(times.count)
         return BenchmarkRow(
             number: problem.number, m: problem.m, k: problem.k, n: problem.n, sparsity: problem.sparsity,
