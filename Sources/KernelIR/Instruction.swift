@@ -39,6 +39,18 @@ public enum Operation: Hashable, Sendable {
     case waitAsyncCopies
     /// Block-wide barrier (`bar.sync 0`): every thread of the block waits here for all the others.
     case barrier
+    /// Cluster-wide barrier (`barrier.cluster.arrive.release` then `barrier.cluster.wait.acquire`, both
+    /// `.aligned`): every thread of every block of the cluster waits here for all the others. Shared-memory
+    /// stores before it are visible to ``loadClusterShared(_:address:offset:rank:)`` of other blocks after
+    /// it. Every thread must reach it, unguarded. A remote load needs one before it (the target block may not
+    /// have started) and one after it (the target may exit), as on the GPU. Without clusters it acts as
+    /// ``barrier``.
+    case clusterBarrier
+    /// Loads `values.count` (1, 2 or 4) consecutive 4-byte words (all f32 or all u32) from byte
+    /// `address + offset` of the shared memory of block `rank` (u32 register or immediate, 0 ..<
+    /// ``Kernel/clusterSize``) of this block's cluster. `address` is a u32 address in the executing block's
+    /// own window (from ``sharedBase``); `mapa.shared::cluster` maps it to the target block's.
+    case loadClusterShared([Register], address: Register, offset: Int64, rank: Operand)
     /// Jumps to `label`.
     case branch(Label)
     /// Jumps to `targets[index]` (`brx.idx`); an index out of range is an error.

@@ -17,10 +17,14 @@ public struct SimulatedLaunch: Sendable {
 /// Executes a ``Kernel`` on the CPU for every thread of every block, with PTX semantics: registers per
 /// thread, shared memory per block, `bar.sync` as a block-wide rendezvous, `shfl.sync` as a rendezvous of
 /// the warp's 32 threads, `cp.async` copies that land only at the thread's `cp.async.wait_all` (reading or
-/// overwriting their target before that is an error), bounds-checked memory.
+/// overwriting their target before that is an error), bounds-checked memory. The blocks of a thread-block
+/// cluster run together: `barrier.cluster` is a rendezvous of all their threads, and `ld.shared::cluster`
+/// reads another block's shared memory, which must come between two cluster barriers (after one, so the
+/// target has started; before one, so it has not exited). Other data races are not detected.
 ///
 /// This is the oracle that lets CI check the generator's real output without a GPU. Cost is one
-/// interpreted step per executed instruction per thread; blocks run one after another.
+/// interpreted step per executed instruction per thread; blocks run one after another, those of one
+/// cluster round-robin from one cluster barrier to the next.
 public struct Interpreter {
     let kernel: Kernel
     let code: [Decoded]
@@ -48,26 +52,79 @@ public struct Interpreter {
         guard launch.arguments.count == kernel.parameters.count else {
             throw InterpreterError(message: "\(launch.arguments.count) arguments for \(kernel.parameters.count) parameters")
         }
-        let threads = kernel.threadsPerBlock
-        let sharedWords = (kernel.sharedMemoryBytes + 3) / 4
+        let clusterSize = kernel.clusterSize
+        guard clusterSize >= 1 else { throw InterpreterError(message: "cluster size \(clusterSize)") }
+        guard launch.grid.x % clusterSize == 0 else {
+            throw InterpreterError(
+                message: "grid x \(launch.grid.x) is not a multiple of the cluster size \(clusterSize)")
+        }
         for bz in 0..<launch.grid.z {
             for by in 0..<launch.grid.y {
-                for bx in 0..<launch.grid.x {
-                    var block = BlockState(
-                        threads: threads, counts: registerCounts, sharedWords: sharedWords, block: (bx, by, bz))
-                    try runBlock(&block, launch: launch, memory: &memory)
+                for first in stride(from: 0, to: launch.grid.x, by: clusterSize) {
+                    try runCluster(firstBlock: (first, by, bz), launch: launch, memory: &memory)
                 }
             }
         }
     }
 
-    func runBlock(_ block: inout BlockState, launch: SimulatedLaunch, memory: inout SimulatedMemory) throws {
-        var pcs = [Int](repeating: 0, count: block.threads)
-        // nil: runnable; otherwise where the thread stopped.
-        var stops = [Stop?](repeating: nil, count: block.threads)
+    /// Runs the `clusterSize` blocks from `firstBlock` along x together: round-robin, each until all its
+    /// live threads wait at the cluster barrier (or all exited), then releases the barrier once every
+    /// thread of every block waits there. With one block per cluster this is the plain block loop.
+    func runCluster(
+        firstBlock: (x: Int, y: Int, z: Int), launch: SimulatedLaunch, memory: inout SimulatedMemory
+    ) throws {
+        let size = kernel.clusterSize
+        let threads = kernel.threadsPerBlock
+        let sharedWords = (kernel.sharedMemoryBytes + 3) / 4
+        var blocks = (0..<size).map {
+            BlockState(threads: threads, counts: registerCounts, sharedWords: sharedWords,
+                       block: (firstBlock.x + $0, firstBlock.y, firstBlock.z))
+        }
+        var pcs = [[Int]](repeating: [Int](repeating: 0, count: threads), count: size)
+        // Per thread: nil, runnable; otherwise where it stopped.
+        var stops = [[Stop?]](repeating: [Stop?](repeating: nil, count: threads), count: size)
+        var phase = 0
+        while true {
+            for rank in 0..<size {
+                // The other blocks stand still while this one runs, so it reads their memory as it is now.
+                // Its own entry stays empty: holding its arrays would copy them on its next store.
+                let view = ClusterView(
+                    rank: rank, size: size, phase: phase,
+                    shared: size == 1 ? [] : blocks.indices.map { $0 == rank ? [] : blocks[$0].shared },
+                    pendingCopyOwner: size == 1 ? [] : blocks.indices.map { $0 == rank ? [] : blocks[$0].pendingCopyOwner })
+                try runBlock(&blocks[rank], pcs: &pcs[rank], stops: &stops[rank], cluster: view,
+                             launch: launch, memory: &memory)
+            }
+            let waiting = stops.indices.filter { stops[$0].contains(.clusterBarrier) }
+            if waiting.isEmpty {
+                if let block = blocks.first(where: { $0.remoteLoad != nil }), let (t, pc) = block.remoteLoad {
+                    throw InterpreterError(
+                        message: "block \(block.block) thread \(t), instruction \(pc): reads another block's shared memory after the last cluster barrier, so that block may have exited")
+                }
+                return
+            }
+            for rank in 0..<size where stops[rank].contains(where: { $0 != .clusterBarrier }) {
+                let exited = stops[rank].filter { $0 == .exit }.count
+                throw InterpreterError(
+                    message: "block \(blocks[rank].block): \(exited) threads exited while threads of block \(blocks[waiting[0]].block) wait at a cluster barrier that they never reach")
+            }
+            for rank in 0..<size {
+                for t in 0..<threads { stops[rank][t] = nil }
+                blocks[rank].remoteLoad = nil
+            }
+            phase += 1
+        }
+    }
+
+    /// Runs the block's runnable threads, releasing its `bar.sync`s and shuffles, until every thread has
+    /// exited or waits at the cluster barrier (some may have exited; ``runCluster`` judges that).
+    func runBlock(
+        _ block: inout BlockState, pcs: inout [Int], stops: inout [Stop?], cluster: ClusterView,
+        launch: SimulatedLaunch, memory: inout SimulatedMemory
+    ) throws {
         while true {
             for t in 0..<block.threads where stops[t] == nil {
-                stops[t] = try runThread(t, pc: &pcs[t], block: &block, launch: launch, memory: &memory)
+                stops[t] = try runThread(t, pc: &pcs[t], block: &block, cluster: cluster, launch: launch, memory: &memory)
             }
             // Shuffles first: a warp whose threads all wait at the same shuffle exchanges and runs on.
             var exchanged = false
@@ -101,15 +158,20 @@ public struct Interpreter {
                 throw InterpreterError(
                     message: "block \(block.block): \(atBarrier) threads wait at a barrier that exited threads never reach")
             }
+            if stops.contains(.clusterBarrier) {
+                throw InterpreterError(
+                    message: "block \(block.block): \(atBarrier) threads wait at a block barrier while others wait at a cluster barrier")
+            }
             for t in 0..<block.threads { stops[t] = nil }
         }
     }
 
-    enum Stop { case barrier, shuffle, exit }
+    enum Stop { case barrier, clusterBarrier, shuffle, exit }
 
     // swiftlint:disable:next function_body_length cyclomatic_complexity
     func runThread(
-        _ t: Int, pc: inout Int, block: inout BlockState, launch: SimulatedLaunch, memory: inout SimulatedMemory
+        _ t: Int, pc: inout Int, block: inout BlockState, cluster: ClusterView, launch: SimulatedLaunch,
+        memory: inout SimulatedMemory
     ) throws -> Stop {
         let fBase = t * registerCounts[0]
         let rBase = t * registerCounts[1]
@@ -118,7 +180,7 @@ public struct Interpreter {
         var steps = 0
         let fail = { (what: String) in Fault(message: what) }
         do {
-            return try runThreadBody(t, pc: &pc, block: &block, launch: launch, memory: &memory,
+            return try runThreadBody(t, pc: &pc, block: &block, cluster: cluster, launch: launch, memory: &memory,
                                      bases: (fBase, rBase, dBase, pBase), steps: &steps, fail: fail)
         } catch let fault as Fault {
             let where_ = pc < kernel.instructions.count ? "\(kernel.instructions[pc].operation)" : "end"
@@ -130,8 +192,8 @@ public struct Interpreter {
     struct Fault: Error { let message: String }
 
     func runThreadBody(
-        _ t: Int, pc: inout Int, block: inout BlockState, launch: SimulatedLaunch, memory: inout SimulatedMemory,
-        bases: (Int, Int, Int, Int), steps: inout Int, fail: (String) -> Fault
+        _ t: Int, pc: inout Int, block: inout BlockState, cluster: ClusterView, launch: SimulatedLaunch,
+        memory: inout SimulatedMemory, bases: (Int, Int, Int, Int), steps: inout Int, fail: (String) -> Fault
     ) throws -> Stop {
         let (fBase, rBase, dBase, pBase) = bases
         while pc < code.count {
@@ -148,13 +210,16 @@ public struct Interpreter {
             case .fmaImm(let dst, let a, let imm):
                 block.f[fBase + dst] = fusedMultiplyAdd(block.f[fBase + a], imm, block.f[fBase + dst])
             case .generic(let op):
-                try execute(op, t: t, pc: &pc, block: &block, launch: launch, memory: &memory,
+                try execute(op, t: t, pc: &pc, block: &block, cluster: cluster, launch: launch, memory: &memory,
                             bases: (fBase, rBase, dBase, pBase), fail: fail)
-                if case .barrier = op { pc += 1; return .barrier }
-                if case .shuffle = op { return .shuffle }
-                if case .exit = op { return .exit }
-                if case .branch = op { continue }
-                if case .branchIndexed = op { continue }
+                switch op {
+                case .barrier: pc += 1; return .barrier
+                case .clusterBarrier: pc += 1; return .clusterBarrier
+                case .shuffle: return .shuffle
+                case .exit: return .exit
+                case .branch, .branchIndexed: continue
+                default: break
+                }
             }
             pc += 1
         }
@@ -168,8 +233,8 @@ public struct Interpreter {
     }
 
     func execute(
-        _ op: Operation, t: Int, pc: inout Int, block: inout BlockState, launch: SimulatedLaunch,
-        memory: inout SimulatedMemory, bases: (Int, Int, Int, Int), fail: (String) -> Fault
+        _ op: Operation, t: Int, pc: inout Int, block: inout BlockState, cluster: ClusterView,
+        launch: SimulatedLaunch, memory: inout SimulatedMemory, bases: (Int, Int, Int, Int), fail: (String) -> Fault
     ) throws {
         let (fBase, rBase, dBase, pBase) = bases
         func u32(_ o: Operand) -> UInt32 {
@@ -281,6 +346,28 @@ public struct Interpreter {
                 }
                 for (i, v) in values.enumerated() { store(memory.buffers[buf][word + i], into: v, &block, fBase, rBase) }
             }
+        case .loadClusterShared(let values, let address, let offset, let rankOperand):
+            let width = values.count
+            let rank = Int(u32(rankOperand))
+            guard rank < cluster.size else { throw fail("cluster rank \(rank) outside 0..<\(cluster.size)") }
+            let byte = Int64(block.r[rBase + address.index]) + offset
+            guard byte >= 0, byte % Int64(4 * width) == 0, Int(byte / 4) + width <= block.shared.count else {
+                throw fail("cluster shared load of \(width) words at byte \(byte) outside \(block.shared.count * 4) bytes or misaligned")
+            }
+            let word = Int(byte / 4)
+            if rank == cluster.rank {
+                try block.checkNoPendingCopy(word: word, width: width, access: "load of", fail: fail)
+                for (i, v) in values.enumerated() { store(block.shared[word + i], into: v, &block, fBase, rBase) }
+            } else {
+                guard cluster.phase > 0 else {
+                    throw fail("reads block rank \(rank)'s shared memory before the first cluster barrier, when that block may not have started")
+                }
+                for i in 0..<width where cluster.pendingCopyOwner[rank][word + i] != 0 {
+                    throw fail("cluster shared load of rank \(rank)'s byte \((word + i) * 4) while its async copy (thread \(cluster.pendingCopyOwner[rank][word + i] - 1)) has not been waited for")
+                }
+                for (i, v) in values.enumerated() { store(cluster.shared[rank][word + i], into: v, &block, fBase, rBase) }
+                block.remoteLoad = block.remoteLoad ?? (t, pc)
+            }
         case .store(let space, let values, let address, let offset):
             let width = values.count
             let words = values.map { o -> UInt32 in
@@ -328,7 +415,7 @@ public struct Interpreter {
                 block.pendingCopyOwner[target] = 0
             }
             block.pendingCopies[t].removeAll()
-        case .barrier, .exit, .label, .comment, .shuffle:
+        case .barrier, .clusterBarrier, .exit, .label, .comment, .shuffle:
             break
         case .branch(let label):
             pc = labelIndex(label)
@@ -395,6 +482,9 @@ struct BlockState {
     var pendingCopyOwner: [Int32]
     /// Each thread's async copies not yet waited for: (shared word, value).
     var pendingCopies: [[(word: Int, value: UInt32)]]
+    /// The first (thread, instruction) that read another block's shared memory since the last cluster
+    /// barrier: such a read needs a cluster barrier after it, before its target block may exit.
+    var remoteLoad: (thread: Int, pc: Int)?
 
     init(threads: Int, counts: [Int], sharedWords: Int, block: (Int, Int, Int)) {
         self.threads = threads
@@ -420,6 +510,20 @@ struct BlockState {
     }
 }
 
+/// What a block of a cluster sees of the others while it runs: they stand still meanwhile.
+struct ClusterView {
+    /// The running block's rank in its cluster.
+    let rank: Int
+    /// Blocks per cluster.
+    let size: Int
+    /// Cluster barriers passed so far.
+    let phase: Int
+    /// Each block's shared memory and async-copy owners by rank; the running block's entries are empty
+    /// (it reads its own state). Empty when the cluster is a single block.
+    let shared: [[UInt32]]
+    let pendingCopyOwner: [[Int32]]
+}
+
 /// An instruction pre-decoded for the interpreter's hot loop.
 struct Decoded {
     enum Op {
@@ -442,6 +546,19 @@ struct Decoded {
             guard [1, 2, 4, 8, 16, 32].contains(width), (0..<width).contains(lane), dst.type == src.type,
                 dst.type == .f32 || dst.type == .u32
             else { throw InterpreterError(message: "shuffle of \(src) from lane \(lane) of \(width): bad operands") }
+            op = .generic(instruction.operation)
+        case .clusterBarrier where instruction.guardPredicate != nil:
+            throw InterpreterError(message: "a guarded cluster barrier")
+        case .loadClusterShared(let values, let address, _, let rank):
+            let rankIsU32: Bool
+            switch rank {
+            case .register(let r): rankIsU32 = r.type == .u32
+            case .u32: rankIsU32 = true
+            default: rankIsU32 = false
+            }
+            guard [1, 2, 4].contains(values.count), address.type == .u32, rankIsU32,
+                values.allSatisfy({ $0.type == values[0].type }), values[0].type == .f32 || values[0].type == .u32
+            else { throw InterpreterError(message: "cluster shared load of \(values) from \(address), rank \(rank): bad operands") }
             op = .generic(instruction.operation)
         case .branch(let l) where labels[l] == nil:
             throw InterpreterError(message: "branch to unplaced label \(l.name)")

@@ -17,10 +17,15 @@ public struct Kernel: Hashable, Sendable {
     /// A cap on registers per thread for ptxas (`.maxnreg`), or nil to let ptxas choose. ptxas trades
     /// registers for occupancy on its own; for latency-bound sparse kernels the tuner measures caps.
     public var maxRegistersPerThread: Int? = nil
+    /// Blocks per thread-block cluster along x (cluster dims `(clusterSize, 1, 1)`, `.reqnctapercluster`;
+    /// sm_90 and later); 1 for no clusters. The blocks of a cluster run together and may read each other's
+    /// shared memory (``Operation/loadClusterShared(_:address:offset:rank:)``); grid x must be a multiple.
+    /// Up to 8 is portable; 16 needs the driver's non-portable cluster size attribute.
+    public var clusterSize: Int = 1
 
     public init(
         name: String, parameters: [KernelParameter], threadsPerBlock: Int, sharedMemoryBytes: Int,
-        instructions: [Instruction], registerCounts: [ValueType: Int]
+        instructions: [Instruction], registerCounts: [ValueType: Int], clusterSize: Int = 1
     ) {
         self.name = name
         self.parameters = parameters
@@ -28,5 +33,6 @@ public struct Kernel: Hashable, Sendable {
         self.sharedMemoryBytes = sharedMemoryBytes
         self.instructions = instructions
         self.registerCounts = registerCounts
+        self.clusterSize = clusterSize
     }
 }

@@ -68,12 +68,14 @@ public struct KernelBuilder {
         return (thread, blockX, blockY)
     }
 
-    /// Finishes the kernel.
+    /// Finishes the kernel (`clusterSize`: blocks per cluster, see ``Kernel/clusterSize``).
     public func build(
-        name: String, parameters: [KernelParameter], threadsPerBlock: Int, sharedMemoryBytes: Int
+        name: String, parameters: [KernelParameter], threadsPerBlock: Int, sharedMemoryBytes: Int,
+        clusterSize: Int = 1
     ) -> Kernel {
         Kernel(
             name: name, parameters: parameters, threadsPerBlock: threadsPerBlock,
-            sharedMemoryBytes: sharedMemoryBytes, instructions: instructions, registerCounts: highWater)
+            sharedMemoryBytes: sharedMemoryBytes, instructions: instructions, registerCounts: highWater,
+            clusterSize: clusterSize)
     }
 }

@@ -35,6 +35,11 @@ public struct PTXTarget: Hashable, Sendable, Codable {
 public enum PTXRenderer {
     /// Name of the module-scope dynamic shared-memory array.
     static let sharedSymbol = "sparsert_smem"
+    /// Prefix of `%cl0`, the u32 scratch register that holds `mapa`'s result for each
+    /// ``Operation/loadClusterShared(_:address:offset:rank:)``; declared only by kernels that use one. It is
+    /// live for two instructions, so one serves them all, and being outside the IR's register classes it
+    /// leaves `registerCounts` (and so the interpreter and every other kernel's PTX) unchanged.
+    static let clusterAddressPrefix = "%cl"
 
     /// The whole module: header, the dynamic shared array, and the kernel's entry.
     public static func render(_ kernel: Kernel, target: PTXTarget = .hopper) -> String {
@@ -46,12 +51,18 @@ public enum PTXRenderer {
         out += ".visible .entry \(kernel.name)(\n"
         out += kernel.parameters.map { "\t.param .\($0.type.rawValue) \($0.name)" }.joined(separator: ",\n")
         out += "\n)\n.maxntid \(kernel.threadsPerBlock), 1, 1\n"
+        if kernel.clusterSize > 1 { out += ".reqnctapercluster \(kernel.clusterSize), 1, 1\n" }
         if let cap = kernel.maxRegistersPerThread { out += ".maxnreg \(cap)\n" }
         out += "{\n"
         for type in ValueType.allCases {
             if let count = kernel.registerCounts[type], count > 0 {
                 out += "\t.reg .\(type.rawValue) \(type.registerPrefix)<\(count)>;\n"
             }
+        }
+        if kernel.instructions.contains(where: {
+            if case .loadClusterShared = $0.operation { return true } else { return false }
+        }) {
+            out += "\t.reg .u32 \(clusterAddressPrefix)<1>;\n"
         }
         out += "\n"
         var tableCount = 0
@@ -73,10 +84,11 @@ public enum PTXRenderer {
             out += "\t// \(text)\n"
             return
         }
-        out += "\t"
+        var guardText = ""
         if let p = instruction.guardPredicate {
-            out += instruction.guardNegated ? "@!\(p) " : "@\(p) "
+            guardText = instruction.guardNegated ? "@!\(p) " : "@\(p) "
         }
+        out += "\t" + guardText
         switch instruction.operation {
         case .loadParameter(let dst, let index):
             out += "ld.param.\(dst.type.rawValue) \(dst), [\(parameters[index].name)];"
@@ -122,6 +134,13 @@ public enum PTXRenderer {
             out += "cp.async.wait_all;"
         case .barrier:
             out += "bar.sync 0;"
+        case .clusterBarrier:
+            out += "barrier.cluster.arrive.release.aligned;\n\t\(guardText)barrier.cluster.wait.acquire.aligned;"
+        case .loadClusterShared(let values, let address, let offset, let rank):
+            let scratch = clusterAddressPrefix + "0"
+            out += "mapa.shared::cluster.u32 \(scratch), \(address), \(operand(rank));\n\t\(guardText)"
+            out += "\(memoryMnemonic("ld", "shared::cluster", values.count, values[0].type)) "
+            out += "\(vector(values.map { "\($0)" })), \(addressText(scratch, offset));"
         case .branch(let label):
             out += "bra.uni \(label.name);"
             if instruction.guardPredicate != nil {
@@ -172,6 +191,10 @@ public enum PTXRenderer {
         case .globalReadOnly: spaceText = "global.nc"
         case .shared: spaceText = "shared"
         }
+        return memoryMnemonic(verb, spaceText, width, type)
+    }
+
+    static func memoryMnemonic(_ verb: String, _ spaceText: String, _ width: Int, _ type: ValueType) -> String {
         let vectorText = width == 1 ? "" : ".v\(width)"
         let typeText = type == .u32 ? "u32" : "f32"
         return "\(verb).\(spaceText)\(vectorText).\(typeText)"
@@ -182,8 +205,12 @@ public enum PTXRenderer {
     }
 
     static func addressText(_ base: Register, _ offset: Int64) -> String {
-        if offset == 0 { return "[\(base)]" }
-        return offset > 0 ? "[\(base)+\(offset)]" : "[\(base)\(offset)]"
+        addressText(base.description, offset)
+    }
+
+    /// `[base]`, `[base+8]` or `[base+-8]`: PTX spells a negative offset `+-` (ptxas rejects `[base-8]`).
+    static func addressText(_ base: String, _ offset: Int64) -> String {
+        offset == 0 ? "[\(base)]" : "[\(base)+\(offset)]"
     }
 
     static func operand(_ operand: Operand) -> String {

@@ -76,6 +76,14 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     /// rows of B a multiprocessor's warps read at one time form one window moving along K instead of P
     /// windows a K / P apart: fewer distinct lines in L1 at a time. Needs P >= 2; not with staged B.
     public var interleavedParts = false
+    /// Blocks of a thread-block cluster splitting K (Q: 1, 2, 4 or 8; `qQ`). Above 1, each block of R rows
+    /// becomes a cluster of Q blocks with the same rows and subwarps, block q of the cluster walking only
+    /// the nonzeros in the q-th of Q column slices of A (slices of about equal nonzeros). So the rows of B a
+    /// block reads come from about K / Q of them, and more of them hit in L1. After its own K-split
+    /// reduction each block leaves its row sums in shared memory; block 0 of the cluster adds the others'
+    /// through distributed shared memory (`ld.shared::cluster`) and writes C. Matrix products only; not with
+    /// staged B.
+    public var clusterSplit = 1
 
     public init(
         subwarpWidth: Int, vectorWidth: Int = 1, vectorsPerThread: Int = 1, rowsPerBlock: Int, kSplit: Int = 1,
@@ -97,7 +105,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
 
     /// `dd:wT,vW,cV,rR,kP,uU`, `,p0` without prefetch, `,sS` staged, `,hH` with a head (`,x1` loaded
     /// across the subwarp), `,a1` one address per nonzero, `,b1` parts by row length (`,lN` nonzeros each,
-    /// `,e1` dealt evenly to blocks), `,i1` interleaved parts, `,mN` capped, e.g. `dd:w32,v4,c1,r4,k1,u2`; distinct from
+    /// `,e1` dealt evenly to blocks), `,i1` interleaved parts, `,mN` capped, `,qQ` K split over a cluster, e.g. `dd:w32,v4,c1,r4,k1,u2`; distinct from
     /// ``TilingConfig``'s form.
     public var description: String { "dd:" + fields.joined(separator: ",") }
 
@@ -117,6 +125,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         if let partLength { list.append("l\(partLength)") }
         if interleavedParts { list.append("i1") }
         if let maxRegisters { list.append("m\(maxRegisters)") }
+        if clusterSplit > 1 { list.append("q\(clusterSplit)") }
         return list
     }
 
@@ -128,7 +137,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         var fields: [Character: Int] = [:]
         for field in trimmed.dropFirst(3).split(separator: ",") {
             let item = field.trimmingCharacters(in: .whitespaces)
-            guard let key = item.first, "wvcrkupmshablxei".contains(key), fields[key] == nil,
+            guard let key = item.first, "wvcrkupmshablxeiq".contains(key), fields[key] == nil,
                 let value = Int(item.dropFirst()), value > 0 || ("pabxei".contains(key) && value == 0), !"pabxei".contains(key) || value <= 1
             else { return nil }
             fields[key] = value
@@ -146,6 +155,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         evenBlocks = fields["e"] == 1
         partLength = fields["l"]
         interleavedParts = fields["i"] == 1
+        clusterSplit = fields["q"] ?? 1
     }
 }
 
@@ -359,6 +369,11 @@ extension DataDrivenConfig {
             guard kSplit >= 2 else { throw infeasible("interleaved parts (i1) need a K split of 2 or more") }
             guard stageRows == nil else { throw infeasible("interleaved parts (i1) and staged B do not combine") }
         }
+        guard [1, 2, 4, 8].contains(clusterSplit) else { throw infeasible("cluster split must be 1, 2, 4 or 8") }
+        if clusterSplit > 1 {
+            guard case .matrix = problem.operand else { throw infeasible("a cluster split (q) is for matrix products") }
+            guard stageRows == nil else { throw infeasible("a cluster split (q) and staged B do not combine") }
+        }
         if let length = partLength {
             guard adaptiveSplit else { throw infeasible("a part length is for parts by row length (b1)") }
             guard (4...256).contains(length) else { throw infeasible("part length \(length) outside 4...256") }
@@ -411,7 +426,17 @@ extension DataDrivenConfig {
     static let maxStagedChunks = 16
 
     /// Shared memory per block for a reduction over `k`, bytes: the staged B buffers, then the reduction slots.
-    func sharedMemoryBytes(k: Int) -> Int { stageBytes(k: k) + reductionBytes }
+    func sharedMemoryBytes(k: Int) -> Int { clusterSlotsOffset(k: k) + clusterSlotBytes }
+
+    /// Where the cluster split's row sums start in shared memory: after the staged buffers and the
+    /// reduction slots, rounded up to 16 bytes.
+    func clusterSlotsOffset(k: Int) -> Int { (stageBytes(k: k) + reductionBytes + 15) / 16 * 16 }
+
+    /// Shared memory for the cluster split's row sums, bytes: one slot of `T * V * W` words per subwarp (0
+    /// without a cluster split).
+    var clusterSlotBytes: Int {
+        clusterSplit > 1 ? rowsPerBlock * kSplit * subwarpWidth * vectorsPerThread * vectorWidth * 4 : 0
+    }
 
     /// Bytes of one staged B chunk: S rows of the tile, row-major (0 when not staged).
     var chunkBytes: Int { (stageRows ?? 0) * tileColumns * 4 }

@@ -56,7 +56,8 @@ public enum DataDrivenKernelGenerator {
         b.emit(.loadParameter(entryPointer, index: 1))
         let bPointer = b.register(.u64)
         b.emit(.loadParameter(bPointer, index: 2))
-        let here = emitCoordinates(config: config, recordWords: layout.recordWords, builder: &b)
+        let here = emitCoordinates(
+            config: config, recordWords: layout.recordWords, recordsPerSlice: layout.recordsPerSlice, builder: &b)
         let fields = (0..<4).map { _ in b.register(.u32) }
         b.emit(.load(.globalReadOnly, fields, address: here.record, offset: 0))
         let (start, end, cRowOffset, row) = (fields[0], fields[1], fields[2], fields[3])
@@ -97,12 +98,20 @@ public enum DataDrivenKernelGenerator {
                               prefetch: config.prefetch, builder: &b)
         }
 
-        // 3. K-split reduction, then the stores.
+        // 3. K-split reduction, the cluster's sums, then the stores.
         let finish = b.label()
+        // With a cluster split, subwarps that do not lead still meet the cluster's barriers.
+        let clustered = here.clusterRank != nil
+        let gathered = clustered ? b.label() : finish
+        var leading: Register?
         if config.kSplit > 1 {
-            emitReduction(config: config, subwarp: here.subwarp, lane: here.lane, accumulators: accumulators,
-                          sharedOffset: config.stageBytes(k: problem.k), leaderWord: config.adaptiveSplit ? row : nil,
-                          finish: finish, builder: &b)
+            leading = emitReduction(config: config, subwarp: here.subwarp, lane: here.lane, accumulators: accumulators,
+                                    sharedOffset: config.stageBytes(k: problem.k), leaderWord: config.adaptiveSplit ? row : nil,
+                                    finish: gathered, builder: &b)
+        }
+        if let rank = here.clusterRank {
+            emitClusterSum(config: config, k: problem.k, subwarp: here.subwarp, lane: here.lane, rank: rank,
+                           leading: leading, accumulators: accumulators, gathered: gathered, finish: finish, builder: &b)
         }
         // C's byte offset: the record's row offset, plus colBase * 4 for a matrix (whose per-vector C bases
         // are not kept through the loop). Vector j's columns start at colBase + j * T * W.
@@ -152,11 +161,14 @@ public enum DataDrivenKernelGenerator {
             }
         }
         b.emit(.label(finish))
+        // No block of a cluster leaves while block 0 may still read its shared memory.
+        if clustered { b.emit(.clusterBarrier) }
         b.emit(.exit)
         var kernel = b.build(
             name: name, parameters: parameters, threadsPerBlock: config.threadsPerBlock,
             sharedMemoryBytes: config.sharedMemoryBytes(k: problem.k))
         kernel.maxRegistersPerThread = config.maxRegisters
+        kernel.clusterSize = config.clusterSplit
         return kernel
     }
 
@@ -172,21 +184,36 @@ public enum DataDrivenKernelGenerator {
         /// Thread index in the block, and the N tile's first column.
         let thread: Register
         let tileStart: Register
+        /// With a cluster split: the block's rank in its cluster, which is its column slice (u32).
+        var clusterRank: Register? = nil
     }
 
     /// Reads the parameters, thread and block indices and derives ``Coordinates``: lane = tid % T, subwarp = tid / T,
-    /// record = blockIdx.x * R * P + subwarp, colBase = blockIdx.y * tile + lane * W.
-    static func emitCoordinates(config: DataDrivenConfig, recordWords: Int, builder b: inout KernelBuilder) -> Coordinates {
+    /// record = blockIdx.x * R * P + subwarp, colBase = blockIdx.y * tile + lane * W. With a cluster split
+    /// of Q, blockIdx.x is cluster * Q + rank, and record = rank * recordsPerSlice + cluster * R * P + subwarp.
+    static func emitCoordinates(
+        config: DataDrivenConfig, recordWords: Int, recordsPerSlice: Int, builder b: inout KernelBuilder
+    ) -> Coordinates {
         let t = config.subwarpWidth
         let segmentPointer = b.register(.u64)
         b.emit(.loadParameter(segmentPointer, index: 0))
         let cPointer = b.register(.u64)
         b.emit(.loadParameter(cPointer, index: 3))
-        let (thread, blockM, blockN) = b.threadAndBlockIndices()
+        let (thread, blockX, blockN) = b.threadAndBlockIndices()
         let lane = b.binary(.and, .u32, .register(thread), .u32(UInt32(t - 1)))
         let subwarp = b.binary(.shr, .u32, .register(thread), .u32(UInt32(t.trailingZeroBitCount)))
+        var blockM = blockX, rank: Register?
+        let q = config.clusterSplit
+        if q > 1 {
+            blockM = b.binary(.shr, .u32, .register(blockX), .u32(UInt32(q.trailingZeroBitCount)))
+            rank = b.binary(.and, .u32, .register(blockX), .u32(UInt32(q - 1)))
+        }
         let firstRecord = b.binary(.mul, .u32, .register(blockM), .u32(UInt32(config.rowsPerBlock * config.kSplit)))
         let record = b.binary(.add, .u32, .register(firstRecord), .register(subwarp))
+        if let rank {
+            let sliceFirst = b.binary(.mul, .u32, .register(rank), .u32(UInt32(recordsPerSlice)))
+            b.emit(.binary(.add, record, .register(record), .register(sliceFirst)))
+        }
         let recordBytes = b.register(.u64)
         b.emit(.multiplyWide(recordBytes, .register(record), .u32(UInt32(recordWords * 4))))
         let recordAddress = b.binary(.add, .u64, .register(segmentPointer), .register(recordBytes))
@@ -195,7 +222,7 @@ public enum DataDrivenKernelGenerator {
         let columnBase = b.binary(.add, .u32, .register(tileStart), .register(laneColumn))
         return Coordinates(
             lane: lane, subwarp: subwarp, columnBase: columnBase, record: recordAddress, cPointer: cPointer,
-            recordIndex: record, thread: thread, tileStart: tileStart)
+            recordIndex: record, thread: thread, tileStart: tileStart, clusterRank: rank)
     }
 
     /// Per-vector B and C bases. A matrix whose N is a multiple of the tile needs no clamping: one base,
@@ -356,10 +383,11 @@ public enum DataDrivenKernelGenerator {
     /// 0xFFFF_FFFF) leaves its sums in its own slot (the subwarp index), and a leader adds the slots of the
     /// `word3 >> 24` subwarps after it. Slots are `T * V * W` words in lane-major order; subwarps that do not
     /// lead jump to `finish` after the barrier.
+    @discardableResult
     static func emitReduction(
         config: DataDrivenConfig, subwarp: Register, lane: Register, accumulators: [[Register]], sharedOffset: Int,
         leaderWord: Register? = nil, finish: Label, builder b: inout KernelBuilder
-    ) {
+    ) -> Register {
         let p = config.kSplit, w = config.vectorWidth
         let laneWords = config.vectorsPerThread * w
         let slotBytes = config.subwarpWidth * laneWords * 4
@@ -411,6 +439,46 @@ public enum DataDrivenKernelGenerator {
                        guard: exists)
                 for (sum, value) in zip(acc, partial) {
                     b.emit(.binary(.add, sum, .register(sum), .register(value)), guard: exists)
+                }
+            }
+        }
+        return leading
+    }
+
+    /// The cluster split's sums. Each subwarp that gets here leads its row (without a K split, every one
+    /// does) and leaves its row sums in its own slot of the block's shared memory (slot = subwarp index,
+    /// `T * V * W` words in lane-major order, after the reduction's). Subwarps that do not lead join at
+    /// `gathered`, for the cluster barrier. Then the leading subwarps of block 0 add the same slot of blocks
+    /// 1..<Q, in order, through distributed shared memory and go on to the stores; every other thread jumps
+    /// to `finish`, where the kernel's last cluster barrier keeps each block's shared memory alive until
+    /// block 0 has read it.
+    static func emitClusterSum(
+        config: DataDrivenConfig, k: Int, subwarp: Register, lane: Register, rank: Register, leading: Register?,
+        accumulators: [[Register]], gathered: Label, finish: Label, builder b: inout KernelBuilder
+    ) {
+        let w = config.vectorWidth
+        let laneWords = config.vectorsPerThread * w
+        let slotBytes = config.subwarpWidth * laneWords * 4
+        let mine = b.register(.u32)
+        b.emit(.sharedBase(mine))
+        b.emit(.binary(.add, mine, .register(mine), .u32(UInt32(config.clusterSlotsOffset(k: k)))))
+        let slot = b.binary(.mul, .u32, .register(subwarp), .u32(UInt32(slotBytes)))
+        b.emit(.binary(.add, mine, .register(mine), .register(slot)))
+        let laneBytes = b.binary(.mul, .u32, .register(lane), .u32(UInt32(laneWords * 4)))
+        b.emit(.binary(.add, mine, .register(mine), .register(laneBytes)))
+        for (j, acc) in accumulators.enumerated() {
+            b.emit(.store(.shared, acc.map(Operand.register), address: mine, offset: Int64(j * w * 4)))
+        }
+        b.emit(.label(gathered))
+        b.emit(.clusterBarrier)
+        let owner = b.conjunction(b.compare(.eq, .u32, .register(rank), .u32(0)), leading)
+        b.emit(.branch(finish), guard: owner, negated: true)
+        for q in 1..<config.clusterSplit {
+            for (j, acc) in accumulators.enumerated() {
+                let partial = (0..<w).map { _ in b.register(.f32) }
+                b.emit(.loadClusterShared(partial, address: mine, offset: Int64(j * w * 4), rank: .u32(UInt32(q))))
+                for (sum, value) in zip(acc, partial) {
+                    b.emit(.binary(.add, sum, .register(sum), .register(value)))
                 }
             }
         }
@@ -650,7 +718,7 @@ extension SparseKernelCompiler {
         let tiles = (problem.n + config.tileColumns - 1) / config.tileColumns
         return CompiledKernel(
             problem: problem, kernel: kernel, family: .dataDriven, configDescription: config.description,
-            grid: (layout.slots / config.rowsPerBlock, tiles, 1), weightBuffers: layout.buffers)
+            grid: (layout.slots / config.rowsPerBlock * config.clusterSplit, tiles, 1), weightBuffers: layout.buffers)
     }
 
     /// A deterministic entry name: `sparsert_dd_<spmm|conv>_m.._k.._n.._<config>_<hash8>`.

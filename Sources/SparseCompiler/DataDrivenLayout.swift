@@ -10,6 +10,11 @@ import SparseReference
 /// nonzeros, in column order, are split into `kSplit` contiguous parts of near-equal size, one per subwarp
 /// (with ``DataDrivenConfig/interleavedParts``, dealt to the parts in turn instead).
 ///
+/// With a cluster split (``DataDrivenConfig/clusterSplit``, Q), the columns of A are cut into Q slices of
+/// about equal nonzeros (``sliceBounds``), and the records come Q times, slice-major: the same rows and
+/// parts in the same order each time, each walking only its row's nonzeros in that slice (parts by row
+/// length are sized for a Q-th of the row). Block q of a cluster reads the q-th copy.
+///
 /// Two device buffers of 32-bit words, the kernel's first two parameters:
 /// - `segments`: one record per (slot, part), slot-major. Its first 4 words are the part's first and end
 ///   entry (byte offsets into the entries' first section), the C row's byte offset from C's base, and the
@@ -49,8 +54,14 @@ public struct DataDrivenLayout: Sendable {
     /// Original row of each row slot, -1 for a padding slot (with parts by row length: the rows in packing
     /// order).
     public let rowOrder: [Int]
-    /// Row slots launched: blocks along x times rows per block (records / P).
+    /// Row slots launched: blocks along x (clusters, with a cluster split) times rows per block (records
+    /// of one slice / P).
     public let slots: Int
+    /// Records of one column slice: slots times P (all the records without a cluster split).
+    public let recordsPerSlice: Int
+    /// Column boundaries of the cluster split's slices: slice q holds columns `sliceBounds[q] ..<
+    /// sliceBounds[q + 1]` (`[0, K]` without one).
+    public let sliceBounds: [Int]
     /// The segment records (see the type's description).
     public let segments: [UInt32]
     /// The entries buffer (see the type's description).
@@ -114,6 +125,9 @@ public struct DataDrivenLayout: Sendable {
         guard bOffset(max(weights.columns - 1, 0)) < Int64(Self.headSentinel) else { throw infeasible("B offsets exceed 32 bits") }
         guard cRowBytes * Int64(m) < Int64(UInt32.max) else { throw infeasible("C row offsets exceed 32 bits") }
 
+        let slices = max(1, config.clusterSplit)
+        let bounds = Self.sliceBounds(weights, slices: slices)
+        sliceBounds = bounds
         let sorted = (0..<m).sorted { a, b in
             let ca = weights.nonzeroCount(ofRow: a), cb = weights.nonzeroCount(ofRow: b)
             return ca != cb ? ca > cb : a < b
@@ -123,7 +137,7 @@ public struct DataDrivenLayout: Sendable {
         // record words.
         var plans: [RecordPlan] = []
         if config.adaptiveSplit {
-            plans = Self.packed(sorted, weights: weights, config: config, cRowBytes: cRowBytes)
+            plans = Self.packed(sorted, weights: weights, config: config, cRowBytes: cRowBytes, slices: slices)
             slots = plans.count / parts
             rowOrder = plans.compactMap { $0.part == 0 ? $0.row : nil }
         } else {
@@ -139,17 +153,21 @@ public struct DataDrivenLayout: Sendable {
             }
         }
 
-        // The pieces of each record: per chunk, the part's share of the row's nonzeros in that chunk (CSR
-        // positions, in column order): a contiguous run, or with interleaved parts every P-th nonzero.
-        // Unstaged there is one chunk, the whole row.
-        func pieces(_ plan: RecordPlan) -> [[Int]] {
+        // The pieces of each record: per chunk, the part's share of the row's nonzeros in that chunk and
+        // column slice (CSR positions, in column order): a contiguous run, or with interleaved parts every
+        // P-th nonzero. Unstaged there is one chunk, the whole row (of the slice).
+        func pieces(_ plan: RecordPlan, slice: Int) -> [[Int]] {
             guard let row = plan.row else { return Array(repeating: [], count: chunkCount) }
             let rowRange = weights.range(ofRow: row)
+            let columns = bounds[slice]..<bounds[slice + 1]
+            // The slice's nonzeros are a contiguous run of the row (columns increase along it).
+            let lowerBound = rowRange.first { columns.lowerBound <= Int(weights.columnIndices[$0]) } ?? rowRange.upperBound
+            let upperBound = rowRange.first { columns.upperBound <= Int(weights.columnIndices[$0]) } ?? rowRange.upperBound
             var result: [[Int]] = []
-            var lower = rowRange.lowerBound
+            var lower = lowerBound
             for c in 0..<chunkCount {
                 var upper = lower
-                while upper < rowRange.upperBound, chunkOf(Int(weights.columnIndices[upper])) == c { upper += 1 }
+                while upper < upperBound, chunkOf(Int(weights.columnIndices[upper])) == c { upper += 1 }
                 let count = upper - lower
                 if config.interleavedParts {
                     result.append(Array(stride(from: lower + plan.part, to: upper, by: plan.parts)))
@@ -164,11 +182,14 @@ public struct DataDrivenLayout: Sendable {
         // A head takes each part's first H nonzeros (unstaged: one piece per part).
         func overflow(_ piece: [Int]) -> ArraySlice<Int> { piece.dropFirst(head) }
 
-        let allPieces = plans.map(pieces)
+        // Every record: the plans once per column slice, slice-major.
+        let records = (0..<slices).flatMap { slice in plans.map { (plan: $0, slice: slice) } }
+        recordsPerSlice = plans.count
+        let allPieces = records.map { pieces($0.plan, slice: $0.slice) }
 
         // Pass 1: each piece's first entry after the head region, pieces padded to multiples of 4 entries.
         var starts: [Int] = []
-        var cursor = plans.count * head
+        var cursor = records.count * head
         for piece in allPieces.joined() {
             starts.append(cursor)
             cursor += (overflow(piece).count + 3) / 4 * 4
@@ -178,10 +199,10 @@ public struct DataDrivenLayout: Sendable {
         guard Int64(capacity) * Int64(sections) * 4 <= Int64(UInt32.max) else { throw infeasible("entries exceed 4 GB") }
 
         // Pass 2: records and entries.
-        var segments = [UInt32](repeating: 0, count: plans.count * recordStride)
+        var segments = [UInt32](repeating: 0, count: records.count * recordStride)
         var entries = [UInt32](repeating: 0, count: capacity * sections)
         var next = 0
-        for (index, plan) in plans.enumerated() {
+        for (index, plan) in records.map(\.plan).enumerated() {
             let record = index * recordStride
             for (c, whole) in allPieces[index].enumerated() {
                 let headStart = index * head
@@ -227,9 +248,12 @@ public struct DataDrivenLayout: Sendable {
     /// sorted order or, with ``DataDrivenConfig/evenBlocks``, dealt so blocks hold similar nonzero counts.
     /// A row's first part is its leader: word 3 is the row plus (parts - 1) << 24, word 2 the C row offset; the
     /// other parts and padding records have word 3 = 0xFFFF_FFFF.
-    static func packed(_ sorted: [Int], weights: CSRMatrix, config: DataDrivenConfig, cRowBytes: Int64) -> [RecordPlan] {
+    static func packed(
+        _ sorted: [Int], weights: CSRMatrix, config: DataDrivenConfig, cRowBytes: Int64, slices: Int = 1
+    ) -> [RecordPlan] {
         let perBlock = config.rowsPerBlock * config.kSplit
-        let length = config.adaptivePartLength
+        // With a cluster split each part walks one slice: a Q-th of the row, about.
+        let length = config.adaptivePartLength * slices
         let partsOf = { (row: Int) in min(config.kSplit, max(1, (weights.nonzeroCount(ofRow: row) + length - 1) / length)) }
         let blocks = config.evenBlocks
             ? evenlyDealt(sorted, parts: partsOf, perBlock: perBlock)
@@ -249,6 +273,26 @@ public struct DataDrivenLayout: Sendable {
             plans = Array(repeating: RecordPlan(row: nil, part: 0, parts: 1, words: (0, UInt32.max)), count: perBlock)
         }
         return plans
+    }
+
+    /// Column boundaries cutting `weights` into `slices` ranges of about equal nonzeros: `slices + 1`
+    /// nondecreasing values from 0 to K; boundary q is the first column where at least q / slices of the
+    /// nonzeros lie to its left. O(nonzeros + K).
+    static func sliceBounds(_ weights: CSRMatrix, slices: Int) -> [Int] {
+        guard slices > 1 else { return [0, weights.columns] }
+        var perColumn = [Int](repeating: 0, count: weights.columns)
+        for column in weights.columnIndices { perColumn[Int(column)] += 1 }
+        let total = weights.nonzeroCount
+        var bounds = [0]
+        var seen = 0
+        for column in 0..<weights.columns {
+            // Boundary q goes at the first column with q / slices of the nonzeros (`seen`) to its left.
+            while bounds.count < slices, seen * slices >= bounds.count * total { bounds.append(column) }
+            seen += perColumn[column]
+        }
+        while bounds.count < slices { bounds.append(weights.columns) }
+        bounds.append(weights.columns)
+        return bounds
     }
 
     /// Rows in sorted order, a block closed when the next row's parts do not fit.

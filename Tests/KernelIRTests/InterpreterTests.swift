@@ -233,7 +233,7 @@ struct PTXRendererTests {
         #expect(ptx.contains(".version 8.0\n.target sm_90\n.address_size 64"))
         #expect(ptx.contains(".reg .f32 %f<4>;"))
         #expect(ptx.contains("ld.global.nc.v4.f32 {%f0, %f1, %f2, %f3}, [%rd0+16];"))
-        #expect(ptx.contains("@%p0 st.global.v4.f32 [%rd0-16], {%f0, %f1, %f2, %f3};"))
+        #expect(ptx.contains("@%p0 st.global.v4.f32 [%rd0+-16], {%f0, %f1, %f2, %f3};"))  // ptxas rejects [%rd0-16]
         #expect(ptx.contains(".maxntid 32, 1, 1"))
     }
 

@@ -47,7 +47,8 @@ let dataDrivenCases: [DataDrivenCase] = {
     let wide = TestMatrices.random(rows: 20, columns: 300, density: 0.05, seed: 3)
     let long = TestMatrices.random(rows: 9, columns: 530, density: 0.3, seed: 5)
     func c(_ t: Int, _ w: Int = 1, v: Int = 1, r: Int, k: Int = 1, u: Int = 2, p: Bool = true, s: Int? = nil, h: Int? = nil,
-           a: Bool = false, adaptive: Bool = false, x: Bool = false, l: Int? = nil, i: Bool = false) -> DataDrivenConfig {
+           a: Bool = false, adaptive: Bool = false, x: Bool = false, l: Int? = nil, i: Bool = false, e: Bool = false,
+           q: Int = 1) -> DataDrivenConfig {
         var config = DataDrivenConfig(subwarpWidth: t, vectorWidth: w, vectorsPerThread: v, rowsPerBlock: r, kSplit: k, unroll: u, prefetch: p)
         config.stageRows = s
         config.headEntries = h
@@ -56,6 +57,8 @@ let dataDrivenCases: [DataDrivenCase] = {
         config.sharedHead = x
         config.partLength = l
         config.interleavedParts = i
+        config.evenBlocks = e
+        config.clusterSplit = q
         return config
     }
     let conv1 = ConvolutionShape(inChannels: 8, height: 7, width: 7, outChannels: 8, kernelH: 3, kernelW: 3, stride: 1, pad: 1)
@@ -144,6 +147,19 @@ let dataDrivenCases: [DataDrivenCase] = {
         DataDrivenCase(label: "37x45 interleaved", weights: odd, operand: .matrix(n: 7), config: c(4, v: 3, r: 5, k: 5, u: 2, i: true)),
         DataDrivenCase(label: "empty rows interleaved", weights: emptyRowsMatrix, operand: .matrix(n: 33), config: c(32, r: 3, k: 4, h: 4, i: true)),
         DataDrivenCase(label: "conv 3x3 p1 interleaved", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: c(16, v: 2, r: 2, k: 4, h: 8, adaptive: true, i: true)),
+        // K split over a cluster's blocks: with and without a K split inside the block, padding slots,
+        // parts by row length (dealt evenly), heads (across the warp too), interleaved parts, one address
+        // per nonzero, empty rows and matrices, slices without nonzeros (more slices than nonzeros).
+        DataDrivenCase(label: "64x256 cluster", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 8, q: 8)),
+        DataDrivenCase(label: "64x256 cluster", weights: random, operand: .matrix(n: 64), config: c(16, 4, r: 3, k: 2, u: 4, q: 2)),
+        DataDrivenCase(label: "64x256 cluster adaptive", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 2, k: 4, u: 2, p: false, h: 8, adaptive: true, e: true, q: 2)),
+        DataDrivenCase(label: "64x256 cluster shared head", weights: random, operand: .matrix(n: 256), config: c(32, 4, r: 2, k: 2, u: 2, p: false, h: 32, adaptive: true, x: true, l: 32, i: true, q: 4)),
+        DataDrivenCase(label: "64x256 cluster one address", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 4, k: 2, u: 4, p: false, h: 16, a: true, i: true, q: 4)),
+        DataDrivenCase(label: "37x45 cluster", weights: odd, operand: .matrix(n: 7), config: c(4, v: 3, r: 5, k: 2, u: 2, q: 8)),
+        DataDrivenCase(label: "9x530 cluster", weights: long, operand: .matrix(n: 12), config: c(2, 2, v: 3, r: 2, k: 5, u: 4, h: 4, q: 4)),
+        DataDrivenCase(label: "empty rows cluster", weights: emptyRowsMatrix, operand: .matrix(n: 33), config: c(32, r: 3, k: 2, h: 8, adaptive: true, q: 2)),
+        DataDrivenCase(label: "all zero cluster", weights: TestMatrices.zero(rows: 16, columns: 16), operand: .matrix(n: 8), config: c(4, 2, r: 3, k: 2, q: 4)),
+        DataDrivenCase(label: "single nonzero cluster", weights: TestMatrices.single(rows: 9, columns: 13, row: 8, column: 12), operand: .matrix(n: 5), config: c(8, r: 2, k: 2, adaptive: true, q: 8)),
         DataDrivenCase(label: "conv 3x3 p1", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: nil),
         DataDrivenCase(label: "conv 3x3 p1 head", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: c(16, v: 2, r: 2, k: 2, h: 8)),
         DataDrivenCase(label: "conv 7x7 s2 p3 head", weights: filter(conv4, seed: 12), operand: .convolution(conv4), config: c(32, r: 2, k: 2, u: 4, h: 16)),
@@ -257,9 +273,32 @@ struct DataDrivenKernelTests {
             config.sharedHead = true
             return (matrix, config)
         }
-        for (problem, config) in bad + shared {
+        // Cluster splits: a size not 1, 2, 4 or 8; a convolution; staged B.
+        let clustered = [(matrix, 3, nil), (conv, 2, nil), (matrix, 2, 32)].map { (problem: SpMMProblem, q: Int, stage: Int?) -> (SpMMProblem, DataDrivenConfig) in
+            var config = DataDrivenConfig(subwarpWidth: 8, rowsPerBlock: 2)
+            config.clusterSplit = q
+            config.stageRows = stage
+            return (problem, config)
+        }
+        for (problem, config) in bad + shared + clustered {
             #expect(throws: PlanError.self, "\(config)") { _ = try SparseKernelCompiler.compile(problem, dataDriven: config) }
         }
+    }
+
+    @Test("column slices hold about equal nonzeros and cover K", arguments: [1, 2, 4, 8])
+    func sliceBounds(_ slices: Int) throws {
+        let weights = TestMatrices.random(rows: 48, columns: 200, density: 0.1, seed: 17)
+        var config = DataDrivenConfig(subwarpWidth: 8, rowsPerBlock: 4, kSplit: 2)
+        config.clusterSplit = slices
+        let layout = try DataDrivenLayout(problem: SpMMProblem(weights: weights, n: 8), config: config)
+        let bounds = layout.sliceBounds
+        #expect(bounds.count == slices + 1 && bounds.first == 0 && bounds.last == 200)
+        #expect(zip(bounds, bounds.dropFirst()).allSatisfy { $0 <= $1 })
+        let perSlice = (0..<slices).map { q in weights.columnIndices.filter { (bounds[q]..<bounds[q + 1]).contains(Int($0)) }.count }
+        let share = Double(weights.nonzeroCount) / Double(slices)
+        // Each slice is within one column's nonzeros of its share (no column holds more than 48).
+        #expect(perSlice.allSatisfy { abs(Double($0) - share) <= 48 }, "\(perSlice)")
+        #expect(layout.recordsPerSlice * slices * layout.recordWords == layout.segments.count)
     }
 
     @Test("heuristic and candidates fit the Table 1 shapes", arguments: [(512, 2048, 49), (2048, 512, 49), (2048, 512, 256), (512, 2048, 256)])
