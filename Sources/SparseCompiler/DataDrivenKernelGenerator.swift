@@ -20,7 +20,9 @@ import SparseReference
 ///    leading subwarp adds them (with parts by row length, the leader's record says how many follow). C is
 ///    written once, by vector stores guarded by the column being below N and the row slot being real.
 ///    Threads whose columns are past N load from a clamped column (or, with one address per nonzero, skip
-///    those loads).
+///    those loads). With a cluster split, each block's leaders leave their row sums in shared memory and,
+///    after a cluster barrier, block 0's leaders add the other blocks' through distributed shared memory
+///    and store; a last cluster barrier keeps every block alive until then.
 public enum DataDrivenKernelGenerator {
     /// Parameters: the layout's two buffers, then B (input) and C (output).
     public static let parameters = [

@@ -33,6 +33,9 @@ public struct KernelManifest: Codable, Sendable {
     public var block: [Int]
     /// Dynamic shared memory to pass at launch, bytes (raise the function's limit first if over 48 KB).
     public var dynamicSharedMemoryBytes: Int
+    /// Blocks per thread-block cluster along x, when the kernel uses clusters (nil otherwise). The PTX
+    /// declares it (`.reqnctapercluster`), so a plain launch of `grid` forms the clusters.
+    public var clusterBlocks: Int?
     public var parameters: [Parameter]
     public var problem: Problem
     public var config: String
@@ -54,6 +57,7 @@ public struct KernelManifest: Codable, Sendable {
         grid = [kernel.grid.x, kernel.grid.y, kernel.grid.z]
         block = [kernel.threadsPerBlock, 1, 1]
         dynamicSharedMemoryBytes = kernel.sharedMemoryBytes
+        clusterBlocks = kernel.kernel.clusterSize > 1 ? kernel.kernel.clusterSize : nil
         let convolution: ConvolutionShape?
         let bLayout: String
         let cLayout: String

@@ -71,7 +71,8 @@ struct CompileCommand: ParsableCommand {
             print("problem:  M=\(problem.m) K=\(problem.k) N=\(problem.n) nnz=\(problem.weights.nonzeroCount)"
                   + (loaded.valuesDrawn ? " (values drawn, seed \(loaded.seed ?? 0))" : ""))
             print("config:   \(kernel.family.rawValue) \(kernel.configDescription)")
-            print("launch:   grid \(kernel.grid.x)x\(kernel.grid.y)x\(kernel.grid.z), block \(kernel.threadsPerBlock), dynamic shared \(kernel.sharedMemoryBytes) B")
+            print("launch:   grid \(kernel.grid.x)x\(kernel.grid.y)x\(kernel.grid.z), block \(kernel.threadsPerBlock), dynamic shared \(kernel.sharedMemoryBytes) B"
+                  + (kernel.kernel.clusterSize > 1 ? ", clusters of \(kernel.kernel.clusterSize) blocks along x" : ""))
             for file in written { print("wrote:    \(file)") }
             if explain, let plan = kernel.plan { print(PlanExplanation.text(plan)) }
             if explain, case .dataDriven(let config) = spec {

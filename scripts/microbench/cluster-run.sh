@@ -14,7 +14,7 @@ while read -r name file n; do
   tag=$name-$sparsity
   $SPARSERT tune "$file" --n "$n" --row-align 128 --list 2>/dev/null | python3 scripts/microbench/cluster_twins.py > "$out/$tag.candidates"
   $SPARSERT tune "$file" --n "$n" --row-align 128 --no-cache --candidates @"$out/$tag.candidates" 2>&1 \
-    | grep -E ' us |^best|failed' > "$out/$tag.log"
+    | grep -E '^ +[0-9.]+ us |^ +failed|^best' > "$out/$tag.log"
   echo "$tag: $(grep '^best' "$out/$tag.log")"
   echo "   best q: $(grep -E ',q[0-9]' "$out/$tag.log" | grep ' us ' | sort -n | head -1)"
   echo "   best other: $(grep -vE ',q[0-9]' "$out/$tag.log" | grep ' us ' | sort -n | head -1)"
