@@ -96,6 +96,11 @@ public enum LayoutExplanation {
             "        entries: \(s.entrySlots) slots per section, \(PlanExplanation.format(s.paddingShare * 100))% alignment "
                 + "padding and slack" + (layout.headEntries > 0 ? "; head of \(layout.headEntries) per part" : ""),
         ]
+        if config.clusterSplit > 1 {
+            let slices = zip(layout.sliceBounds, layout.sliceBounds.dropFirst()).map { "\($0)..<\($1)" }.joined(separator: ", ")
+            lines.append("        K split over clusters of \(config.clusterSplit) blocks, block q walking column slice q: "
+                         + "\(slices) (records and rows above count once per slice)")
+        }
         if let stage = config.stageRows {
             lines.append("        B staged \(stage) rows at a time: \(layout.chunks) chunks, "
                          + "\(config.stageBytes(k: problem.k)) B of shared memory for B")
