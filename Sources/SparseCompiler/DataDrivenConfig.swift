@@ -86,6 +86,12 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     /// Table 1's mid layers (each block's fixed cost, paid Q times, outweighs the better L1 hit rate), so
     /// the tuner does not list it.
     public var clusterSplit = 1
+    /// With a head (not loaded across the subwarp): its sums deferred to the end of the walk (`d1`). The
+    /// head's B loads are issued first as before, but its FMAs come after the rest of the part, so the
+    /// loads of the rest (its entries, then its B rows) do not wait for the head's B rows: a part with a
+    /// head and a tail then takes three dependent trips (record and head, head's B and tail's entries,
+    /// tail's B) instead of four. Costs the head's B values' registers through the walk.
+    public var deferredHead = false
 
     public init(
         subwarpWidth: Int, vectorWidth: Int = 1, vectorsPerThread: Int = 1, rowsPerBlock: Int, kSplit: Int = 1,
@@ -107,7 +113,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
 
     /// `dd:wT,vW,cV,rR,kP,uU`, `,p0` without prefetch, `,sS` staged, `,hH` with a head (`,x1` loaded
     /// across the subwarp), `,a1` one address per nonzero, `,b1` parts by row length (`,lN` nonzeros each,
-    /// `,e1` dealt evenly to blocks), `,i1` interleaved parts, `,mN` capped, `,qQ` K split over a cluster, e.g. `dd:w32,v4,c1,r4,k1,u2`; distinct from
+    /// `,e1` dealt evenly to blocks), `,i1` interleaved parts, `,mN` capped, `,qQ` K split over a cluster, `,d1` the head's sums deferred, e.g. `dd:w32,v4,c1,r4,k1,u2`; distinct from
     /// ``TilingConfig``'s form.
     public var description: String { "dd:" + fields.joined(separator: ",") }
 
@@ -128,6 +134,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         if interleavedParts { list.append("i1") }
         if let maxRegisters { list.append("m\(maxRegisters)") }
         if clusterSplit > 1 { list.append("q\(clusterSplit)") }
+        if deferredHead { list.append("d1") }
         return list
     }
 
@@ -139,8 +146,8 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         var fields: [Character: Int] = [:]
         for field in trimmed.dropFirst(3).split(separator: ",") {
             let item = field.trimmingCharacters(in: .whitespaces)
-            guard let key = item.first, "wvcrkupmshablxeiq".contains(key), fields[key] == nil,
-                let value = Int(item.dropFirst()), value > 0 || ("pabxei".contains(key) && value == 0), !"pabxei".contains(key) || value <= 1
+            guard let key = item.first, "wvcrkupmshablxeiqd".contains(key), fields[key] == nil,
+                let value = Int(item.dropFirst()), value > 0 || ("pabxeid".contains(key) && value == 0), !"pabxeid".contains(key) || value <= 1
             else { return nil }
             fields[key] = value
         }
@@ -158,6 +165,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         partLength = fields["l"]
         interleavedParts = fields["i"] == 1
         clusterSplit = fields["q"] ?? 1
+        deferredHead = fields["d"] == 1
     }
 }
 
@@ -326,9 +334,11 @@ extension DataDrivenConfig {
     /// its weights and offsets (twice with prefetch), the accumulators, and ~32 for addresses and bounds.
     var estimatedRegisters: Int {
         let perNonzero = vectorsPerThread * vectorWidth + (prefetch ? 4 : 2)
-        let inFlight = max(4 * unroll, sharedHead ? 0 : headEntries ?? 0)
+        let inFlight = deferredHead ? 4 * unroll : max(4 * unroll, sharedHead ? 0 : headEntries ?? 0)
         let sharedHeadWords = sharedHead ? (headEntries ?? 0) / subwarpWidth * 3 : 0
-        return inFlight * perNonzero + sharedHeadWords + vectorsPerThread * vectorWidth + 32
+        // Deferred, the head's B values and weights stay live while the walk's own are in flight.
+        let deferredWords = deferredHead ? (headEntries ?? 0) * (vectorsPerThread * vectorWidth + 1) : 0
+        return inFlight * perNonzero + sharedHeadWords + deferredWords + vectorsPerThread * vectorWidth + 32
     }
 
     /// Throws ``PlanError/infeasible(config:reason:)`` when the config cannot run `problem` on `limits`.
@@ -375,6 +385,11 @@ extension DataDrivenConfig {
         if clusterSplit > 1 {
             guard case .matrix = problem.operand else { throw infeasible("a cluster split (q) is for matrix products") }
             guard stageRows == nil else { throw infeasible("a cluster split (q) and staged B do not combine") }
+        }
+        if deferredHead {
+            guard headEntries != nil, !sharedHead else {
+                throw infeasible("deferred head sums (d1) need a head loaded by each thread (hH without x1)")
+            }
         }
         if let length = partLength {
             guard adaptiveSplit else { throw infeasible("a part length is for parts by row length (b1)") }

@@ -84,6 +84,7 @@ public enum DataDrivenKernelGenerator {
                 problem: problem, config: config, layout: layout, coordinates: here, bPointer: bPointer,
                 entryPointer: entryPointer, body: body, builder: &b)
         } else {
+            var deferredHead: [(LoopBody.Entries, [[[Register]]])] = []
             if let head = config.headEntries {
                 let headBytes = b.register(.u64)
                 b.emit(.multiplyWide(headBytes, .register(here.recordIndex), .u32(UInt32(head * 4))))
@@ -93,11 +94,19 @@ public enum DataDrivenKernelGenerator {
                         head, at: headAddress, lane: here.lane, subwarpWidth: config.subwarpWidth,
                         group: 4 * config.unroll, builder: &b)
                 } else {
-                    body.emitHead(head, at: headAddress, builder: &b)
+                    let loaded = body.loadHead(head, at: headAddress, builder: &b)
+                    if config.deferredHead {
+                        deferredHead = loaded
+                    } else {
+                        for (entry, values) in loaded { body.accumulate(entry, values, builder: &b) }
+                    }
                 }
             }
             body.emitNonzeros(start: start, end: end, entryPointer: entryPointer, unroll: config.unroll,
                               prefetch: config.prefetch, builder: &b)
+            // Deferred, the head's sums come last: its B loads stay in flight while the rest of the part's
+            // entries and B rows load.
+            for (entry, values) in deferredHead { body.accumulate(entry, values, builder: &b) }
         }
 
         // 3. K-split reduction, the cluster's sums, then the stores.
@@ -532,8 +541,9 @@ struct LoopBody {
     }
 
     /// A part's head: `count` entries at `address`, loaded unconditionally (the head region always holds
-    /// them), each then used only where its offset is not ``DataDrivenLayout/headSentinel``.
-    func emitHead(_ count: Int, at address: Register, builder b: inout KernelBuilder) {
+    /// them), and their B loads issued, each entry used only where its offset is not
+    /// ``DataDrivenLayout/headSentinel``. Returns every entry with its loaded B values, for ``accumulate(_:_:builder:)``.
+    func loadHead(_ count: Int, at address: Register, builder b: inout KernelBuilder) -> [(Entries, [[[Register]]])] {
         let loaded = loadEntries(count, at: address, offset: 0, guard: nil, builder: &b)
         let singles = loaded.offsets.indices.map { i in
             let used = b.compare(.ne, .u32, .register(loaded.offsets[i]), .u32(DataDrivenLayout.headSentinel))
@@ -541,8 +551,7 @@ struct LoopBody {
                 weights: [loaded.weights[i]], offsets: [loaded.offsets[i]],
                 taps: loaded.taps.isEmpty ? [] : [loaded.taps[i]], guardPredicate: used)
         }
-        let values = singles.map { loadB($0, builder: &b) }
-        for (entry, value) in zip(singles, values) { accumulate(entry, value, builder: &b) }
+        return singles.map { ($0, loadB($0, builder: &b)) }
     }
 
     /// A head loaded across the subwarp: lane l loads entries `l * H/T ..< (l + 1) * H/T` (one vector load per

@@ -48,7 +48,7 @@ let dataDrivenCases: [DataDrivenCase] = {
     let long = TestMatrices.random(rows: 9, columns: 530, density: 0.3, seed: 5)
     func c(_ t: Int, _ w: Int = 1, v: Int = 1, r: Int, k: Int = 1, u: Int = 2, p: Bool = true, s: Int? = nil, h: Int? = nil,
            a: Bool = false, adaptive: Bool = false, x: Bool = false, l: Int? = nil, i: Bool = false, e: Bool = false,
-           q: Int = 1) -> DataDrivenConfig {
+           q: Int = 1, d: Bool = false) -> DataDrivenConfig {
         var config = DataDrivenConfig(subwarpWidth: t, vectorWidth: w, vectorsPerThread: v, rowsPerBlock: r, kSplit: k, unroll: u, prefetch: p)
         config.stageRows = s
         config.headEntries = h
@@ -59,6 +59,7 @@ let dataDrivenCases: [DataDrivenCase] = {
         config.interleavedParts = i
         config.evenBlocks = e
         config.clusterSplit = q
+        config.deferredHead = d
         return config
     }
     let conv1 = ConvolutionShape(inChannels: 8, height: 7, width: 7, outChannels: 8, kernelH: 3, kernelW: 3, stride: 1, pad: 1)
@@ -160,6 +161,16 @@ let dataDrivenCases: [DataDrivenCase] = {
         DataDrivenCase(label: "empty rows cluster", weights: emptyRowsMatrix, operand: .matrix(n: 33), config: c(32, r: 3, k: 2, h: 8, adaptive: true, q: 2)),
         DataDrivenCase(label: "all zero cluster", weights: TestMatrices.zero(rows: 16, columns: 16), operand: .matrix(n: 8), config: c(4, 2, r: 3, k: 2, q: 4)),
         DataDrivenCase(label: "single nonzero cluster", weights: TestMatrices.single(rows: 9, columns: 13, row: 8, column: 12), operand: .matrix(n: 5), config: c(8, r: 2, k: 2, adaptive: true, q: 8)),
+        // The head's sums deferred: parts shorter and longer than the head (main loop and tail), parts by
+        // row length, interleaved, one address per nonzero, a convolution's taps, a cluster split.
+        DataDrivenCase(label: "64x256 deferred head", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 2, k: 4, u: 4, p: false, h: 8, d: true)),
+        DataDrivenCase(label: "64x256 deferred head", weights: random, operand: .matrix(n: 64), config: c(16, 4, r: 4, u: 4, h: 16, d: true)),
+        DataDrivenCase(label: "9x530 deferred head", weights: long, operand: .matrix(n: 12), config: c(2, 2, v: 3, r: 2, k: 5, u: 2, h: 4, d: true)),
+        DataDrivenCase(label: "64x256 deferred head adaptive", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 1, k: 8, u: 4, p: false, h: 16, adaptive: true, i: true, d: true)),
+        DataDrivenCase(label: "64x256 deferred head one address", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 2, k: 2, u: 2, p: false, h: 8, a: true, adaptive: true, e: true, d: true)),
+        DataDrivenCase(label: "empty rows deferred head", weights: emptyRowsMatrix, operand: .matrix(n: 33), config: c(32, r: 3, k: 2, h: 8, adaptive: true, d: true)),
+        DataDrivenCase(label: "conv 7x7 s2 p3 deferred head", weights: filter(conv4, seed: 12), operand: .convolution(conv4), config: c(32, r: 2, k: 2, u: 4, h: 16, d: true)),
+        DataDrivenCase(label: "64x256 deferred head cluster", weights: random, operand: .matrix(n: 64), config: c(16, 4, r: 3, k: 2, u: 2, h: 8, q: 2, d: true)),
         DataDrivenCase(label: "conv 3x3 p1", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: nil),
         DataDrivenCase(label: "conv 3x3 p1 head", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: c(16, v: 2, r: 2, k: 2, h: 8)),
         DataDrivenCase(label: "conv 7x7 s2 p3 head", weights: filter(conv4, seed: 12), operand: .convolution(conv4), config: c(32, r: 2, k: 2, u: 4, h: 16)),
@@ -280,7 +291,15 @@ struct DataDrivenKernelTests {
             config.stageRows = stage
             return (problem, config)
         }
-        for (problem, config) in bad + shared + clustered {
+        // Deferred head sums: no head, or a head loaded across the subwarp.
+        let deferred = [(nil, false), (32, true)].map { (head: Int?, shared: Bool) -> (SpMMProblem, DataDrivenConfig) in
+            var config = DataDrivenConfig(subwarpWidth: 32, rowsPerBlock: 1)
+            config.headEntries = head
+            config.sharedHead = shared
+            config.deferredHead = true
+            return (matrix, config)
+        }
+        for (problem, config) in bad + shared + clustered + deferred {
             #expect(throws: PlanError.self, "\(config)") { _ = try SparseKernelCompiler.compile(problem, dataDriven: config) }
         }
     }
