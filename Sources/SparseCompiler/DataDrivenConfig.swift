@@ -90,7 +90,8 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     /// head's B loads are issued first as before, but its FMAs come after the rest of the part, so the
     /// loads of the rest (its entries, then its B rows) do not wait for the head's B rows: a part with a
     /// head and a tail then takes three dependent trips (record and head, head's B and tail's entries,
-    /// tail's B) instead of four. Costs the head's B values' registers through the walk.
+    /// tail's B) instead of four. Costs the head's B values' registers through the walk. Not yet timed on
+    /// a GPU (`scripts/microbench/deferred-head-run.sh`), so the tuner does not list it.
     public var deferredHead = false
 
     public init(
