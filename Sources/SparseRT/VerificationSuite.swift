@@ -159,6 +159,16 @@ public enum VerificationSuite {
         if let interleaved = candidates.first(where: { $0.interleavedParts && $0.headEntries != nil }) {
             specs.append(.dataDriven(interleaved))
         }
+        // The opt-in variants on the first parts-by-length config with a head: its sums deferred, and K
+        // split over a cluster of 2 (matrix products).
+        if var deferred = candidates.first(where: { $0.adaptiveSplit && $0.headEntries != nil && !$0.sharedHead }) {
+            deferred.deferredHead = true
+            var clustered = deferred
+            clustered.clusterSplit = 2
+            for config in [deferred, clustered] where (try? config.validate(for: problem, limits: limits)) != nil {
+                specs.append(.dataDriven(config))
+            }
+        }
         return specs
     }
 

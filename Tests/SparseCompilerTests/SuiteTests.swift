@@ -48,10 +48,16 @@ struct SuiteTests {
                 let blocks = specs.compactMap { spec -> Int? in if case .unrolled(let c) = spec { c.mBlocks } else { nil } }
                 #expect(blocks.max() ?? 0 >= problem.m / 8, "blocks of 8 rows or fewer are verified too")
             }
+            // The opt-in data-driven variants go to the GPU check too, where a config with a head fits.
+            let dataDriven = specs.compactMap { spec -> DataDrivenConfig? in if case .dataDriven(let c) = spec { c } else { nil } }
+            if dataDriven.contains(where: { $0.adaptiveSplit && $0.headEntries != nil && !$0.sharedHead }) {
+                #expect(dataDriven.contains { $0.deferredHead && $0.clusterSplit == 1 })
+                #expect(dataDriven.contains { $0.deferredHead && $0.clusterSplit == 2 })
+            }
         }
     }
 
-    @Test("kernel specs round-trip through text", arguments: ["4,25,2,v4", "8,1,1,uniform", "4,49,1,v2,cp", "dd:w32,v4,c1,r4,k1,u2"])
+    @Test("kernel specs round-trip through text", arguments: ["4,25,2,v4", "8,1,1,uniform", "4,49,1,v2,cp", "dd:w32,v4,c1,r4,k1,u2", "dd:w32,v2,c1,r2,k4,u2,p0,h8,b1,q2,d1"])
     func specText(text: String) throws {
         let spec = try #require(KernelSpec(parsing: text))
         #expect(spec.description == text)
