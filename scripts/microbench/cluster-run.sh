@@ -4,18 +4,12 @@
 # (cluster_twins.py). Usage (GPU host, repository root): bash scripts/microbench/cluster-run.sh [OUT] [SPARSITY] [PROBLEMS...]
 source <(bash scripts/gpu-host-setup.sh .carry/lead)
 source scripts/microbench/table1-instances.sh
-out=${1:-/tmp/cluster}
-sparsity=${2:-0.9}
-shift 2 || true
-want=" ${*:-p7 p8 p10 p5 p3 p11 p9 p6} "
-mkdir -p "$out"
+experiment_args /tmp/cluster "p7 p8 p10 p5 p3 p11 p9 p6" "$@"
 while read -r name file n; do
   [[ $want == *" $name "* ]] || continue
   tag=$name-$sparsity
   $SPARSERT tune "$file" --n "$n" --row-align 128 --list 2>/dev/null | python3 scripts/microbench/cluster_twins.py > "$out/$tag.candidates"
-  $SPARSERT tune "$file" --n "$n" --row-align 128 --no-cache --candidates @"$out/$tag.candidates" 2>&1 \
-    | grep -E '^ +[0-9.]+ us |^ +failed|^best' > "$out/$tag.log"
-  echo "$tag: $(grep '^best' "$out/$tag.log")"
+  time_candidates "$tag" "$file" "$n"
   echo "   best q: $(grep -E ',q[0-9]' "$out/$tag.log" | grep ' us ' | sort -n | head -1)"
   echo "   best other: $(grep -vE ',q[0-9]' "$out/$tag.log" | grep ' us ' | sort -n | head -1)"
   echo "   failed: $(grep -c failed "$out/$tag.log")"

@@ -5,18 +5,12 @@
 #   bash scripts/microbench/deferred-head-run.sh [OUT] [SPARSITY] [PROBLEMS...]
 source <(bash scripts/gpu-host-setup.sh .carry/lead)
 source scripts/microbench/table1-instances.sh
-out=${1:-/tmp/deferred-head}
-sparsity=${2:-0.9}
-shift 2 || true
-want=" ${*:-p3 p5 p6 p7 p8 p9 p10 p11 p18 p19} "
-mkdir -p "$out"
+experiment_args /tmp/deferred-head "p3 p5 p6 p7 p8 p9 p10 p11 p18 p19" "$@"
 while read -r name file n; do
   [[ $want == *" $name "* ]] || continue
   tag=$name-$sparsity
   $SPARSERT tune "$file" --n "$n" --row-align 128 --list 2>/dev/null | grep '^dd:' > "$out/$tag.list"
   { cat "$out/$tag.list"; grep ',h' "$out/$tag.list" | grep -v ',x1' | sed 's/$/,d1/'; } > "$out/$tag.candidates"
-  $SPARSERT tune "$file" --n "$n" --row-align 128 --no-cache --candidates @"$out/$tag.candidates" 2>&1 \
-    | grep -E '^ +[0-9.]+ us |^ +failed|^best' > "$out/$tag.log"
-  echo "$tag: $(grep '^best' "$out/$tag.log")"
+  time_candidates "$tag" "$file" "$n"
   echo "   best d1: $(grep ',d1' "$out/$tag.log" | grep -E '^ +[0-9.]+ us' | sort -n | head -1)"
 done < <(table1_instances "$sparsity")

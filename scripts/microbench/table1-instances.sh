@@ -30,3 +30,24 @@ p19 $m/contraction_1x1_11.npy 49
 L
   return 0
 }
+
+# The tuning experiments' arguments `[OUT] [SPARSITY] [PROBLEMS...]`, after a default folder and default
+# problems: sets `out`, `sparsity` (default 0.9) and `want` (the problems between spaces), and makes OUT.
+experiment_args() {
+  local default_out=$1 default_problems=$2
+  shift 2
+  out=${1:-$default_out}
+  sparsity=${2:-0.9}
+  if [ $# -ge 2 ]; then shift 2; else shift $#; fi
+  want=" ${*:-$default_problems} "
+  mkdir -p "$out"
+}
+
+# Times the configs of OUT/TAG.candidates on one layer (`sparsert tune --candidates`, rows padded to 128
+# bytes) and keeps each config's line, the failures and the winner in OUT/TAG.log.
+time_candidates() {
+  local tag=$1 file=$2 n=$3
+  $SPARSERT tune "$file" --n "$n" --row-align 128 --no-cache --candidates @"$out/$tag.candidates" 2>&1 \
+    | grep -E '^ +[0-9.]+ us |^ +failed|^best' > "$out/$tag.log"
+  echo "$tag: $(grep '^best' "$out/$tag.log")"
+}
