@@ -40,7 +40,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     /// (two buffers, one barrier per chunk). Matrix products only; at most 16 chunks. S must be a multiple
     /// of the rows one copy pass covers (``copyRowsPerPass``).
     public var stageRows: Int? = nil
-    /// Nonzeros of each part kept at a fixed place (H: 4, 8 or 16), or nil for none.
+    /// Nonzeros of each part kept at a fixed place (H: 4, 8, 16 or 32), or nil for none.
     ///
     /// The layout stores each part's first H nonzeros in a head region indexed by the part itself, so a
     /// subwarp loads them at once, beside its segment record rather than after it: for short parts (Table 1
@@ -365,7 +365,7 @@ extension DataDrivenConfig {
                     throw infeasible("a head loaded across the subwarp holds 32, 64 or 128 entries, not \(head)")
                 }
             } else {
-                guard [4, 8, 16].contains(head) else { throw infeasible("head entries must be 4, 8 or 16") }
+                guard [4, 8, 16, 32].contains(head) else { throw infeasible("head entries must be 4, 8, 16 or 32") }
             }
             guard stageRows == nil else { throw infeasible("a head and staged B do not combine") }
         } else if sharedHead {

@@ -170,6 +170,8 @@ let dataDrivenCases: [DataDrivenCase] = {
         DataDrivenCase(label: "64x256 deferred head one address", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 2, k: 2, u: 2, p: false, h: 8, a: true, adaptive: true, e: true, d: true)),
         DataDrivenCase(label: "empty rows deferred head", weights: emptyRowsMatrix, operand: .matrix(n: 33), config: c(32, r: 3, k: 2, h: 8, adaptive: true, d: true)),
         DataDrivenCase(label: "conv 7x7 s2 p3 deferred head", weights: filter(conv4, seed: 12), operand: .convolution(conv4), config: c(32, r: 2, k: 2, u: 4, h: 16, d: true)),
+        DataDrivenCase(label: "64x256 head of 32", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 1, k: 4, u: 4, p: false, h: 32, adaptive: true, d: true)),
+        DataDrivenCase(label: "9x530 head of 32", weights: long, operand: .matrix(n: 12), config: c(4, 2, v: 1, r: 2, k: 2, u: 2, h: 32)),
         DataDrivenCase(label: "64x256 deferred head cluster", weights: random, operand: .matrix(n: 64), config: c(16, 4, r: 3, k: 2, u: 2, h: 8, q: 2, d: true)),
         DataDrivenCase(label: "conv 3x3 p1", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: nil),
         DataDrivenCase(label: "conv 3x3 p1 head", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: c(16, v: 2, r: 2, k: 2, h: 8)),
