@@ -91,8 +91,13 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     /// loads of the rest (its entries, then its B rows) do not wait for the head's B rows: a part with a
     /// head and a tail then takes three dependent trips (record and head, head's B and tail's entries,
     /// tail's B) instead of four. Costs the head's B values' registers through the walk. Not yet timed on
-    /// a GPU (`scripts/microbench/deferred-head-run.sh`), so the tuner does not list it.
+    /// a GPU (`scripts/microbench/head-trips-run.sh`), so the tuner does not list it.
     public var deferredHead = false
+    /// With a head loaded across the subwarp (`x1`): groups of `4 * unroll` head entries walked per memory
+    /// trip (G: 1, 2, 4 or 8; `gG`). The walk issues the B loads of G groups before their FMAs and checks for
+    /// the head's end once per G groups, so a head of H entries takes `H / (4 * U * G)` dependent B trips
+    /// instead of `H / (4 * U)`, for G times the registers in flight. Not yet timed on a GPU.
+    public var sharedHeadGroups = 1
 
     public init(
         subwarpWidth: Int, vectorWidth: Int = 1, vectorsPerThread: Int = 1, rowsPerBlock: Int, kSplit: Int = 1,
@@ -114,7 +119,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
 
     /// `dd:wT,vW,cV,rR,kP,uU`, `,p0` without prefetch, `,sS` staged, `,hH` with a head (`,x1` loaded
     /// across the subwarp), `,a1` one address per nonzero, `,b1` parts by row length (`,lN` nonzeros each,
-    /// `,e1` dealt evenly to blocks), `,i1` interleaved parts, `,mN` capped, `,qQ` K split over a cluster, `,d1` the head's sums deferred, e.g. `dd:w32,v4,c1,r4,k1,u2`; distinct from
+    /// `,e1` dealt evenly to blocks), `,i1` interleaved parts, `,mN` capped, `,qQ` K split over a cluster, `,d1` the head's sums deferred, `,gG` head groups per trip, e.g. `dd:w32,v4,c1,r4,k1,u2`; distinct from
     /// ``TilingConfig``'s form.
     public var description: String { "dd:" + fields.joined(separator: ",") }
 
@@ -136,6 +141,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         if let maxRegisters { list.append("m\(maxRegisters)") }
         if clusterSplit > 1 { list.append("q\(clusterSplit)") }
         if deferredHead { list.append("d1") }
+        if sharedHeadGroups > 1 { list.append("g\(sharedHeadGroups)") }
         return list
     }
 
@@ -147,7 +153,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         var fields: [Character: Int] = [:]
         for field in trimmed.dropFirst(3).split(separator: ",") {
             let item = field.trimmingCharacters(in: .whitespaces)
-            guard let key = item.first, "wvcrkupmshablxeiqd".contains(key), fields[key] == nil,
+            guard let key = item.first, "wvcrkupmshablxeiqdg".contains(key), fields[key] == nil,
                 let value = Int(item.dropFirst()), value > 0 || ("pabxeid".contains(key) && value == 0), !"pabxeid".contains(key) || value <= 1
             else { return nil }
             fields[key] = value
@@ -167,6 +173,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         interleavedParts = fields["i"] == 1
         clusterSplit = fields["q"] ?? 1
         deferredHead = fields["d"] == 1
+        sharedHeadGroups = fields["g"] ?? 1
     }
 }
 
@@ -335,7 +342,8 @@ extension DataDrivenConfig {
     /// its weights and offsets (twice with prefetch), the accumulators, and ~32 for addresses and bounds.
     var estimatedRegisters: Int {
         let perNonzero = vectorsPerThread * vectorWidth + (prefetch ? 4 : 2)
-        let inFlight = deferredHead ? 4 * unroll : max(4 * unroll, sharedHead ? 0 : headEntries ?? 0)
+        let headInFlight = sharedHead ? 4 * unroll * sharedHeadGroups : headEntries ?? 0
+        let inFlight = deferredHead ? 4 * unroll : max(4 * unroll, headInFlight)
         let sharedHeadWords = sharedHead ? (headEntries ?? 0) / subwarpWidth * 3 : 0
         // Deferred, the head's B values and weights stay live while the walk's own are in flight.
         let deferredWords = deferredHead ? (headEntries ?? 0) * (vectorsPerThread * vectorWidth + 1) : 0
@@ -391,6 +399,10 @@ extension DataDrivenConfig {
             guard headEntries != nil, !sharedHead else {
                 throw infeasible("deferred head sums (d1) need a head loaded by each thread (hH without x1)")
             }
+        }
+        guard [1, 2, 4, 8].contains(sharedHeadGroups) else { throw infeasible("head groups per trip must be 1, 2, 4 or 8") }
+        if sharedHeadGroups > 1, !sharedHead {
+            throw infeasible("head groups per trip (g) are for a head loaded across the subwarp (x1)")
         }
         if let length = partLength {
             guard adaptiveSplit else { throw infeasible("a part length is for parts by row length (b1)") }

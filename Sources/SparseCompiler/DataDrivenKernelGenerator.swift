@@ -92,7 +92,7 @@ public enum DataDrivenKernelGenerator {
                 if config.sharedHead {
                     body.emitSharedHead(
                         head, at: headAddress, lane: here.lane, subwarpWidth: config.subwarpWidth,
-                        group: 4 * config.unroll, builder: &b)
+                        group: 4 * config.unroll * config.sharedHeadGroups, builder: &b)
                 } else {
                     let loaded = body.loadHead(head, at: headAddress, builder: &b)
                     if config.deferredHead {

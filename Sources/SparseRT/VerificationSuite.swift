@@ -154,7 +154,13 @@ public enum VerificationSuite {
         if let adaptive = candidates.first(where: { $0.adaptiveSplit && $0.headEntries != nil && !$0.sharedHead }) {
             specs.append(.dataDriven(adaptive))
         }
-        if let shared = candidates.first(where: { $0.sharedHead }) { specs.append(.dataDriven(shared)) }
+        if let shared = candidates.first(where: { $0.sharedHead }) {
+            specs.append(.dataDriven(shared))
+            // The opt-in walk of two head groups a trip.
+            var paired = shared
+            paired.sharedHeadGroups = 2
+            if (try? paired.validate(for: problem, limits: limits)) != nil { specs.append(.dataDriven(paired)) }
+        }
         if let even = candidates.first(where: { $0.evenBlocks }) { specs.append(.dataDriven(even)) }
         if let interleaved = candidates.first(where: { $0.interleavedParts && $0.headEntries != nil }) {
             specs.append(.dataDriven(interleaved))

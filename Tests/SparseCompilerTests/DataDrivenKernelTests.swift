@@ -48,7 +48,7 @@ let dataDrivenCases: [DataDrivenCase] = {
     let long = TestMatrices.random(rows: 9, columns: 530, density: 0.3, seed: 5)
     func c(_ t: Int, _ w: Int = 1, v: Int = 1, r: Int, k: Int = 1, u: Int = 2, p: Bool = true, s: Int? = nil, h: Int? = nil,
            a: Bool = false, adaptive: Bool = false, x: Bool = false, l: Int? = nil, i: Bool = false, e: Bool = false,
-           q: Int = 1, d: Bool = false) -> DataDrivenConfig {
+           q: Int = 1, d: Bool = false, g: Int = 1) -> DataDrivenConfig {
         var config = DataDrivenConfig(subwarpWidth: t, vectorWidth: w, vectorsPerThread: v, rowsPerBlock: r, kSplit: k, unroll: u, prefetch: p)
         config.stageRows = s
         config.headEntries = h
@@ -60,6 +60,7 @@ let dataDrivenCases: [DataDrivenCase] = {
         config.evenBlocks = e
         config.clusterSplit = q
         config.deferredHead = d
+        config.sharedHeadGroups = g
         return config
     }
     let conv1 = ConvolutionShape(inChannels: 8, height: 7, width: 7, outChannels: 8, kernelH: 3, kernelW: 3, stride: 1, pad: 1)
@@ -172,6 +173,12 @@ let dataDrivenCases: [DataDrivenCase] = {
         DataDrivenCase(label: "conv 7x7 s2 p3 deferred head", weights: filter(conv4, seed: 12), operand: .convolution(conv4), config: c(32, r: 2, k: 2, u: 4, h: 16, d: true)),
         DataDrivenCase(label: "64x256 head of 32", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 1, k: 4, u: 4, p: false, h: 32, adaptive: true, d: true)),
         DataDrivenCase(label: "9x530 head of 32", weights: long, operand: .matrix(n: 12), config: c(4, 2, v: 1, r: 2, k: 2, u: 2, h: 32)),
+        // Heads across the warp walked several groups per trip: the early stop at a trip's first group,
+        // unused entries inside a trip, parts longer than the head, a convolution.
+        DataDrivenCase(label: "64x256 shared head 2 groups a trip", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 1, k: 4, u: 2, p: false, h: 64, x: true, g: 2)),
+        DataDrivenCase(label: "9x530 shared head 4 groups a trip", weights: long, operand: .matrix(n: 40), config: c(32, r: 1, k: 2, u: 2, p: false, h: 128, x: true, g: 4)),
+        DataDrivenCase(label: "empty rows shared head 8 groups a trip", weights: emptyRowsMatrix, operand: .matrix(n: 33), config: c(32, r: 2, k: 2, u: 2, p: false, h: 64, adaptive: true, x: true, l: 32, g: 8)),
+        DataDrivenCase(label: "conv 3x3 p1 shared head 2 groups a trip", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: c(32, r: 2, k: 2, u: 2, h: 32, x: true, g: 2)),
         DataDrivenCase(label: "64x256 deferred head cluster", weights: random, operand: .matrix(n: 64), config: c(16, 4, r: 3, k: 2, u: 2, h: 8, q: 2, d: true)),
         DataDrivenCase(label: "conv 3x3 p1", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: nil),
         DataDrivenCase(label: "conv 3x3 p1 head", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: c(16, v: 2, r: 2, k: 2, h: 8)),
@@ -301,7 +308,15 @@ struct DataDrivenKernelTests {
             config.deferredHead = true
             return (matrix, config)
         }
-        for (problem, config) in bad + shared + clustered + deferred {
+        // Head groups per trip: without a head across the subwarp, or a count not 1, 2, 4 or 8.
+        let groupsPerTrip = [(16, false, 2), (32, true, 3)].map { (head: Int, shared: Bool, groups: Int) -> (SpMMProblem, DataDrivenConfig) in
+            var config = DataDrivenConfig(subwarpWidth: 32, rowsPerBlock: 1)
+            config.headEntries = head
+            config.sharedHead = shared
+            config.sharedHeadGroups = groups
+            return (matrix, config)
+        }
+        for (problem, config) in bad + shared + clustered + deferred + groupsPerTrip {
             #expect(throws: PlanError.self, "\(config)") { _ = try SparseKernelCompiler.compile(problem, dataDriven: config) }
         }
     }

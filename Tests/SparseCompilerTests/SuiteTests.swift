@@ -54,10 +54,13 @@ struct SuiteTests {
                 #expect(dataDriven.contains { $0.deferredHead && $0.clusterSplit == 1 })
                 #expect(dataDriven.contains { $0.deferredHead && $0.clusterSplit == 2 })
             }
+            if dataDriven.contains(where: \.sharedHead) {
+                #expect(dataDriven.contains { $0.sharedHeadGroups == 2 })
+            }
         }
     }
 
-    @Test("kernel specs round-trip through text", arguments: ["4,25,2,v4", "8,1,1,uniform", "4,49,1,v2,cp", "dd:w32,v4,c1,r4,k1,u2", "dd:w32,v2,c1,r2,k4,u2,p0,h8,b1,q2,d1"])
+    @Test("kernel specs round-trip through text", arguments: ["4,25,2,v4", "8,1,1,uniform", "4,49,1,v2,cp", "dd:w32,v4,c1,r4,k1,u2", "dd:w32,v2,c1,r2,k4,u2,p0,h8,b1,q2,d1", "dd:w32,v2,c1,r1,k8,u2,p0,h32,x1,b1,l32,g2"])
     func specText(text: String) throws {
         let spec = try #require(KernelSpec(parsing: text))
         #expect(spec.description == text)
