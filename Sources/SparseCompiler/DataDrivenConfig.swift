@@ -459,8 +459,11 @@ extension DataDrivenConfig {
     func sharedMemoryBytes(k: Int) -> Int { clusterSlotsOffset(k: k) + clusterSlotBytes }
 
     /// Where the cluster split's row sums start in shared memory: after the staged buffers and the
-    /// reduction slots, rounded up to 16 bytes.
-    func clusterSlotsOffset(k: Int) -> Int { (stageBytes(k: k) + reductionBytes + 15) / 16 * 16 }
+    /// reduction slots, rounded up to 16 bytes (not rounded without a cluster split, where nothing follows).
+    func clusterSlotsOffset(k: Int) -> Int {
+        let end = stageBytes(k: k) + reductionBytes
+        return clusterSplit > 1 ? (end + 15) / 16 * 16 : end
+    }
 
     /// Shared memory for the cluster split's row sums, bytes: one slot of `T * V * W` words per subwarp (0
     /// without a cluster split).
