@@ -159,10 +159,14 @@ public struct DataDrivenLayout: Sendable {
         func pieces(_ plan: RecordPlan, slice: Int) -> [[Int]] {
             guard let row = plan.row else { return Array(repeating: [], count: chunkCount) }
             let rowRange = weights.range(ofRow: row)
-            let columns = bounds[slice]..<bounds[slice + 1]
-            // The slice's nonzeros are a contiguous run of the row (columns increase along it).
-            let lowerBound = rowRange.first { columns.lowerBound <= Int(weights.columnIndices[$0]) } ?? rowRange.upperBound
-            let upperBound = rowRange.first { columns.upperBound <= Int(weights.columnIndices[$0]) } ?? rowRange.upperBound
+            // The slice's nonzeros are a contiguous run of the row (columns increase along it); without a
+            // cluster split the slice is the whole row, found without a search.
+            var (lowerBound, upperBound) = (rowRange.lowerBound, rowRange.upperBound)
+            if slices > 1 {
+                let columns = bounds[slice]..<bounds[slice + 1]
+                lowerBound = rowRange.first { columns.lowerBound <= Int(weights.columnIndices[$0]) } ?? rowRange.upperBound
+                upperBound = rowRange.first { columns.upperBound <= Int(weights.columnIndices[$0]) } ?? rowRange.upperBound
+            }
             var result: [[Int]] = []
             var lower = lowerBound
             for c in 0..<chunkCount {
