@@ -90,13 +90,15 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     /// head's B loads are issued first as before, but its FMAs come after the rest of the part, so the
     /// loads of the rest (its entries, then its B rows) do not wait for the head's B rows: a part with a
     /// head and a tail then takes three dependent trips (record and head, head's B and tail's entries,
-    /// tail's B) instead of four. Costs the head's B values' registers through the walk. Not yet timed on
-    /// a GPU (`scripts/microbench/head-trips-run.sh`), so the tuner does not list it.
+    /// tail's B) instead of four. Costs the head's B values' registers through the walk: on an H200 it ran
+    /// 8-50% slower than the best config without it on 15 Table 1 layers
+    /// (`scripts/microbench/head-trips-run.sh`), so the tuner does not list it.
     public var deferredHead = false
     /// With a head loaded across the subwarp (`x1`): groups of `4 * unroll` head entries walked per memory
     /// trip (G: 1, 2, 4 or 8; `gG`). The walk issues the B loads of G groups before their FMAs and checks for
     /// the head's end once per G groups, so a head of H entries takes `H / (4 * U * G)` dependent B trips
-    /// instead of `H / (4 * U)`, for G times the registers in flight. Not yet timed on a GPU.
+    /// instead of `H / (4 * U)`, for G times the registers in flight. Slower on 14 of 15 Table 1 layers on an
+    /// H200 (2% faster on one), so the tuner does not list it.
     public var sharedHeadGroups = 1
 
     public init(

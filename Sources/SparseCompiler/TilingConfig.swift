@@ -16,7 +16,9 @@ public enum BStaging: String, Hashable, Sendable, Codable, CaseIterable {
     /// Every step's B words are first copied to shared memory with `cp.async` (no registers held, all
     /// in flight at once), one wait, then the FMAs read shared memory (`cp`): one round trip a group, for
     /// steps x threads x W x 4 bytes of shared memory, which limits blocks per multiprocessor on long groups.
-    /// On the H100 it is within 2% of `registers` where the unrolled family wins (sm_80 and newer).
+    /// On the H100 it was within 2% of `registers` on the tuner's early list; on an H200 it ran 4-100%
+    /// slower than `registers` on the wide grid's winners (`scripts/microbench/unrolled-cp-run.sh`), so the
+    /// tuner does not list it. Needs sm_80 or newer.
     case asyncCopy
 
     /// The spec suffix: "" or "cp".

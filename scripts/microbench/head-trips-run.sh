@@ -9,7 +9,6 @@ source <(bash scripts/gpu-host-setup.sh .carry/lead)
 source scripts/microbench/table1-instances.sh
 experiment_args /tmp/head-trips "p3 p5 p6 p7 p8 p9 p10 p11 p18 p19" "$@"
 while read -r name file n; do
-  [[ $want == *" $name "* ]] || continue
   tag=$name-$sparsity
   $SPARSERT tune "$file" --n "$n" --row-align 128 --list 2>/dev/null | grep '^dd:' > "$out/$tag.list"
   { cat "$out/$tag.list"; grep ',h' "$out/$tag.list" | grep -v ',x1' | sed 's/$/,d1/'
@@ -19,4 +18,4 @@ while read -r name file n; do
   echo "   best d1: $(grep ',d1' "$out/$tag.log" | grep -E '^ +[0-9.]+ us' | sort -n | head -1)"
   echo "   best h32: $(grep ",h32" "$out/$tag.log" | grep -E "^ +[0-9.]+ us" | sort -n | head -1)"
   echo "   best g2/g4: $(grep -E ",g[24]" "$out/$tag.log" | grep -E "^ +[0-9.]+ us" | sort -n | head -1)"
-done < <(table1_instances "$sparsity")
+done < <(wanted_instances)

@@ -43,6 +43,14 @@ experiment_args() {
   mkdir -p "$out"
 }
 
+# The instances of `table1_instances "$sparsity"` whose names are in `want` (set by experiment_args).
+wanted_instances() {
+  local name file n
+  while read -r name file n; do
+    [[ $want == *" $name "* ]] && echo "$name $file $n"
+  done < <(table1_instances "$sparsity")
+}
+
 # Times the configs of OUT/TAG.candidates on one layer (`sparsert tune --candidates`, rows padded to 128
 # bytes) and keeps each config's line, the failures and the winner in OUT/TAG.log.
 time_candidates() {
