@@ -8,8 +8,9 @@ public enum PlanExplanation {
                 + "\(c.vectorWidth) per thread",
             "      balance \(c.balance.rawValue): block imbalance \(format(plan.blockImbalance)) (max/mean nonzeros), "
                 + "group imbalance \(format(plan.groupImbalance))",
-            "      \(plan.accumulatorsPerThread) accumulator registers per thread (busiest group), "
-                + "\(plan.sharedMemoryBytes) B dynamic shared memory for the reduction",
+            "      \(plan.accumulatorsPerThread) accumulator registers per thread (busiest group)"
+                + (c.maxRegisters.map { ", at most \($0) registers (.maxnreg)" } ?? "")
+                + ", \(plan.sharedMemoryBytes) B dynamic shared memory for the reduction",
             "block  rows          nnz    groups (nnz, K range)",
         ]
         for (i, block) in plan.blocks.enumerated() {

@@ -78,6 +78,15 @@ public struct SpMMPlan: Sendable {
         guard estimatedRegisters <= registerBudget else {
             throw infeasible("about \(estimatedRegisters) registers per thread needed (\(accumulators) accumulators), budget \(registerBudget) at \(threads) threads")
         }
+        if let cap = config.maxRegisters {
+            guard (32...255).contains(cap) else { throw infeasible("register cap \(cap) is outside 32...255") }
+            guard cap <= registerBudget else {
+                throw infeasible("register cap \(cap) exceeds the budget of \(registerBudget) at \(threads) threads")
+            }
+            guard cap >= estimatedRegisters else {
+                throw infeasible("register cap \(cap) is below the about \(estimatedRegisters) registers needed (\(accumulators) accumulators)")
+            }
+        }
     }
 
     /// Largest nonzero count of a block over the mean: 1 is perfect balance.

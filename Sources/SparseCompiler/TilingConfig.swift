@@ -47,10 +47,18 @@ public struct TilingConfig: Hashable, Sendable, Codable, CustomStringConvertible
     public var balance: BlockBalance
     /// How B reaches the FMAs.
     public var staging: BStaging
+    /// Registers per thread ptxas may use (`.maxnreg`, 32 to 255; `mN`), or nil for its own choice.
+    ///
+    /// Left to itself, ptxas packs an unrolled path into about 32 registers, which holds ~20 scalar B loads in
+    /// flight per thread (a sliding window along the path's K steps). A higher cap lets it hoist more of
+    /// them (at sm_90 a cap of 64 held ~50, 96 ~80 on Table 1 problem 6), so a path waits on fewer dependent
+    /// memory trips, at the cost of resident warps: free when the grid fills less than one wave. Not yet timed
+    /// on a GPU (`scripts/microbench/unrolled-regs-run.sh`), so the tuner does not list it.
+    public var maxRegisters: Int?
 
     public init(
         mBlocks: Int, nBlocks: Int, groups: Int, vectorWidth: Int = 1, balance: BlockBalance = .nonzeros,
-        staging: BStaging = .registers
+        staging: BStaging = .registers, maxRegisters: Int? = nil
     ) {
         self.mBlocks = mBlocks
         self.nBlocks = nBlocks
@@ -58,31 +66,34 @@ public struct TilingConfig: Hashable, Sendable, Codable, CustomStringConvertible
         self.vectorWidth = vectorWidth
         self.balance = balance
         self.staging = staging
+        self.maxRegisters = maxRegisters
     }
 
-    /// `M_blocks,N_blocks,Gy` and, when not the default, `,vW`, `,uniform` or `,cp`; e.g. `8,4,2`
+    /// `M_blocks,N_blocks,Gy` and, when not the default, `,vW`, `,uniform`, `,cp` or `,mN`; e.g. `8,4,2`
     /// or `8,4,2,v4,cp`.
     public var description: String {
         var text = "\(mBlocks),\(nBlocks),\(groups)"
         if vectorWidth != 1 { text += ",v\(vectorWidth)" }
         if balance != .nonzeros { text += ",uniform" }
         if staging != .registers { text += ",\(staging.suffix)" }
+        if let maxRegisters { text += ",m\(maxRegisters)" }
         return text
     }
 
-    enum CodingKeys: String, CodingKey { case mBlocks, nBlocks, groups, vectorWidth, balance, staging }
+    enum CodingKeys: String, CodingKey { case mBlocks, nBlocks, groups, vectorWidth, balance, staging, maxRegisters }
 
-    /// Decodes configs written before `staging` existed as `.registers`.
+    /// Decodes configs written before `staging` existed as `.registers`, and before `maxRegisters` without a cap.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
             mBlocks: try c.decode(Int.self, forKey: .mBlocks), nBlocks: try c.decode(Int.self, forKey: .nBlocks),
             groups: try c.decode(Int.self, forKey: .groups), vectorWidth: try c.decode(Int.self, forKey: .vectorWidth),
             balance: try c.decode(BlockBalance.self, forKey: .balance),
-            staging: try c.decodeIfPresent(BStaging.self, forKey: .staging) ?? .registers)
+            staging: try c.decodeIfPresent(BStaging.self, forKey: .staging) ?? .registers,
+            maxRegisters: try c.decodeIfPresent(Int.self, forKey: .maxRegisters))
     }
 
-    /// Parses the ``description`` form: `M_blocks,N_blocks,Gy[,vW][,uniform][,cp]`.
+    /// Parses the ``description`` form: `M_blocks,N_blocks,Gy[,vW][,uniform][,cp][,mN]`.
     public init?(parsing text: String) {
         let fields = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard fields.count >= 3, let m = Int(fields[0]), let n = Int(fields[1]), let g = Int(fields[2]) else {
@@ -91,9 +102,12 @@ public struct TilingConfig: Hashable, Sendable, Codable, CustomStringConvertible
         var width = 1
         var balance = BlockBalance.nonzeros
         var staging = BStaging.registers
+        var maxRegisters: Int?
         for extra in fields.dropFirst(3) {
             if extra.hasPrefix("v"), let w = Int(extra.dropFirst()) {
                 width = w
+            } else if extra.hasPrefix("m"), let cap = Int(extra.dropFirst()) {
+                maxRegisters = cap
             } else if extra == "uniform" {
                 balance = .uniformRows
             } else if let s = BStaging.allCases.first(where: { $0 != .registers && $0.suffix == extra }) {
@@ -102,7 +116,9 @@ public struct TilingConfig: Hashable, Sendable, Codable, CustomStringConvertible
                 return nil
             }
         }
-        self.init(mBlocks: m, nBlocks: n, groups: g, vectorWidth: width, balance: balance, staging: staging)
+        self.init(
+            mBlocks: m, nBlocks: n, groups: g, vectorWidth: width, balance: balance, staging: staging,
+            maxRegisters: maxRegisters)
     }
 }
 

@@ -87,9 +87,11 @@ public enum UnrolledKernelGenerator {
                     zero: zero, builder: &b)
             }
         }
-        return b.build(
+        var kernel = b.build(
             name: name, parameters: parameters, threadsPerBlock: plan.threadsPerBlock,
             sharedMemoryBytes: plan.sharedMemoryBytes)
+        kernel.maxRegistersPerThread = config.maxRegisters
+        return kernel
     }
 
     static func emitGroup(

@@ -111,10 +111,23 @@ public enum VerificationSuite {
         return items
     }
 
+    /// `config` with a register cap of 96, or the block's whole register budget where that is less or the
+    /// cap would not hold its accumulators; none when the config does not plan.
+    static func registerCapped(_ config: TilingConfig, problem: SpMMProblem, limits: DeviceLimits) -> [TilingConfig] {
+        guard let plan = try? SpMMPlan(problem: problem, config: config, limits: limits) else { return [] }
+        let budget = min(255, limits.registersPerBlock / plan.threadsPerBlock)
+        return [min(96, budget), budget].map { cap in
+            var capped = config
+            capped.maxRegisters = cap
+            return capped
+        }.first { (try? SpMMPlan(problem: problem, config: $0, limits: limits)) != nil }.map { [$0] } ?? []
+    }
+
     /// The kernels the suite checks on `problem`: for the unrolled family (when its code stays under
     /// `unrolledNonzeroLimit` nonzeros and the PTX budget, among configs whose estimated ptxas time is at
     /// most `maxAssembleSeconds`) the first candidate, `extra` more candidates, the uniform-rows ablation,
-    /// B staged with `cp.async` and the candidate with the smallest blocks; for the data-driven family, which
+    /// B staged with `cp.async`, a register cap (``registerCapped(_:problem:limits:)``) and the candidate with the smallest blocks; for the
+    /// data-driven family, which
     /// applies to every problem, its heuristic config, `extra` more candidates, the heuristic with a head, a
     /// candidate with parts by row length, one with a head loaded across the subwarp and one with rows dealt
     /// evenly to blocks.
@@ -131,7 +144,8 @@ public enum VerificationSuite {
                 var uniform = first, staged = first
                 uniform.balance = .uniformRows
                 staged.staging = .asyncCopy
-                for config in [uniform, staged] where (try? SpMMPlan(problem: problem, config: config, limits: limits)) != nil {
+                for config in [uniform, staged] + registerCapped(first, problem: problem, limits: limits)
+                where (try? SpMMPlan(problem: problem, config: config, limits: limits)) != nil {
                     specs.append(.unrolled(config))
                 }
             }

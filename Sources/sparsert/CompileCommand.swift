@@ -10,8 +10,8 @@ struct CompileCommand: ParsableCommand {
         commandName: "compile",
         abstract: "Generate the PTX kernel and manifest for a pruned layer.",
         discussion: """
-            SPEC is M_blocks,N_blocks,Gy[,vW][,uniform] for the unrolled family, or \
-            dd:wT,vW,cV,rR,kP,uU[,p0][,sS][,hH][,x1][,a1][,b1][,lN][,mN] for the data-driven one (see the README). \
+            SPEC is \(KernelSpec.syntax): the unrolled family's form, or the data-driven one's (see the \
+            README). \
             Without --config the untuned default is used (data-driven, parts by row length: within about \
             1.2x of tuned on the paper's layers); --tune measures candidates on the GPU instead. \
             Writes DIR/<kernel>.ptx and DIR/<kernel>.json (grid, block, shared memory, parameter layouts, \

@@ -47,13 +47,13 @@ struct PlanTests {
         #expect(throws: PlanError.self) { try SpMMPlan(problem: problem, config: config) }
     }
 
-    @Test("config text round-trips", arguments: ["8,4,2", "8,4,2,v4", "1,1,1,uniform", "3,2,1,v2,uniform", "4,49,1,cp", "2,3,1,v4,uniform,cp"])
+    @Test("config text round-trips", arguments: ["8,4,2", "8,4,2,v4", "1,1,1,uniform", "3,2,1,v2,uniform", "4,49,1,cp", "2,3,1,v4,uniform,cp", "8,4,2,m96", "2,3,1,v2,uniform,cp,m64"])
     func parse(text: String) throws {
         let config = try #require(TilingConfig(parsing: text))
         #expect(config.description == text)
     }
 
-    @Test("unknown config suffixes are rejected", arguments: ["8,4,2,pf", "8,4,2,cp2", "8,4", "8,4,2,v4,x"])
+    @Test("unknown config suffixes are rejected", arguments: ["8,4,2,pf", "8,4,2,cp2", "8,4", "8,4,2,v4,x", "8,4,2,m", "8,4,2,mx"])
     func rejects(text: String) {
         #expect(TilingConfig(parsing: text) == nil)
     }

@@ -30,6 +30,41 @@ struct RegisterCapTests {
         #expect(throws: PlanError.self) { try KernelSpec.dataDriven(bad).compile(problem) }
     }
 
+    @Test("a capped unrolled kernel renders .maxnreg, computes the same result, and ptxas holds more loads under it",
+          arguments: ["8,1,1", "4,1,2,v2"])
+    func cappedUnrolled(text: String) throws {
+        let long = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 512, density: 0.1, seed: 12), n: 64)
+        let plain = try KernelSpec.unrolled(try #require(TilingConfig(parsing: text))).compile(long)
+        let capped = try KernelSpec.unrolled(try #require(TilingConfig(parsing: text + ",m96"))).compile(long)
+        let ptx = capped.ptx()
+        #expect(ptx.contains(".maxnreg 96\n"))
+        #expect(!plain.ptx().contains(".maxnreg"))
+        #expect(try CPUVerifier.verify(capped, seed: 5).passed)
+        if let ptxas = TestMatrices.ptxas {
+            let plainReport = try ptxas.assemble(plain.ptx())
+            let cappedReport = try ptxas.assemble(ptx)
+            #expect(cappedReport.registers <= 96 && cappedReport.spillStoreBytes == 0 && cappedReport.spillLoadBytes == 0)
+            // The point of the cap: ptxas hoists more of the path's B loads, so it uses more registers.
+            #expect(cappedReport.registers > plainReport.registers)
+        }
+    }
+
+    @Test("an unrolled cap is validated against the range, the block's budget and its accumulators",
+          arguments: ["8,1,1,m8", "8,1,1,m300", "8,1,16,m128", "1,1,1,m32"])
+    func unrolledCapRejected(text: String) throws {
+        // 8,1,16: 16 groups of 64 threads (1024), so 64 registers at most; 1,1,1: one group with all 64 rows.
+        let long = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 512, density: 0.1, seed: 12), n: 64)
+        let config = try #require(TilingConfig(parsing: text))
+        #expect(throws: PlanError.self) { try SpMMPlan(problem: long, config: config) }
+        var uncapped = config
+        uncapped.maxRegisters = nil
+        #expect(throws: Never.self) { try SpMMPlan(problem: long, config: uncapped) }
+        if text == "8,1,16,m128" {
+            uncapped.maxRegisters = 64
+            #expect(throws: Never.self) { try SpMMPlan(problem: long, config: uncapped) }
+        }
+    }
+
     @Test("a cap, not the estimate, decides whether a large block fits")
     func capDecidesFit() throws {
         var config = try #require(DataDrivenConfig(parsing: "dd:w32,v4,c1,r4,k8,u2,p0,b1"))

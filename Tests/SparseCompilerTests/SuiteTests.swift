@@ -45,6 +45,7 @@ struct SuiteTests {
             #expect(specs.contains { $0.family == .dataDriven })
             if specs.contains(where: { $0.family == .unrolled }) {
                 #expect(specs.contains { if case .unrolled(let c) = $0 { return c.staging == .asyncCopy } else { return false } })
+                #expect(specs.contains { if case .unrolled(let c) = $0 { return c.maxRegisters != nil } else { return false } })
                 let blocks = specs.compactMap { spec -> Int? in if case .unrolled(let c) = spec { c.mBlocks } else { nil } }
                 #expect(blocks.max() ?? 0 >= problem.m / 8, "blocks of 8 rows or fewer are verified too")
             }
@@ -60,7 +61,7 @@ struct SuiteTests {
         }
     }
 
-    @Test("kernel specs round-trip through text", arguments: ["4,25,2,v4", "8,1,1,uniform", "4,49,1,v2,cp", "dd:w32,v4,c1,r4,k1,u2", "dd:w32,v2,c1,r2,k4,u2,p0,h8,b1,q2,d1", "dd:w32,v2,c1,r1,k8,u2,p0,h32,x1,b1,l32,g2"])
+    @Test("kernel specs round-trip through text", arguments: ["4,25,2,v4", "8,1,1,uniform", "4,49,1,v2,cp", "8,4,2,v2,m64", "dd:w32,v4,c1,r4,k1,u2", "dd:w32,v2,c1,r2,k4,u2,p0,h8,b1,q2,d1", "dd:w32,v2,c1,r1,k8,u2,p0,h32,x1,b1,l32,g2"])
     func specText(text: String) throws {
         let spec = try #require(KernelSpec(parsing: text))
         #expect(spec.description == text)
