@@ -111,16 +111,13 @@ public enum VerificationSuite {
         return items
     }
 
-    /// `config` with a register cap of 96, or the block's whole register budget where that is less or the
-    /// cap would not hold its accumulators; none when the config does not plan.
+    /// `config` with a register cap of 96 (or what its busiest path is estimated to need, if more), within the
+    /// block's register budget; none when the config does not plan.
     static func registerCapped(_ config: TilingConfig, problem: SpMMProblem, limits: DeviceLimits) -> [TilingConfig] {
         guard let plan = try? SpMMPlan(problem: problem, config: config, limits: limits) else { return [] }
-        let budget = min(255, limits.registersPerBlock / plan.threadsPerBlock)
-        return [min(96, budget), budget].map { cap in
-            var capped = config
-            capped.maxRegisters = cap
-            return capped
-        }.first { (try? SpMMPlan(problem: problem, config: $0, limits: limits)) != nil }.map { [$0] } ?? []
+        var capped = config
+        capped.maxRegisters = min(255, limits.registersPerBlock / plan.threadsPerBlock, max(96, plan.estimatedRegisters))
+        return [capped]
     }
 
     /// The kernels the suite checks on `problem`: for the unrolled family (when its code stays under

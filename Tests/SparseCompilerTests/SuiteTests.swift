@@ -61,6 +61,23 @@ struct SuiteTests {
         }
     }
 
+    @Test("the suite's register-capped unrolled variant assembles without spills",
+          .enabled(if: TestMatrices.ptxas != nil, "ptxas not installed (scripts/install-ptxas.sh)"))
+    func cappedVariantAssembles() throws {
+        let items = try VerificationSuite.standard(dataRoot: #require(SharedData.root))
+        var checked = 0
+        for item in items where item.name.hasPrefix("mobilenet") && checked < 3 {
+            let problem = try item.load()
+            for case .unrolled(let config) in VerificationSuite.specs(for: problem, extra: 0) where config.maxRegisters != nil {
+                let report = try #require(TestMatrices.ptxas).assemble(try KernelSpec.unrolled(config).compile(problem).ptx())
+                #expect(report.spillStoreBytes == 0 && report.spillLoadBytes == 0, "\(item.name) \(config)")
+                #expect(report.registers <= config.maxRegisters!)
+                checked += 1
+            }
+        }
+        #expect(checked > 0)
+    }
+
     @Test("kernel specs round-trip through text", arguments: ["4,25,2,v4", "8,1,1,uniform", "4,49,1,v2,cp", "8,4,2,v2,m64", "dd:w32,v4,c1,r4,k1,u2", "dd:w32,v2,c1,r2,k4,u2,p0,h8,b1,q2,d1", "dd:w32,v2,c1,r1,k8,u2,p0,h32,x1,b1,l32,g2"])
     func specText(text: String) throws {
         let spec = try #require(KernelSpec(parsing: text))

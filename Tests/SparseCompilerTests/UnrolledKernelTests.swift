@@ -41,6 +41,10 @@ let kernelCases: [KernelCase] = {
         KernelCase(label: "37x45 cp", weights: odd, n: 33, config: TilingConfig(mBlocks: 37, nBlocks: 3, groups: 1, staging: .asyncCopy)),
         KernelCase(label: "20x300 cp", weights: wide, n: 40, config: TilingConfig(mBlocks: 1, nBlocks: 2, groups: 8, vectorWidth: 2, staging: .asyncCopy)),
         KernelCase(label: "all zero cp", weights: TestMatrices.zero(rows: 16, columns: 16), n: 8, config: TilingConfig(mBlocks: 2, nBlocks: 1, groups: 2, staging: .asyncCopy)),
+        // Register caps (.maxnreg): more of B's loads hoisted, the same result.
+        KernelCase(label: "64x256 m96", weights: random, n: 49, config: TilingConfig(mBlocks: 4, nBlocks: 2, groups: 2, maxRegisters: 96)),
+        KernelCase(label: "64x256 m64", weights: random, n: 64, config: TilingConfig(mBlocks: 8, nBlocks: 2, groups: 2, vectorWidth: 2, maxRegisters: 64)),
+        KernelCase(label: "20x300 m128 cp", weights: wide, n: 40, config: TilingConfig(mBlocks: 1, nBlocks: 2, groups: 8, vectorWidth: 2, staging: .asyncCopy, maxRegisters: 128)),
     ]
 }()
 
