@@ -85,6 +85,7 @@ struct TuneCommand: ParsableCommand {
             }
             print(String(format: "best: %@ %.2f us (%@, %.1f s)", spec.description, result.bestMicroseconds,
                          result.fromCache ? "from cache" : "tuned", result.wallSeconds))
+            if let phases = result.phases, !result.fromCache { print("phases: \(phases.summary)") }
             let kernel = try spec.compile(problem, limits: session.limits)
             for file in try KernelCompilation.write(kernel, to: output, target: session.target, weightsSource: loaded.path) {
                 print("wrote: \(file)")

@@ -56,6 +56,6 @@ wanted_instances() {
 time_candidates() {
   local tag=$1 file=$2 n=$3
   $SPARSERT tune "$file" --n "$n" --row-align 128 --no-cache --candidates @"$out/$tag.candidates" 2>&1 \
-    | grep -E '^ +[0-9.]+ us |^ +failed|^best' > "$out/$tag.log"
-  echo "$tag: $(grep '^best' "$out/$tag.log")"
+    | grep -E '^ +[0-9.]+ us |^ +failed|^best|^phases' > "$out/$tag.log"
+  echo "$tag: $(grep "^best" "$out/$tag.log") [$(grep "^phases" "$out/$tag.log")]"
 }
