@@ -7,7 +7,15 @@ public enum GPUVerifier {
     public static func verify(
         _ kernel: LoadedKernel, session: GPUSession, seed: UInt64, tolerance: Double = 1e-5
     ) throws -> VerificationReport {
-        let data = try ProblemData(problem: kernel.compiled.problem, seed: seed)
+        try verify(kernel, session: session, data: ProblemData(problem: kernel.compiled.problem, seed: seed), tolerance: tolerance)
+    }
+
+    /// Checks `kernel` on `data`'s input against its reference, for callers checking many kernels of one
+    /// problem (the tuner), which then compute the float64 reference once.
+    public static func verify(
+        _ kernel: LoadedKernel, session: GPUSession, data: ProblemData, tolerance: Double = 1e-5
+    ) throws -> VerificationReport {
+        precondition(data.outputCount == kernel.compiled.problem.outputWords, "the data is for another problem")
         let input = try DeviceBuffer(context: session.context, copying: data.input)
         let output = try DeviceBuffer(context: session.context, bytes: data.outputCount * 4)
         try output.fill(uint32: CPUVerifier.poison)
