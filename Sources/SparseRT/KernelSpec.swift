@@ -80,6 +80,20 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
     /// Register caps the tuner tries on the data-driven heuristic config.
     public static let registerCaps = [64, 96, 128]
 
+    /// `config` under each of ``registerCaps`` that its block's register budget allows and that holds its
+    /// busiest path (``SpMMPlan/estimatedRegisters``, so ptxas need not spill); none when it does not plan.
+    public static func registerCapTwins(
+        of config: TilingConfig, problem: SpMMProblem, limits: DeviceLimits = .hopper
+    ) -> [TilingConfig] {
+        guard let plan = try? SpMMPlan(problem: problem, config: config, limits: limits) else { return [] }
+        let budget = min(255, limits.registersPerBlock / plan.threadsPerBlock)
+        return registerCaps.filter { $0 >= plan.estimatedRegisters && $0 <= budget }.map { cap in
+            var capped = config
+            capped.maxRegisters = cap
+            return capped
+        }
+    }
+
     /// Whether the unrolled family's code for `problem` stays within ``unrolledPTXBudget``.
     public static func unrolledFits(_ problem: SpMMProblem, vectorWidth: Int = 1) -> Bool {
         KernelCostModel.unrolled(problem, vectorWidth: vectorWidth).ptxBytes <= unrolledPTXBudget

@@ -111,21 +111,12 @@ public enum VerificationSuite {
         return items
     }
 
-    /// `config` with a register cap of 96 (or what its busiest path is estimated to need, if more), within the
-    /// block's register budget; none when the config does not plan.
-    static func registerCapped(_ config: TilingConfig, problem: SpMMProblem, limits: DeviceLimits) -> [TilingConfig] {
-        guard let plan = try? SpMMPlan(problem: problem, config: config, limits: limits) else { return [] }
-        var capped = config
-        capped.maxRegisters = min(255, limits.registersPerBlock / plan.threadsPerBlock, max(96, plan.estimatedRegisters))
-        return [capped]
-    }
-
     /// The kernels the suite checks on `problem`: for the unrolled family (when its code stays under
     /// `unrolledNonzeroLimit` nonzeros and the PTX budget, among configs whose estimated ptxas time is at
     /// most `maxAssembleSeconds`) the first candidate, `extra` more candidates, the uniform-rows ablation,
-    /// B staged with `cp.async`, a register cap (``registerCapped(_:problem:limits:)``) and the candidate with the smallest blocks; for the
-    /// data-driven family, which
-    /// applies to every problem, its heuristic config, `extra` more candidates, the heuristic with a head, a
+    /// B staged with `cp.async`, its largest register-capped twin and the candidate with the smallest blocks;
+    /// for the data-driven family, which applies to every problem, its heuristic config, `extra` more
+    /// candidates, the heuristic with a head, a
     /// candidate with parts by row length, one with a head loaded across the subwarp and one with rows dealt
     /// evenly to blocks.
     public static func specs(for problem: SpMMProblem, extra: Int = 1, unrolledNonzeroLimit: Int = 30_000,
@@ -141,7 +132,9 @@ public enum VerificationSuite {
                 var uniform = first, staged = first
                 uniform.balance = .uniformRows
                 staged.staging = .asyncCopy
-                for config in [uniform, staged] + registerCapped(first, problem: problem, limits: limits)
+                // The largest register cap the tuner's second pass would try.
+                let capped = KernelSpec.registerCapTwins(of: first, problem: problem, limits: limits).suffix(1)
+                for config in [uniform, staged] + capped
                 where (try? SpMMPlan(problem: problem, config: config, limits: limits)) != nil {
                     specs.append(.unrolled(config))
                 }

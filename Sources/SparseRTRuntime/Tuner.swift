@@ -50,8 +50,9 @@ public struct TuningPhases: Codable, Sendable {
 }
 
 /// The autotuner (paper section 3.7): compiles candidates of both families in parallel, verifies each on
-/// the GPU against the float64 reference, times the ones that pass with a short timer, times the fastest few
-/// again with the benchmark's timer (``finalists``), and keeps the fastest of those.
+/// the GPU against the float64 reference, times the ones that pass with a short timer, optionally adds a
+/// second pass of register-capped twins of the fastest unrolled ones (``registerCapRefinement``), times the
+/// fastest few again with the benchmark's timer (``finalists``), and keeps the fastest of those.
 public struct Tuner {
     public let session: GPUSession
     public var timer: KernelTimer
@@ -67,6 +68,10 @@ public struct Tuner {
     /// turn, the median of those medians deciding.
     public var finalTimer = KernelTimer()
     public var finalRounds = 3
+    /// Unrolled candidates, the fastest of the first pass, whose register-capped twins
+    /// (``KernelSpec/registerCapTwins(of:problem:limits:)``) are compiled and timed in a second pass before
+    /// the final round; 0 (the default) skips it. Off until timed on a GPU (see the README's `mN`).
+    public var registerCapRefinement = 0
 
     public init(session: GPUSession, cache: TuningCache? = nil, jobs: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.session = session
@@ -80,18 +85,17 @@ public struct Tuner {
     public func tune(_ problem: SpMMProblem, candidates: [KernelSpec]? = nil) throws -> (spec: KernelSpec, result: TuningResult) {
         let start = Date()
         let key = TuningCache.key(problem: problem, device: session.properties.name)
+            + (registerCapRefinement > 0 ? "|caps\(registerCapRefinement)" : "")
         if let cached = cache?.lookup(key), let spec = KernelSpec(parsing: cached.best) {
             var result = cached
             result.fromCache = true
             return (spec, result)
         }
-        let specs = candidates ?? KernelSpec.candidates(for: problem, limits: session.limits)
+        var specs = candidates ?? KernelSpec.candidates(for: problem, limits: session.limits)
         guard !specs.isEmpty else { throw TuningError.noCandidates(problem.description) }
 
         // Compile and load in parallel: generation and ptxas per candidate.
-        var loaded: [Result<LoadedKernel, Error>?] = ParallelWork.map(specs.count, width: jobs) { i in
-            Result { try LoadedKernel(specs[i].compile(problem, limits: session.limits), session: session) }
-        }
+        var batch = compile(specs, problem: problem)
         var phases = TuningPhases(
             compileSeconds: Date().timeIntervalSince(start), verifySeconds: 0, timeSeconds: 0, finalSeconds: 0)
         // One input and float64 reference for every candidate (fresh for each problem; C poisoned each time).
@@ -101,32 +105,51 @@ public struct Tuner {
         // Verify and time one at a time, keeping the fastest few loaded for the final round.
         var results: [CandidateResult] = []
         var leaders: [(index: Int, time: Double, kernel: LoadedKernel)] = []
-        for (i, spec) in specs.enumerated() {
-            var entry = CandidateResult(spec: spec.description, family: spec.family.rawValue)
-            do {
-                let kernel = try loaded[i]!.get()
-                entry.registers = try? kernel.function.numRegisters
-                let verifyStart = Date()
-                let report = try GPUVerifier.verify(kernel, session: session, data: data)
-                phases.verifySeconds += Date().timeIntervalSince(verifyStart)
-                entry.maxRelativeError = report.maxRelativeError
-                if report.passed {
-                    let timeStart = Date()
-                    defer { phases.timeSeconds += Date().timeIntervalSince(timeStart) }
-                    let time = try GPUVerifier.time(kernel, session: session, timer: timer).medianMicroseconds
-                    entry.microseconds = time
-                    leaders.append((i, time, kernel))
-                    leaders.sort { $0.time < $1.time }
-                    if leaders.count > max(1, finalists) { leaders.removeLast() }
-                } else {
-                    entry.failure = "wrong result (\(report.errorSummary))"
+        var total = specs.count
+        // Each kernel is released once timed, unless it leads.
+        func evaluate(_ batch: inout [Result<LoadedKernel, Error>?]) {
+            for j in batch.indices {
+                let i = results.count
+                var entry = CandidateResult(spec: specs[i].description, family: specs[i].family.rawValue)
+                do {
+                    let kernel = try batch[j]!.get()
+                    entry.registers = try? kernel.function.numRegisters
+                    let verifyStart = Date()
+                    let report = try GPUVerifier.verify(kernel, session: session, data: data)
+                    phases.verifySeconds += Date().timeIntervalSince(verifyStart)
+                    entry.maxRelativeError = report.maxRelativeError
+                    if report.passed {
+                        let timeStart = Date()
+                        defer { phases.timeSeconds += Date().timeIntervalSince(timeStart) }
+                        let time = try GPUVerifier.time(kernel, session: session, timer: timer).medianMicroseconds
+                        entry.microseconds = time
+                        leaders.append((i, time, kernel))
+                        leaders.sort { $0.time < $1.time }
+                        if leaders.count > max(1, finalists) { leaders.removeLast() }
+                    } else {
+                        entry.failure = "wrong result (\(report.errorSummary))"
+                    }
+                } catch {
+                    entry.failure = "\(error)"
                 }
-            } catch {
-                entry.failure = "\(error)"
+                results.append(entry)
+                batch[j] = nil
+                progress?(results.count, total, leaders.first?.time)
             }
-            results.append(entry)
-            loaded[i] = nil
-            progress?(i + 1, specs.count, leaders.first?.time)
+        }
+        evaluate(&batch)
+        // Second pass: register-capped twins of the fastest unrolled candidates.
+        if registerCapRefinement > 0 {
+            let twins = Self.registerCapRefinements(
+                specs: specs, results: results, problem: problem, limits: session.limits, count: registerCapRefinement)
+            if !twins.isEmpty {
+                specs += twins
+                total = specs.count
+                let compileStart = Date()
+                batch = compile(twins, problem: problem)
+                phases.compileSeconds += Date().timeIntervalSince(compileStart)
+                evaluate(&batch)
+            }
         }
         guard !leaders.isEmpty else { throw TuningError.allFailed(results.compactMap(\.failure).first ?? "unknown") }
         let finalStart = Date()
@@ -137,6 +160,28 @@ public struct Tuner {
             wallSeconds: Date().timeIntervalSince(start), fromCache: false, phases: phases)
         try cache?.store(key, result)
         return (specs[best.index], result)
+    }
+
+    /// Generates, assembles and loads `specs` on ``jobs`` threads; each slot holds the kernel or its error.
+    func compile(_ specs: [KernelSpec], problem: SpMMProblem) -> [Result<LoadedKernel, Error>?] {
+        ParallelWork.map(specs.count, width: jobs) { i in
+            Result { try LoadedKernel(specs[i].compile(problem, limits: session.limits), session: session) }
+        }
+    }
+
+    /// The second pass's candidates: register-capped twins of the `count` fastest unrolled candidates that have
+    /// no cap (by their first-pass times in `results`, parallel to `specs`), leaving out specs already tried.
+    static func registerCapRefinements(
+        specs: [KernelSpec], results: [CandidateResult], problem: SpMMProblem, limits: DeviceLimits, count: Int
+    ) -> [KernelSpec] {
+        let fastest = zip(specs, results).compactMap { spec, result -> (TilingConfig, Double)? in
+            guard case .unrolled(let config) = spec, config.maxRegisters == nil, let time = result.microseconds else { return nil }
+            return (config, time)
+        }.sorted { $0.1 < $1.1 }.prefix(count)
+        let tried = Set(specs.map(\.description))
+        return fastest.flatMap { config, _ in
+            KernelSpec.registerCapTwins(of: config, problem: problem, limits: limits).map(KernelSpec.unrolled)
+        }.filter { !tried.contains($0.description) }
     }
 
     /// Times the finalists `finalRounds` times each with ``finalTimer``, in turn (so a drift of the GPU's

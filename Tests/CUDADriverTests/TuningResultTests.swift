@@ -1,5 +1,7 @@
 import Foundation
 @testable import SparseRTRuntime
+import SparseRT
+import SparseRTTestSupport
 import Testing
 
 @Suite("Tuning results")
@@ -18,5 +20,34 @@ struct TuningResultTests {
         let result = TuningResult(best: "8,98,1", bestMicroseconds: 2.4, candidates: [], wallSeconds: 34, fromCache: false, phases: phases)
         let decoded = try JSONDecoder().decode(TuningResult.self, from: JSONEncoder().encode(result))
         #expect(decoded.phases?.timeSeconds == 20)
+    }
+}
+
+@Suite("Tuner's second pass")
+struct RegisterCapRefinementTests {
+    @Test("register-capped twins of the fastest unrolled candidates, none already tried and none of data-driven ones")
+    func twinsOfTheFastest() throws {
+        let problem = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 256, density: 0.1, seed: 3), n: 64)
+        let specs = ["8,2,1", "4,2,2", "16,2,1", "dd:w32,v2,c1,r4,k1,u2", "4,2,2,m96"].map { KernelSpec(parsing: $0)! }
+        func result(_ us: Double?) -> CandidateResult {
+            CandidateResult(spec: "", family: "", microseconds: us)
+        }
+        // 16,2,1 failed; the data-driven one is fastest but never twinned; 4,2,2 already has its m96 twin.
+        let results = [result(3.0), result(2.0), result(nil), result(1.0), result(2.5)]
+        let twins = Tuner.registerCapRefinements(
+            specs: specs, results: results, problem: problem, limits: .hopper, count: 2).map(\.description)
+        #expect(twins.contains("4,2,2,m64") && twins.contains("4,2,2,m128") && !twins.contains("4,2,2,m96"))
+        #expect(twins.contains("8,2,1,m64"))
+        #expect(!twins.contains { $0.hasPrefix("16,2,1") || $0.hasPrefix("dd:") })
+        #expect(Tuner.registerCapRefinements(specs: specs, results: results, problem: problem, limits: .hopper, count: 0).isEmpty)
+    }
+
+    @Test("twins hold the path's estimated registers and fit the block's budget")
+    func twinsFit() throws {
+        let problem = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 512, density: 0.1, seed: 12), n: 64)
+        // 8,1,16: 1024 threads, so at most 64 registers; 1,1,1: one group with all 64 rows (about 96 estimated).
+        #expect(KernelSpec.registerCapTwins(of: TilingConfig(parsing: "8,1,16")!, problem: problem).map(\.maxRegisters) == [64])
+        let wide = KernelSpec.registerCapTwins(of: TilingConfig(parsing: "1,1,1")!, problem: problem).compactMap(\.maxRegisters)
+        #expect(!wide.isEmpty && wide.allSatisfy { $0 >= 96 })
     }
 }
