@@ -28,6 +28,9 @@ let convolutionCases: [ConvolutionCase] = [
                     density: 0.3, config: TilingConfig(mBlocks: 3, nBlocks: 2, groups: 2, staging: .asyncCopy)),
     ConvolutionCase(shape: ConvolutionShape(inChannels: 8, height: 8, width: 8, outChannels: 12, kernelH: 1, kernelW: 1, stride: 2, pad: 0),
                     density: 0.3, config: TilingConfig(mBlocks: 4, nBlocks: 1, groups: 1, staging: .asyncCopy)),
+    // A register cap: guarded (padded) taps and plain ones hoisted further.
+    ConvolutionCase(shape: ConvolutionShape(inChannels: 8, height: 7, width: 7, outChannels: 8, kernelH: 3, kernelW: 3, stride: 1, pad: 1),
+                    density: 0.2, config: TilingConfig(mBlocks: 2, nBlocks: 1, groups: 2, maxRegisters: 96)),
 ]
 
 @Suite("Sparse convolution through the virtual im2col")
