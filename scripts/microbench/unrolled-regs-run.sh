@@ -16,12 +16,13 @@ if [ "$mode" = large ]; then
 else
   experiment_args /tmp/unrolled-regs "p1 p2 p4 p6 p12 p13 p14 p15 p17" "$@"
 fi
-# Blocks of 4-32 rows for the large layers, one to 16 groups of about 100-400 nonzeros each.
+# Blocks of 4-32 rows for the large layers, one to 16 groups of about 100-400 nonzeros each, and about 128
+# blocks or more so every multiprocessor gets one (M is 512 for problems 7 and 10, 2048 for 8 and 9).
 declare -A LARGE_CONFIGS=(
-  [p7]="64,1,8 32,1,16 64,1,16 128,1,8 64,1,16,v2 32,1,16,v2"
-  [p8]="256,1,4 128,1,8 128,1,4 64,1,8 128,1,8,v2 64,1,8,v2"
+  [p7]="128,1,8 128,1,4 64,2,16 64,2,8 32,2,16 128,2,8"
+  [p8]="256,1,4 256,1,2 128,1,8 128,1,4 128,2,4 64,2,8"
   [p9]="256,1,2 128,1,2 128,1,4 128,2,2 64,2,4 128,1,2,v2"
-  [p10]="64,1,4 64,2,4 32,2,8 128,1,4 64,1,8 32,1,8 64,1,4,v2"
+  [p10]="64,2,4 64,2,8 32,4,8 128,1,4 128,2,4 64,2,4,v2"
 )
 with_caps() { sed 'p; s/$/,m64/; p; s/,m64$/,m96/; p; s/,m96$/,m128/'; }
 while read -r name file n; do
