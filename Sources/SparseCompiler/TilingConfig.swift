@@ -51,7 +51,7 @@ public struct TilingConfig: Hashable, Sendable, Codable, CustomStringConvertible
     ///
     /// Left to itself, ptxas packs an unrolled path into about 32 registers, which holds ~20 scalar B loads in
     /// flight per thread (a sliding window along the path's K steps). A higher cap lets it hoist more of
-    /// them (at sm_90 a cap of 64 held ~50, 96 ~80 on Table 1 problem 6), so a path waits on fewer dependent
+    /// them (at sm_90 a cap of 64 held ~46, 96 ~71 on Table 1 problem 6), so a path waits on fewer dependent
     /// memory trips, at the cost of resident warps: free when the grid fills less than one wave. Not yet timed
     /// on a GPU (`scripts/microbench/unrolled-regs-run.sh`), so the tuner does not list it.
     public var maxRegisters: Int?

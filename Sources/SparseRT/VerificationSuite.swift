@@ -116,9 +116,8 @@ public enum VerificationSuite {
     /// most `maxAssembleSeconds`) the first candidate, `extra` more candidates, the uniform-rows ablation,
     /// B staged with `cp.async`, its largest register-capped twin and the candidate with the smallest blocks;
     /// for the data-driven family, which applies to every problem, its heuristic config, `extra` more
-    /// candidates, the heuristic with a head, a
-    /// candidate with parts by row length, one with a head loaded across the subwarp and one with rows dealt
-    /// evenly to blocks.
+    /// candidates, the heuristic with a head, a candidate with parts by row length, one with a head loaded
+    /// across the subwarp and one with rows dealt evenly to blocks.
     public static func specs(for problem: SpMMProblem, extra: Int = 1, unrolledNonzeroLimit: Int = 30_000,
                              maxAssembleSeconds: Double = 4, limits: DeviceLimits = .hopper) -> [KernelSpec] {
         var specs: [KernelSpec] = []

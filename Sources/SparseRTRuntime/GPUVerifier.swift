@@ -7,7 +7,8 @@ public enum GPUVerifier {
     public static func verify(
         _ kernel: LoadedKernel, session: GPUSession, seed: UInt64, tolerance: Double = 1e-5
     ) throws -> VerificationReport {
-        try verify(kernel, session: session, data: ProblemData(problem: kernel.compiled.problem, seed: seed), tolerance: tolerance)
+        let data = try ProblemData(problem: kernel.compiled.problem, seed: seed)
+        return try verify(kernel, session: session, data: data, tolerance: tolerance)
     }
 
     /// Checks `kernel` on `data`'s input against its reference, for callers checking many kernels of one

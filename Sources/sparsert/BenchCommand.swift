@@ -59,20 +59,13 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Tune only the first instance of each problem and use its config for the others (the paper's method) instead of tuning each.")
     var shareConfig = false
 
-    @Option(help: "Time register-capped twins (mN) of the N fastest unrolled candidates in a second tuning pass (default 0: none).")
-    var refineRegisterCaps = 0
+    @OptionGroup var tuningOptions: TuningOptions
 
     @Flag(help: "Skip the vendor baselines.")
     var noBaselines = false
 
     @Option(help: "A report (.json) to merge with the others given; no GPU needed.")
     var merge: [String] = []
-
-    func validate() throws {
-        guard refineRegisterCaps >= 0 else {
-            throw ValidationError("--refine-register-caps must be 0 or more, not \(refineRegisterCaps)")
-        }
-    }
 
     func run() throws {
         if !merge.isEmpty { return try mergeReports() }
@@ -105,7 +98,7 @@ struct BenchCommand: ParsableCommand {
         printNote(String(format: "floors: empty kernel %.2f us, copy %.0f GB/s", floors.emptyKernelMicroseconds, floors.copyBytesPerSecond / 1e9))
         var tuner = Tuner(session: session, cache: nil)
         tuner.progress = nil
-        tuner.registerCapRefinement = refineRegisterCaps
+        tuner.registerCapRefinement = tuningOptions.refineRegisterCaps
         var runner = BenchmarkRunner(session: session, tuner: tuner, floors: floors)
         runner.selection = kernelSelection
         if let maxInstances { runner.maxInstances = maxInstances }

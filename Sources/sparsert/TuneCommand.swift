@@ -22,8 +22,7 @@ struct TuneCommand: ParsableCommand {
     @Option(help: "Parallel compile jobs (default: all cores).")
     var jobs: Int?
 
-    @Option(help: "Time register-capped twins (mN) of the N fastest unrolled candidates in a second tuning pass (default 0: none).")
-    var refineRegisterCaps = 0
+    @OptionGroup var tuningOptions: TuningOptions
 
     @Option(help: ArgumentHelp(
         "Time only these configs: specs separated by ';' or newlines, or @FILE with one per line.",
@@ -54,12 +53,6 @@ struct TuneCommand: ParsableCommand {
         }
     }
 
-    func validate() throws {
-        guard refineRegisterCaps >= 0 else {
-            throw ValidationError("--refine-register-caps must be 0 or more, not \(refineRegisterCaps)")
-        }
-    }
-
     func run() throws {
         // Input first, so a bad file or config is reported as such on any machine.
         let explicit = try explicitCandidates()
@@ -83,7 +76,7 @@ struct TuneCommand: ParsableCommand {
             // An explicit list is an experiment: it neither reads nor fills the cache.
             var tuner = Tuner(session: session, cache: noCache || explicit != nil ? nil : TuningCache())
             if let jobs { tuner.jobs = jobs }
-            tuner.registerCapRefinement = refineRegisterCaps
+            tuner.registerCapRefinement = tuningOptions.refineRegisterCaps
             tuner.progress = TuningProgress.reporter(label: problem.description)
             let (spec, result) = try tuner.tune(problem, candidates: explicit)
             printNote("")

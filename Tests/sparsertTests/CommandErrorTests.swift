@@ -75,6 +75,13 @@ struct CommandErrorTests {
         #expect(Self.exitCode(["tune", Self.good, "--n", "4", "--list"]) == 0)
         #expect(Self.exitCode(["tune", Self.good, "--n", "4", "--list", "--candidates", "2,1,1"]) == 0)
         #expect(Self.exitCode(["tune", "/nonexistent/file.smtx", "--n", "4", "--list"]) != 0)
+        #expect(Self.exitCode(["tune", Self.good, "--n", "4", "--list", "--refine-register-caps", "2"]) == 0)
+    }
+
+    @Test("a negative second tuning pass is rejected by tune and bench", arguments: ["tune", "bench"])
+    func negativeRefinement(command: String) {
+        let arguments = command == "tune" ? ["tune", Self.good, "--n", "4"] : ["bench"]
+        #expect(Self.exitCode(arguments + ["--refine-register-caps=-1"]) == 64)
     }
 
     @Test("a good file compiles and verifies through the IR")
