@@ -2,8 +2,8 @@
 # Register caps for the unrolled family (`mN`, `.maxnreg`): left to itself ptxas packs an unrolled path into
 # about 32 registers and keeps ~20 B loads in flight; a cap of 64-128 lets it hoist more. For one instance
 # of some Table 1 problems (rows padded to 128 bytes), in one process per problem:
-# - winners (default): the problems the unrolled family wins; the tuner's whole list, then its 12 fastest
-#   unrolled configs again beside their m64, m96 and m128 twins (those that fit the block's registers);
+# - winners (default): the problems the unrolled family wins; the 12 fastest unrolled configs of the tuner's
+#   whole list (timed earlier, see LISTS below, or here) again beside their m64, m96 and m128 twins;
 # - large: the layers too large for the tuner's unrolled list (problems 7-10); the tuner's data-driven list
 #   beside unrolled blocks of 4-32 rows (LARGE_CONFIGS below), each plain and with m64, m96 and m128.
 # Usage (GPU host, repository root):
@@ -33,9 +33,15 @@ while read -r name file n; do
     time_candidates "$tag-large" "$file" "$n"
     log=$out/$tag-large.log
   else
-    $SPARSERT tune "$file" --n "$n" --row-align 128 --list 2>/dev/null > "$out/$tag-list.candidates"
-    time_candidates "$tag-list" "$file" "$n"
-    grep -E '^ +[0-9.]+ us' "$out/$tag-list.log" | grep -v ' dd:' | sort -n | head -12 | awk '{print $6}' \
+    # The whole list's times from an earlier run of the same instance (LISTS, default the tenth session's
+    # unrolled-cp run, whose list is the tuner's current one), or timed here.
+    list=${LISTS:-bench/results/NVIDIA_H200/explore/unrolled-cp}/$tag-list.log
+    if [ ! -f "$list" ]; then
+      $SPARSERT tune "$file" --n "$n" --row-align 128 --list 2>/dev/null > "$out/$tag-list.candidates"
+      time_candidates "$tag-list" "$file" "$n"
+      list=$out/$tag-list.log
+    fi
+    grep -E '^ +[0-9.]+ us' "$list" | grep -v ' dd:' | sort -n | head -12 | awk '{print $6}' \
       | with_caps > "$out/$tag-regs.candidates"
     time_candidates "$tag-regs" "$file" "$n"
     log=$out/$tag-regs.log
