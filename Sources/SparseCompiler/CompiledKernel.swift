@@ -6,8 +6,9 @@ import SparseFormats
 /// one-address loads (all opt-in) and the longer candidate lists. 0.5.0: `cp` staging of unrolled
 /// kernels. 0.6.0: `e1` candidates. 0.7.0: padded rows (row strides of B and C) and `i1` candidates.
 /// 0.8.0: the unrolled family's wide grid (``TilingConfig/candidates(for:limits:limit:)``).
-/// 0.8.1: the wide grid without vectors of 4.
-public let generatorVersion = "0.8.1"
+/// 0.8.1: the wide grid without vectors of 4. 0.9.0: unrolled register caps (`mN`, opt-in) and no unrolled
+/// candidates with vectors of 4.
+public let generatorVersion = "0.9.0"
 
 /// A kernel ready to render and launch: its problem, its IR, how to launch it and what it reads.
 public struct CompiledKernel: Sendable {

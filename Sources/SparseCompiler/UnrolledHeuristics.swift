@@ -5,19 +5,21 @@ import Foundation
 extension TilingConfig {
     /// Feasible configurations worth timing, best guess first (at most `limit`).
     ///
-    /// Two grids over vector widths (4, 2, 1 as N allows) and N tiles of 32 to 256 vectors:
+    /// Two grids over vector widths (2 and 1 as N allows) and N tiles of 32 to 256 vectors:
     /// 1. The core grid, ranked by ``score(_:n:)``: blocks of 64 / W, 32 / W, 16 / W or 8 rows, with groups
     ///    of about 256 nonzeros each or twice that.
-    /// 2. The wide grid, for vector widths 1 and 2: everything else with blocks of 2 to 64 / W rows and 1, 2, 4 or 8 groups whose groups
+    /// 2. The wide grid: everything else with blocks of 2 to 64 / W rows and 1, 2, 4 or 8 groups whose groups
     ///    hold 25 to 400 nonzeros on average, those nearest 100 a group first, then narrow vectors first
     ///    (cheaper to assemble). On an H200 it held the best config of Table 1 problems 2 (0.95), 4, 6 (0.95)
     ///    and 14, 1.1-1.4x faster than the core grid's best: smaller groups, or one-warp tiles at large N.
+    ///
+    /// Vectors of 4 are not listed (`,v4` still plans when asked for): on an H200 none was the best config of
+    /// any instance in Table 1 at batch 1 (6b9fb50, ed8b716), batch 8 or Table 3 since the wide grid, and
+    /// they took 221 of the 364 ptxas CPU-seconds of problem 3's list (19 of its 194 candidates).
     public static func candidates(for problem: SpMMProblem, limits: DeviceLimits = .hopper, limit: Int = 24) -> [TilingConfig] {
         let m = max(problem.m, 1), n = problem.n
         var widths = [1]
-        if case .matrix = problem.operand {
-            if n % 4 == 0 { widths = [4, 2, 1] } else if n % 2 == 0 { widths = [2, 1] }
-        }
+        if case .matrix = problem.operand, n % 2 == 0 { widths = [2, 1] }
         // (vector width, blocks along N) of every tile: N tiles of 32 to 256 vectors.
         var tiles: [(width: Int, nBlocks: Int)] = []
         for width in widths {
@@ -52,9 +54,7 @@ extension TilingConfig {
             }
         }
         var wide: [(config: TilingConfig, distance: Double)] = []
-        // Vectors of 4 stay out of the wide grid: on the nine H200 layers searched none won (5-27% behind the
-        // best), and they cost the most ptxas time.
-        for tile in widths.sorted().filter({ $0 < 4 }).flatMap({ w in tiles.filter { $0.width == w } }) {
+        for tile in widths.sorted().flatMap({ w in tiles.filter { $0.width == w } }) {
             for rows in Set([64 / tile.width, 32 / tile.width, 16 / tile.width, 8, 4, 2]).sorted(by: >) where rows >= 1 {
                 wide += config(tile, rows: rows) { blockNonzeros in
                     [1, 2, 4, 8].filter { (25...400).contains(blockNonzeros / Double($0)) }
