@@ -14,8 +14,8 @@ extension TilingConfig {
     ///    and 14, 1.1-1.4x faster than the core grid's best: smaller groups, or one-warp tiles at large N.
     ///
     /// Vectors of 4 are not listed (`,v4` still plans when asked for): on an H200 none was the best config of
-    /// any instance in Table 1 at batch 1 (6b9fb50, ed8b716), batch 8 or Table 3 since the wide grid, and
-    /// they took 221 of the 364 ptxas CPU-seconds of problem 3's list (19 of its 194 candidates).
+    /// any Table 1 instance at batch 1 (6b9fb50, ed8b716) or batch 8 since the wide grid, and they took 221 of
+    /// the 364 ptxas CPU-seconds of problem 3's list (19 of its 194 candidates). Convolutions list vectors of 1.
     public static func candidates(for problem: SpMMProblem, limits: DeviceLimits = .hopper, limit: Int = 24) -> [TilingConfig] {
         let m = max(problem.m, 1), n = problem.n
         var widths = [1]
