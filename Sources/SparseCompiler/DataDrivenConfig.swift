@@ -416,7 +416,7 @@ extension DataDrivenConfig {
         }
         // A register cap is what ptxas must meet (spilling if it has to, which the tuner then measures);
         // without one, the estimate must fit.
-        let budget = min(255, limits.registersPerBlock / threadsPerBlock)
+        let budget = limits.registerBudget(threadsPerBlock: threadsPerBlock)
         guard maxRegisters ?? estimatedRegisters <= budget else {
             throw infeasible("about \(maxRegisters ?? estimatedRegisters) registers per thread needed, budget \(budget) at \(threadsPerBlock) threads")
         }

@@ -75,7 +75,7 @@ public struct SpMMPlan: Sendable {
         }
         let accumulators = (blocks.flatMap { $0.groups.map(\.rowsTouched.count) }.max() ?? 0) * width
         self.accumulatorsPerThread = accumulators
-        let registerBudget = min(255, limits.registersPerBlock / threads)
+        let registerBudget = limits.registerBudget(threadsPerBlock: threads)
         // A cap, where given, is what ptxas will use at most, so it (not the estimate) decides the fit, as for
         // the data-driven family; below what the path needs, ptxas spills (`compile --ptxas` shows it).
         if let cap = config.maxRegisters {

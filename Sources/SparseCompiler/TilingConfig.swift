@@ -136,6 +136,11 @@ public struct DeviceLimits: Hashable, Sendable, Codable {
         self.registersPerBlock = registersPerBlock
     }
 
+    /// Registers per thread a block of `threads` threads may use at most (255 is the ISA's limit).
+    public func registerBudget(threadsPerBlock threads: Int) -> Int {
+        min(255, registersPerBlock / max(threads, 1))
+    }
+
     /// H100 / H200 (sm_90): 1024 threads, 227 KB opt-in shared memory, 64 K registers.
     public static let hopper = DeviceLimits(
         maxThreadsPerBlock: 1024, maxSharedMemoryPerBlock: 227 * 1024, registersPerBlock: 65536)

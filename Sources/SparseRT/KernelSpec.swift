@@ -86,7 +86,7 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
         of config: TilingConfig, problem: SpMMProblem, limits: DeviceLimits = .hopper
     ) -> [TilingConfig] {
         guard let plan = try? SpMMPlan(problem: problem, config: config, limits: limits) else { return [] }
-        let budget = min(255, limits.registersPerBlock / plan.threadsPerBlock)
+        let budget = limits.registerBudget(threadsPerBlock: plan.threadsPerBlock)
         return registerCaps.filter { $0 >= plan.estimatedRegisters && $0 <= budget }.map { cap in
             var capped = config
             capped.maxRegisters = cap
@@ -147,7 +147,7 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
         // Large blocks leave fewer registers a thread than the estimate asks: cap them at the budget, as the
         // unrolled kernel of that block size is.
         if (try? matching.validate(for: problem, limits: limits)) == nil {
-            matching.maxRegisters = max(32, min(255, limits.registersPerBlock / matching.threadsPerBlock))
+            matching.maxRegisters = max(32, limits.registerBudget(threadsPerBlock: matching.threadsPerBlock))
         }
         return .dataDriven(matching)
     }

@@ -84,8 +84,8 @@ public struct Tuner {
     /// Tunes `problem` over `candidates` (default: ``KernelSpec/candidates(for:limits:)``).
     public func tune(_ problem: SpMMProblem, candidates: [KernelSpec]? = nil) throws -> (spec: KernelSpec, result: TuningResult) {
         let start = Date()
-        let key = TuningCache.key(problem: problem, device: session.properties.name)
-            + (registerCapRefinement > 0 ? "|caps\(registerCapRefinement)" : "")
+        let key = TuningCache.key(
+            problem: problem, device: session.properties.name, registerCapRefinement: registerCapRefinement)
         if let cached = cache?.lookup(key), let spec = KernelSpec(parsing: cached.best) {
             var result = cached
             result.fromCache = true
@@ -237,8 +237,11 @@ public final class TuningCache: @unchecked Sendable {
         }
     }
 
-    public static func key(problem: SpMMProblem, device: String) -> String {
+    /// The entry of `problem` on `device`; a tuner with a second pass (``Tuner/registerCapRefinement``) keeps
+    /// its own entries, since it may choose differently.
+    public static func key(problem: SpMMProblem, device: String, registerCapRefinement: Int = 0) -> String {
         "\(WeightsHash.hex(problem.weights))|\(problem.description)|\(device)|\(SparseCompiler.generatorVersion)"
+            + (registerCapRefinement > 0 ? "|caps\(registerCapRefinement)" : "")
     }
 
     public func lookup(_ key: String) -> TuningResult? { lock.withLock { entries[key] } }

@@ -5,6 +5,8 @@ import Testing
 @Suite("Register caps (.maxnreg)")
 struct RegisterCapTests {
     let problem = try! SpMMProblem(weights: TestMatrices.random(rows: 96, columns: 200, density: 0.1, seed: 8), n: 64)
+    /// 64 rows of 512 columns: unrolled paths long enough for a cap to change what ptxas hoists.
+    let long = try! SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 512, density: 0.1, seed: 12), n: 64)
 
     @Test("a capped data-driven kernel renders .maxnreg, computes the same result, and ptxas honours the cap",
           arguments: [64, 96])
@@ -33,7 +35,6 @@ struct RegisterCapTests {
     @Test("a capped unrolled kernel renders .maxnreg, computes the same result, and ptxas holds more loads under it",
           arguments: ["8,1,1", "4,1,2,v2"])
     func cappedUnrolled(text: String) throws {
-        let long = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 512, density: 0.1, seed: 12), n: 64)
         let plain = try KernelSpec.unrolled(try #require(TilingConfig(parsing: text))).compile(long)
         let capped = try KernelSpec.unrolled(try #require(TilingConfig(parsing: text + ",m96"))).compile(long)
         let ptx = capped.ptx()
@@ -53,7 +54,6 @@ struct RegisterCapTests {
           arguments: ["8,1,1,m8", "8,1,1,m300", "8,1,16,m128"])
     func unrolledCapRejected(text: String) throws {
         // 8,1,16: 16 groups of 64 threads (1024), so 64 registers at most.
-        let long = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 512, density: 0.1, seed: 12), n: 64)
         let config = try #require(TilingConfig(parsing: text))
         #expect(throws: PlanError.self) { try SpMMPlan(problem: long, config: config) }
         var uncapped = config
@@ -65,16 +65,16 @@ struct RegisterCapTests {
     func unrolledCapDecidesFit() throws {
         // One block of all 48 rows in 16 groups of 64 threads (1024): each group touches about all 48 rows,
         // so about 80 registers estimated, 64 allowed.
-        let long = try SpMMProblem(weights: TestMatrices.random(rows: 48, columns: 512, density: 0.3, seed: 12), n: 64)
+        let dense = try SpMMProblem(weights: TestMatrices.random(rows: 48, columns: 512, density: 0.3, seed: 12), n: 64)
         var config = try #require(TilingConfig(parsing: "1,1,16"))
         do {
-            _ = try SpMMPlan(problem: long, config: config)
+            _ = try SpMMPlan(problem: dense, config: config)
             Issue.record("planned without a cap")
         } catch {
             #expect("\(error)".contains("registers per thread needed"), "\(error)")
         }
         config.maxRegisters = 64
-        let kernel = try KernelSpec.unrolled(config).compile(long)
+        let kernel = try KernelSpec.unrolled(config).compile(dense)
         #expect(try CPUVerifier.verify(kernel, seed: 6).passed)
         if let ptxas = TestMatrices.ptxas {
             #expect(try ptxas.assemble(kernel.ptx()).registers <= 64)

@@ -7,9 +7,9 @@ source scripts/microbench/table1-instances.sh
 out=${1:-/tmp/split16}
 shift || true
 want=" ${*:-p7 p8 p9 p10 p5 p3 p11 p6} "
+sparsity=0.9
 mkdir -p "$out"
 while read -r name file n; do
-  [[ $want == *" $name "* ]] || continue
   $SPARSERT tune "$file" --n "$n" --row-align 128 --list > "$out/$name.list" 2>&1
   { cat "$out/$name.list"
     for l in 16 24 32; do
@@ -20,4 +20,4 @@ while read -r name file n; do
   echo "$name: $(grep '^best' "$out/$name.log")"
   echo "   best k16: $(grep ',k16,' "$out/$name.log" | sort -n | head -1)"
   echo "   best other: $(grep -v ',k16,' "$out/$name.log" | grep ' us ' | sort -n | head -1)"
-done < <(table1_instances 0.9)
+done < <(wanted_instances)

@@ -51,6 +51,11 @@ wanted_instances() {
   done < <(table1_instances "$sparsity")
 }
 
+# The COUNT fastest unrolled configs of a tuning log (time_candidates' format), fastest first.
+fastest_unrolled() {
+  grep -E '^ +[0-9.]+ us' "$1" | grep -v ' dd:' | sort -n | head -"$2" | awk '{print $6}'
+}
+
 # Times the configs of OUT/TAG.candidates on one layer (`sparsert tune --candidates`, rows padded to 128
 # bytes) and keeps each config's line, the failures and the winner in OUT/TAG.log.
 time_candidates() {

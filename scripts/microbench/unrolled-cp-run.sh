@@ -11,8 +11,7 @@ while read -r name file n; do
   tag=$name-$sparsity
   $SPARSERT tune "$file" --n "$n" --row-align 128 --list 2>/dev/null > "$out/$tag-list.candidates"
   time_candidates "$tag-list" "$file" "$n"
-  grep -E '^ +[0-9.]+ us' "$out/$tag-list.log" | grep -v ' dd:' | sort -n | head -12 | awk '{print $6}' \
-    | grep -v ',cp$' | sed 'p; s/$/,cp/' > "$out/$tag-cp.candidates"
+  fastest_unrolled "$out/$tag-list.log" 12 | grep -v ',cp$' | sed 'p; s/$/,cp/' > "$out/$tag-cp.candidates"
   time_candidates "$tag-cp" "$file" "$n"
   echo "   best cp: $(grep ',cp' "$out/$tag-cp.log" | grep -E '^ +[0-9.]+ us' | sort -n | head -1)"
   echo "   best without: $(grep -v ',cp' "$out/$tag-cp.log" | grep -E '^ +[0-9.]+ us' | sort -n | head -1)"

@@ -41,8 +41,7 @@ while read -r name file n; do
       time_candidates "$tag-list" "$file" "$n"
       list=$out/$tag-list.log
     fi
-    grep -E '^ +[0-9.]+ us' "$list" | grep -v ' dd:' | sort -n | head -12 | awk '{print $6}' \
-      | with_caps > "$out/$tag-regs.candidates"
+    fastest_unrolled "$list" 12 | with_caps > "$out/$tag-regs.candidates"
     time_candidates "$tag-regs" "$file" "$n"
     log=$out/$tag-regs.log
   fi
