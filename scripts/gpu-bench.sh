@@ -8,8 +8,8 @@
 # PROBLEMS=1,2,3 limits the spmm steps to those problems, so a sparsity too long for one device call can be
 # run in parts and joined with `sparsert bench --merge`; regs and regslarge run
 # scripts/microbench/unrolled-regs-run.sh (the unrolled winners at both sparsities, then problems 7-10);
-# WORK and PACK name the work folder and the archive, and a set SPARSERT skips the set-up, for
-# scripts/gpu-parallel.sh)
+# BENCH_EXTRA adds options to every bench step (e.g. `--refine-register-caps 4`); WORK and PACK name the
+# work folder and the archive, and a set SPARSERT skips the set-up, for scripts/gpu-parallel.sh)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -20,7 +20,11 @@ export SPARSERT_COMMIT=${SPARSERT_COMMIT:-$(cat .carry/lead/commit 2>/dev/null |
 steps=${*:-verify spmm spmm8 conv conv8}
 sel=${PROBLEMS:+--problems $PROBLEMS}
 tag=${PROBLEMS:+-p${PROBLEMS//,/_}}
-run() { local name=$1 limit=$2; shift 2; echo "== $name (limit ${limit}s)"; timeout "$limit" "$SPARSERT" "$@" > "$work/$name.log" 2>&1; echo "   exit $?"; }
+run() {
+  local name=$1 limit=$2; shift 2
+  [ "$1" = bench ] && set -- "$@" ${BENCH_EXTRA:-}
+  echo "== $name (limit ${limit}s)"; timeout "$limit" "$SPARSERT" "$@" > "$work/$name.log" 2>&1; echo "   exit $?"
+}
 pack() { [ -n "${OUT:-}" ] && tar czf "$OUT/${PACK:-results}.tar.gz" -C "$work" . ; }
 trap pack EXIT
 cd /tmp
