@@ -41,6 +41,8 @@ struct CompileCommand: ParsableCommand {
     @Flag(help: "Autotune the configuration on the GPU (as `sparsert tune`, with its cache) instead of the untuned default.")
     var tune = false
 
+    @OptionGroup var tuningOptions: TuningOptions
+
     func run() throws {
         do {
             let (problem, loaded) = try problemOptions.problem()
@@ -54,6 +56,7 @@ struct CompileCommand: ParsableCommand {
                     throw ExitCode(3)
                 }
                 var tuner = Tuner(session: session, cache: TuningCache())
+                tuner.registerCapRefinement = tuningOptions.refineRegisterCaps
                 tuner.progress = TuningProgress.reporter(label: problem.description)
                 let (best, result) = try tuner.tune(problem)
                 printNote(String(format: "\ntuned: %@ %.2f us (%@)", best.description, result.bestMicroseconds,

@@ -78,9 +78,9 @@ struct CommandErrorTests {
         #expect(Self.exitCode(["tune", Self.good, "--n", "4", "--list", "--refine-register-caps", "2"]) == 0)
     }
 
-    @Test("a negative second tuning pass is rejected by tune and bench", arguments: ["tune", "bench"])
+    @Test("a negative second tuning pass is rejected by tune, compile and bench", arguments: ["tune", "compile", "bench"])
     func negativeRefinement(command: String) {
-        let arguments = command == "tune" ? ["tune", Self.good, "--n", "4"] : ["bench"]
+        let arguments = command == "bench" ? ["bench"] : [command, Self.good, "--n", "4"]
         #expect(Self.exitCode(arguments + ["--refine-register-caps=-1"]) == 64)
     }
 
