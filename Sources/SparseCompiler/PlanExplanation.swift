@@ -7,19 +7,20 @@ public enum PlanExplanation {
                 + "(\(c.groups) groups of \(plan.threadsPerGroup)), \(plan.columnsPerBlock) columns per block, "
                 + "\(c.vectorWidth) per thread",
             "      balance \(c.balance.rawValue): block imbalance \(format(plan.blockImbalance)) (max/mean nonzeros), "
-                + "group imbalance \(format(plan.groupImbalance))",
+                + "group imbalance \(format(plan.groupImbalance)), \(plan.bRowLoads) loads of a row of B per N tile",
             "      \(plan.accumulatorsPerThread) accumulator registers per thread (busiest group)"
                 + (c.maxRegisters.map { ", at most \($0) registers (.maxnreg)" } ?? "")
                 + ", \(plan.sharedMemoryBytes) B dynamic shared memory for the reduction",
-            "block  rows          nnz    groups (nnz, K range)",
         ]
+        let rowsWidth = max(12, (plan.blocks.map(\.rowsSummary.count).max() ?? 0) + 2)
+        lines.append("block  " + "rows".padding(rowsWidth) + "  nnz    groups (nnz, K range)")
         for (i, block) in plan.blocks.enumerated() {
             let groups = block.groups.map { g -> String in
                 guard let range = g.kRange else { return "0" }
                 return "\(g.nonzeros) k\(range.lowerBound)-\(range.upperBound)"
             }.joined(separator: " | ")
-            let rows = "\(block.rows.lowerBound)..<\(block.rows.upperBound)"
-            lines.append(pad(String(i), 5) + "  " + rows.padding(12) + pad(String(block.nonzeros), 5) + "    " + groups)
+            let rows = block.rowsSummary
+            lines.append(pad(String(i), 5) + "  " + rows.padding(rowsWidth) + pad(String(block.nonzeros), 5) + "    " + groups)
         }
         return lines.joined(separator: "\n")
     }

@@ -58,8 +58,8 @@ public struct SpMMPlan: Sendable {
         self.threadsPerGroup = threadsPerGroup
         self.gridY = (n + columnsPerBlock - 1) / columnsPerBlock
 
-        let rowRanges = RowPartition.ranges(of: problem.weights, blocks: max(1, min(config.mBlocks, m)), balance: config.balance)
-        let blocks = rowRanges.map { BlockPlan(weights: problem.weights, rows: $0, groups: config.groups) }
+        let rowSets = RowPartition.rows(of: problem.weights, blocks: max(1, min(config.mBlocks, m)), balance: config.balance)
+        let blocks = rowSets.map { BlockPlan(weights: problem.weights, rows: $0, groups: config.groups) }
         self.blocks = blocks
         let slots = blocks.map(\.reductionSlotCount).max() ?? 0
         let reductionBytes = slots * threadsPerGroup * width * 4
@@ -90,6 +90,10 @@ public struct SpMMPlan: Sendable {
         }
     }
 
+    /// Rows of B loaded per N tile over all blocks and groups (one per K step): what ``BlockBalance/similarColumns``
+    /// reduces.
+    public var bRowLoads: Int { blocks.reduce(0) { $0 + $1.bRowLoads } }
+
     /// Largest nonzero count of a block over the mean: 1 is perfect balance.
     public var blockImbalance: Double {
         let counts = blocks.map(\.nonzeros)
@@ -105,29 +109,30 @@ public struct SpMMPlan: Sendable {
     }
 }
 
-/// One block's share: a contiguous range of rows of A, split along K among thread groups.
+/// One block's share: rows of A (a contiguous range unless ``BlockBalance/similarColumns``), split along K
+/// among thread groups.
 public struct BlockPlan: Sendable {
-    /// Rows of A (and C) this block owns.
-    public let rows: Range<Int>
+    /// Rows of A (and C) this block owns, ascending; a row's offset is its index here.
+    public let rows: [Int]
     /// Nonzeros of A in those rows.
     public let nonzeros: Int
     /// One plan per thread group.
     public let groups: [GroupPlan]
-    /// For each row (offset from `rows.lowerBound`), the group that sums the partials and writes C.
+    /// For each row (by offset), the group that sums the partials and writes C.
     public let reducer: [Int]
     /// Shared-memory slot of each (group, row) partial that another group reads; nil where none.
     public let slot: [[Int?]]
     /// Number of shared-memory slots (each one row's partials for one group's threads).
     public let reductionSlotCount: Int
 
-    init(weights: CSRMatrix, rows: Range<Int>, groups groupCount: Int) {
+    init(weights: CSRMatrix, rows: [Int], groups groupCount: Int) {
         self.rows = rows
         // Gather the block's nonzeros by column (K order), keeping row order within a column.
         var byColumn: [Int: [(row: Int, value: Float)]] = [:]
         var total = 0
-        for r in rows {
+        for (offset, r) in rows.enumerated() {
             for i in weights.range(ofRow: r) {
-                byColumn[Int(weights.columnIndices[i]), default: []].append((r - rows.lowerBound, weights.values[i]))
+                byColumn[Int(weights.columnIndices[i]), default: []].append((offset, weights.values[i]))
                 total += 1
             }
         }
@@ -180,6 +185,16 @@ public struct BlockPlan: Sendable {
     public func contributors(ofRow row: Int) -> [Int] {
         groups.indices.filter { groups[$0].touches(row) }
     }
+
+    /// K steps over all groups: the rows of B the block loads (once per N tile).
+    public var bRowLoads: Int { groups.reduce(0) { $0 + $1.steps.count } }
+
+    /// `lo..<hi` for a contiguous range, else the row count and the first rows (`6 rows: 3, 17, 40, ...`).
+    public var rowsSummary: String {
+        guard let first = rows.first, let last = rows.last else { return "none" }
+        if last - first + 1 == rows.count { return "\(first)..<\(last + 1)" }
+        return "\(rows.count) rows: " + rows.prefix(3).map(String.init).joined(separator: ", ") + (rows.count > 3 ? ", ..." : "")
+    }
 }
 
 /// One K index a thread group processes: one load of B[k, :] and one FMA per nonzero A[m, k].
@@ -209,8 +224,18 @@ public struct GroupPlan: Sendable {
     public func touches(_ row: Int) -> Bool { touchedSet.contains(row) }
 }
 
-/// Splits the rows of A into contiguous ranges for the blocks along M.
+/// Deals the rows of A to the blocks along M.
 enum RowPartition {
+    /// The rows of each of `blocks` blocks, each ascending, every row in exactly one block, and no block empty
+    /// when A has at least `blocks` rows.
+    static func rows(of weights: CSRMatrix, blocks: Int, balance: BlockBalance) -> [[Int]] {
+        switch balance {
+        case .nonzeros, .uniformRows: return ranges(of: weights, blocks: blocks, balance: balance).map(Array.init)
+        case .similarColumns: return similarColumns(of: weights, blocks: blocks)
+        }
+    }
+
+    /// Contiguous ranges: equal row counts (``BlockBalance/uniformRows``) or nearly equal nonzeros.
     static func ranges(of weights: CSRMatrix, blocks: Int, balance: BlockBalance) -> [Range<Int>] {
         let m = weights.rows
         let total = weights.nonzeroCount
@@ -244,5 +269,63 @@ enum RowPartition {
         }
         bounds.append(m)
         return (0..<blocks).map { bounds[$0]..<bounds[$0 + 1] }
+    }
+
+    /// Blocks of rows that share columns, each near an equal share of the nonzeros. A block starts from the
+    /// longest row left and adds the row that brings the fewest new columns per nonzero (the longer on a tie,
+    /// then the lower) while it holds less than its share; the last block takes what is left. Empty rows,
+    /// which load nothing, are then dealt to the blocks in turn, those without rows first.
+    /// O(M^2 K / 64) time, M K / 8 bytes.
+    static func similarColumns(of weights: CSRMatrix, blocks: Int) -> [[Int]] {
+        let m = weights.rows
+        let words = max(1, (weights.columns + 63) / 64)
+        var masks = [UInt64](repeating: 0, count: m * words)
+        for r in 0..<m {
+            for i in weights.range(ofRow: r) {
+                let c = Int(weights.columnIndices[i])
+                masks[r * words + c / 64] |= 1 << UInt64(c % 64)
+            }
+        }
+        let length = (0..<m).map { weights.nonzeroCount(ofRow: $0) }
+        var left = (0..<m).filter { length[$0] > 0 }
+        var remaining = weights.nonzeroCount
+        var result: [[Int]] = []
+        var union = [UInt64](repeating: 0, count: words)
+        for b in 0..<blocks {
+            guard let seed = left.indices.max(by: { length[left[$0]] < length[left[$1]] || (length[left[$0]] == length[left[$1]] && left[$0] > left[$1]) }) else {
+                result.append([])
+                continue
+            }
+            let share = Double(remaining) / Double(blocks - b)
+            var block = [left.remove(at: seed)]
+            var held = length[block[0]]
+            for w in 0..<words { union[w] = masks[block[0] * words + w] }
+            // Leave at least one row for each block after this one.
+            while left.count > blocks - b - 1 {
+                var best = 0, bestNew = Int.max, bestLength = 1
+                for (j, r) in left.enumerated() {
+                    var new = 0
+                    for w in 0..<words { new += (masks[r * words + w] & ~union[w]).nonzeroBitCount }
+                    // new / length < bestNew / bestLength, or equal and longer (lower row on a full tie).
+                    let lhs = new * bestLength, rhs = bestNew == .max ? Int.max : bestNew * length[r]
+                    if lhs < rhs || (lhs == rhs && length[r] > bestLength) {
+                        best = j
+                        bestNew = new
+                        bestLength = length[r]
+                    }
+                }
+                if b < blocks - 1, Double(held) + Double(bestLength) / 2 >= share { break }
+                let row = left.remove(at: best)
+                block.append(row)
+                held += length[row]
+                for w in 0..<words { union[w] |= masks[row * words + w] }
+            }
+            remaining -= held
+            result.append(block)
+        }
+        let empty = (0..<m).filter { length[$0] == 0 }
+        let order = result.indices.sorted { (result[$0].isEmpty ? 0 : 1, $0) < (result[$1].isEmpty ? 0 : 1, $1) }
+        for (i, row) in empty.enumerated() { result[order[i % order.count]].append(row) }
+        return result.map { $0.sorted() }
     }
 }

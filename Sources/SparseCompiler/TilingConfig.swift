@@ -1,11 +1,29 @@
 import Foundation
 
-/// How block row ranges are chosen.
+/// How the rows of A are dealt to the blocks along M.
 public enum BlockBalance: String, Hashable, Sendable, Codable, CaseIterable {
     /// Contiguous row ranges holding nearly equal numbers of nonzeros (paper Fig. 2b).
     case nonzeros
     /// Equal numbers of rows per block, whatever their nonzeros (the ablation).
     case uniformRows
+    /// Rows that share columns gathered into the same block, each block near an equal share of the
+    /// nonzeros (`sim`): a block loads one row of B per distinct column of its rows, so fewer distinct
+    /// columns mean fewer loads. On the unrolled winners of Table 1 this drops B loads by 8-31% against
+    /// `nonzeros` (``RowPartition/similarColumns(of:blocks:)``). C's rows stay where they are: each row's
+    /// store address is baked into the kernel.
+    case similarColumns
+
+    /// The spec suffix: "", "uniform" or "sim".
+    var suffix: String {
+        switch self {
+        case .nonzeros: return ""
+        case .uniformRows: return "uniform"
+        case .similarColumns: return "sim"
+        }
+    }
+
+    /// The kernel-name fragment: "", "u" or "s".
+    var nameFragment: String { String(suffix.prefix(1)) }
 }
 
 /// How an unrolled kernel brings a group's rows of B to its FMAs.
@@ -52,8 +70,8 @@ public struct TilingConfig: Hashable, Sendable, Codable, CustomStringConvertible
     /// Left to itself, ptxas packs an unrolled path into about 32 registers, which holds ~20 scalar B loads in
     /// flight per thread (a sliding window along the path's K steps). A higher cap lets it hoist more of
     /// them (at sm_90 a cap of 64 held ~46, 96 ~71 on Table 1 problem 6), so a path waits on fewer dependent
-    /// memory trips, at the cost of resident warps: free when the grid fills less than one wave. Not yet timed
-    /// on a GPU (`scripts/microbench/unrolled-regs-run.sh`), so the tuner does not list it.
+    /// memory trips, at the cost of resident warps: free when the grid fills less than one wave. The tuner
+    /// times capped twins of its fastest unrolled candidates in a second pass (``KernelSpec/registerCaps``).
     public var maxRegisters: Int?
 
     public init(
@@ -69,12 +87,12 @@ public struct TilingConfig: Hashable, Sendable, Codable, CustomStringConvertible
         self.maxRegisters = maxRegisters
     }
 
-    /// `M_blocks,N_blocks,Gy` and, when not the default, `,vW`, `,uniform`, `,cp` or `,mN`; e.g. `8,4,2`
-    /// or `8,4,2,v4,cp`.
+    /// `M_blocks,N_blocks,Gy` and, when not the default, `,vW`, `,uniform` or `,sim`, `,cp` or `,mN`; e.g.
+    /// `8,4,2` or `8,4,2,v4,cp`.
     public var description: String {
         var text = "\(mBlocks),\(nBlocks),\(groups)"
         if vectorWidth != 1 { text += ",v\(vectorWidth)" }
-        if balance != .nonzeros { text += ",uniform" }
+        if balance != .nonzeros { text += ",\(balance.suffix)" }
         if staging != .registers { text += ",\(staging.suffix)" }
         if let maxRegisters { text += ",m\(maxRegisters)" }
         return text
@@ -93,7 +111,7 @@ public struct TilingConfig: Hashable, Sendable, Codable, CustomStringConvertible
             maxRegisters: try c.decodeIfPresent(Int.self, forKey: .maxRegisters))
     }
 
-    /// Parses the ``description`` form: `M_blocks,N_blocks,Gy[,vW][,uniform][,cp][,mN]`.
+    /// Parses the ``description`` form: `M_blocks,N_blocks,Gy[,vW][,uniform|,sim][,cp][,mN]`.
     public init?(parsing text: String) {
         let fields = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard fields.count >= 3, let m = Int(fields[0]), let n = Int(fields[1]), let g = Int(fields[2]) else {
@@ -108,8 +126,8 @@ public struct TilingConfig: Hashable, Sendable, Codable, CustomStringConvertible
                 width = w
             } else if extra.hasPrefix("m"), let cap = Int(extra.dropFirst()) {
                 maxRegisters = cap
-            } else if extra == "uniform" {
-                balance = .uniformRows
+            } else if let b = BlockBalance.allCases.first(where: { $0 != .nonzeros && $0.suffix == extra }) {
+                balance = b
             } else if let s = BStaging.allCases.first(where: { $0 != .registers && $0.suffix == extra }) {
                 staging = s
             } else {

@@ -81,7 +81,7 @@ public enum UnrolledKernelGenerator {
             for (g, groupPlan) in block.groups.enumerated() {
                 b.reuseRegisters(from: mark)
                 b.emit(.label(labels[blockIndex * config.groups + g]))
-                b.emit(.comment("block \(blockIndex) rows \(block.rows.lowerBound)..<\(block.rows.upperBound), group \(g), \(groupPlan.nonzeros) nonzeros"))
+                b.emit(.comment("block \(blockIndex) rows \(block.rowsSummary), group \(g), \(groupPlan.nonzeros) nonzeros"))
                 emitGroup(
                     plan: plan, block: block, group: g, access: access, valid: valid, sharedLane: sharedLane,
                     zero: zero, builder: &b)
@@ -175,7 +175,7 @@ public enum UnrolledKernelGenerator {
                     }
                 }
             }
-            let (base, near) = addresses.address(access.cBase, access.cOffset(block.rows.lowerBound + row), builder: &b)
+            let (base, near) = addresses.address(access.cBase, access.cOffset(block.rows[row]), builder: &b)
             b.emit(.store(.global, sum.map(Operand.register), address: base, offset: near), guard: valid)
         }
         b.emit(.exit)

@@ -114,7 +114,7 @@ public enum VerificationSuite {
     /// The kernels the suite checks on `problem`: for the unrolled family (when its code stays under
     /// `unrolledNonzeroLimit` nonzeros and the PTX budget, among configs whose estimated ptxas time is at
     /// most `maxAssembleSeconds`) the first candidate, `extra` more candidates, the uniform-rows ablation,
-    /// B staged with `cp.async`, its largest register-capped twin and the candidate with the smallest blocks;
+    /// its rows that share columns gathered (`sim`), B staged with `cp.async`, its largest register-capped twin and the candidate with the smallest blocks;
     /// for the data-driven family, which applies to every problem, its heuristic config, `extra` more
     /// candidates, the heuristic with a head, a candidate with parts by row length, one with a head loaded
     /// across the subwarp and one with rows dealt evenly to blocks.
@@ -128,12 +128,13 @@ public enum VerificationSuite {
             }
             for config in candidates.prefix(1 + extra) { specs.append(.unrolled(config)) }
             if let first = candidates.first {
-                var uniform = first, staged = first
+                var uniform = first, similar = first, staged = first
                 uniform.balance = .uniformRows
+                similar.balance = .similarColumns
                 staged.staging = .asyncCopy
                 // The largest register cap the tuner's second pass would try.
                 let capped = KernelSpec.registerCapTwins(of: first, problem: problem, limits: limits).suffix(1)
-                for config in [uniform, staged] + capped
+                for config in [uniform, similar, staged] + capped
                 where (try? SpMMPlan(problem: problem, config: config, limits: limits)) != nil {
                     specs.append(.unrolled(config))
                 }

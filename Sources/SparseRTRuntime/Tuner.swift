@@ -51,8 +51,9 @@ public struct TuningPhases: Codable, Sendable {
 
 /// The autotuner (paper section 3.7): compiles candidates of both families in parallel, verifies each on
 /// the GPU against the float64 reference, times the ones that pass with a short timer, optionally adds a
-/// second pass of register-capped twins of the fastest unrolled ones (``registerCapRefinement``), times the
-/// fastest few again with the benchmark's timer (``finalists``), and keeps the fastest of those.
+/// second pass of register-capped twins of the fastest unrolled ones (``registerCapRefinement``) and a third of
+/// their twins with rows that share columns gathered into blocks (``rowOrderRefinement``), times the fastest
+/// few again with the benchmark's timer (``finalists``), and keeps the fastest of those.
 public struct Tuner {
     public let session: GPUSession
     public var timer: KernelTimer
@@ -75,6 +76,12 @@ public struct Tuner {
     public var registerCapRefinement = Tuner.defaultRegisterCapRefinement
     /// Four: the twins of the first pass's four fastest unrolled candidates.
     public static let defaultRegisterCapRefinement = 4
+    /// Unrolled candidates, the fastest after the second pass, whose `sim` twins (the same config with rows that
+    /// share columns gathered into blocks, ``BlockBalance/similarColumns``: 8-31% fewer loads of B on Table 1's
+    /// unrolled winners) are timed in a third pass; 0 skips it. Not yet timed on a GPU.
+    public var rowOrderRefinement = Tuner.defaultRowOrderRefinement
+    /// Two: one more compile round of two kernels.
+    public static let defaultRowOrderRefinement = 2
 
     public init(session: GPUSession, cache: TuningCache? = nil, jobs: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.session = session
@@ -88,7 +95,8 @@ public struct Tuner {
     public func tune(_ problem: SpMMProblem, candidates: [KernelSpec]? = nil) throws -> (spec: KernelSpec, result: TuningResult) {
         let start = Date()
         let key = TuningCache.key(
-            problem: problem, device: session.properties.name, registerCapRefinement: registerCapRefinement)
+            problem: problem, device: session.properties.name, registerCapRefinement: registerCapRefinement,
+            rowOrderRefinement: rowOrderRefinement)
         if let cached = cache?.lookup(key), let spec = KernelSpec(parsing: cached.best) {
             var result = cached
             result.fromCache = true
@@ -141,18 +149,23 @@ public struct Tuner {
             }
         }
         evaluate(&batch)
-        // Second pass: register-capped twins of the fastest unrolled candidates.
+        // Further passes: twins of the fastest unrolled candidates so far.
+        func refine(_ twins: [KernelSpec]) {
+            guard !twins.isEmpty else { return }
+            specs += twins
+            total = specs.count
+            let compileStart = Date()
+            batch = compile(twins, problem: problem)
+            phases.compileSeconds += Date().timeIntervalSince(compileStart)
+            evaluate(&batch)
+        }
         if registerCapRefinement > 0 {
-            let twins = Self.registerCapRefinements(
-                specs: specs, results: results, problem: problem, limits: session.limits, count: registerCapRefinement)
-            if !twins.isEmpty {
-                specs += twins
-                total = specs.count
-                let compileStart = Date()
-                batch = compile(twins, problem: problem)
-                phases.compileSeconds += Date().timeIntervalSince(compileStart)
-                evaluate(&batch)
-            }
+            refine(Self.registerCapRefinements(
+                specs: specs, results: results, problem: problem, limits: session.limits, count: registerCapRefinement))
+        }
+        if rowOrderRefinement > 0 {
+            refine(Self.rowOrderRefinements(
+                specs: specs, results: results, problem: problem, limits: session.limits, count: rowOrderRefinement))
         }
         guard !leaders.isEmpty else { throw TuningError.allFailed(results.compactMap(\.failure).first ?? "unknown") }
         let finalStart = Date()
@@ -177,14 +190,38 @@ public struct Tuner {
     static func registerCapRefinements(
         specs: [KernelSpec], results: [CandidateResult], problem: SpMMProblem, limits: DeviceLimits, count: Int
     ) -> [KernelSpec] {
-        let fastest = zip(specs, results).compactMap { spec, result -> (TilingConfig, Double)? in
-            guard case .unrolled(let config) = spec, config.maxRegisters == nil, let time = result.microseconds else { return nil }
+        twins(of: fastestUnrolled(specs: specs, results: results, count: count) { $0.maxRegisters == nil }, tried: specs) {
+            KernelSpec.registerCapTwins(of: $0, problem: problem, limits: limits)
+        }
+    }
+
+    /// The third pass's candidates: the `sim` twins (``BlockBalance/similarColumns``) of the `count` fastest
+    /// unrolled candidates with contiguous row ranges, capped or not, that plan, leaving out specs already tried.
+    static func rowOrderRefinements(
+        specs: [KernelSpec], results: [CandidateResult], problem: SpMMProblem, limits: DeviceLimits, count: Int
+    ) -> [KernelSpec] {
+        twins(of: fastestUnrolled(specs: specs, results: results, count: count) { $0.balance == .nonzeros }, tried: specs) {
+            var similar = $0
+            similar.balance = .similarColumns
+            return (try? SpMMPlan(problem: problem, config: similar, limits: limits)) == nil ? [] : [similar]
+        }
+    }
+
+    /// The `count` fastest timed unrolled configs that satisfy `include`, by their times in `results` (parallel
+    /// to `specs`).
+    static func fastestUnrolled(
+        specs: [KernelSpec], results: [CandidateResult], count: Int, where include: (TilingConfig) -> Bool
+    ) -> [TilingConfig] {
+        zip(specs, results).compactMap { spec, result -> (TilingConfig, Double)? in
+            guard case .unrolled(let config) = spec, include(config), let time = result.microseconds else { return nil }
             return (config, time)
-        }.sorted { $0.1 < $1.1 }.prefix(count)
-        let tried = Set(specs.map(\.description))
-        return fastest.flatMap { config, _ in
-            KernelSpec.registerCapTwins(of: config, problem: problem, limits: limits).map(KernelSpec.unrolled)
-        }.filter { !tried.contains($0.description) }
+        }.sorted { $0.1 < $1.1 }.prefix(count).map(\.0)
+    }
+
+    /// `make`'s twins of `configs` as unrolled specs, without those among `tried` (or repeated).
+    static func twins(of configs: [TilingConfig], tried: [KernelSpec], make: (TilingConfig) -> [TilingConfig]) -> [KernelSpec] {
+        var seen = Set(tried.map(\.description))
+        return configs.flatMap(make).map(KernelSpec.unrolled).filter { seen.insert($0.description).inserted }
     }
 
     /// Times the finalists `finalRounds` times each with ``finalTimer``, in turn (so a drift of the GPU's
@@ -240,11 +277,12 @@ public final class TuningCache: @unchecked Sendable {
         }
     }
 
-    /// The entry of `problem` on `device`; a tuner with a second pass (``Tuner/registerCapRefinement``) keeps
-    /// its own entries, since it may choose differently.
-    public static func key(problem: SpMMProblem, device: String, registerCapRefinement: Int = 0) -> String {
+    /// The entry of `problem` on `device`; a tuner with further passes (``Tuner/registerCapRefinement``,
+    /// ``Tuner/rowOrderRefinement``) keeps its own entries, since it may choose differently.
+    public static func key(problem: SpMMProblem, device: String, registerCapRefinement: Int = 0, rowOrderRefinement: Int = 0) -> String {
         "\(WeightsHash.hex(problem.weights))|\(problem.description)|\(device)|\(SparseCompiler.generatorVersion)"
             + (registerCapRefinement > 0 ? "|caps\(registerCapRefinement)" : "")
+            + (rowOrderRefinement > 0 ? "|rows\(rowOrderRefinement)" : "")
     }
 
     public func lookup(_ key: String) -> TuningResult? { lock.withLock { entries[key] } }

@@ -33,6 +33,12 @@ public enum TestMatrices {
                        columnIndices: [], values: [])
     }
 
+    /// Table 1 problem 1's pattern (DLMC ResNet-50 `bottleneck_1_block_group1_1_1` at 0.9, 64 x 256), bundled
+    /// in `data/dlmc/`, with values drawn from N(0, 1) (seed 2020).
+    public static func bundledResNetLayer() throws -> CSRMatrix {
+        try WeightFile.load(path: SharedData.packageRoot.appendingPathComponent("data/dlmc/bottleneck_1_block_group1_1_1.smtx").path).matrix
+    }
+
     /// The test-time ptxas, installed by `scripts/install-ptxas.sh`; nil when absent.
     public static let ptxas: Ptxas? = Ptxas.locate(packageRoot: SharedData.packageRoot)
 }

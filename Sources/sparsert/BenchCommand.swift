@@ -98,7 +98,7 @@ struct BenchCommand: ParsableCommand {
         printNote(String(format: "floors: empty kernel %.2f us, copy %.0f GB/s", floors.emptyKernelMicroseconds, floors.copyBytesPerSecond / 1e9))
         var tuner = Tuner(session: session, cache: nil)
         tuner.progress = nil
-        tuner.registerCapRefinement = tuningOptions.refineRegisterCaps
+        tuningOptions.configure(&tuner)
         var runner = BenchmarkRunner(session: session, tuner: tuner, floors: floors)
         runner.selection = kernelSelection
         if let maxInstances { runner.maxInstances = maxInstances }

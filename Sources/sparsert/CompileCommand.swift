@@ -56,7 +56,7 @@ struct CompileCommand: ParsableCommand {
                     throw ExitCode(3)
                 }
                 var tuner = Tuner(session: session, cache: TuningCache())
-                tuner.registerCapRefinement = tuningOptions.refineRegisterCaps
+                tuningOptions.configure(&tuner)
                 tuner.progress = TuningProgress.reporter(label: problem.description)
                 let (best, result) = try tuner.tune(problem)
                 printNote(String(format: "\ntuned: %@ %.2f us (%@)", best.description, result.bestMicroseconds,

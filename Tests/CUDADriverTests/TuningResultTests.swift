@@ -23,7 +23,7 @@ struct TuningResultTests {
     }
 }
 
-@Suite("Tuner's second pass")
+@Suite("Tuner's further passes")
 struct RegisterCapRefinementTests {
     @Test("register-capped twins of the fastest unrolled candidates, none already tried and none of data-driven ones")
     func twinsOfTheFastest() throws {
@@ -40,6 +40,19 @@ struct RegisterCapRefinementTests {
         #expect(twins.contains("8,2,1,m64"))
         #expect(!twins.contains { $0.hasPrefix("16,2,1") || $0.hasPrefix("dd:") })
         #expect(Tuner.registerCapRefinements(specs: specs, results: results, problem: problem, limits: .hopper, count: 0).isEmpty)
+    }
+
+    @Test("sim twins of the fastest unrolled candidates with row ranges, capped or not, none already tried")
+    func rowOrderTwins() throws {
+        let problem = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 256, density: 0.1, seed: 3), n: 64)
+        let specs = ["8,2,1", "4,2,2,m96", "16,2,1,sim", "8,2,2", "dd:w32,v2,c1,r4,k1,u2", "2,2,1"].map { KernelSpec(parsing: $0)! }
+        let results = [3.0, 2.0, 1.0, 2.5, 0.5, nil].map { CandidateResult(spec: "", family: "", microseconds: $0) }
+        let twins = Tuner.rowOrderRefinements(specs: specs, results: results, problem: problem, limits: .hopper, count: 2)
+        // 16,2,1,sim is already a sim config, the data-driven one has no twin, 2,2,1 failed.
+        #expect(twins.map(\.description) == ["4,2,2,sim,m96", "8,2,2,sim"])
+        let tried = specs + [KernelSpec(parsing: "8,2,2,sim")!]
+        #expect(Tuner.rowOrderRefinements(specs: tried, results: results + [CandidateResult(spec: "", family: "", microseconds: 9)],
+                                          problem: problem, limits: .hopper, count: 2).map(\.description) == ["4,2,2,sim,m96"])
     }
 
     @Test("twins hold the path's estimated registers and fit the block's budget")

@@ -31,6 +31,9 @@ let convolutionCases: [ConvolutionCase] = [
     // A register cap: guarded (padded) taps and plain ones hoisted further.
     ConvolutionCase(shape: ConvolutionShape(inChannels: 8, height: 7, width: 7, outChannels: 8, kernelH: 3, kernelW: 3, stride: 1, pad: 1),
                     density: 0.2, config: TilingConfig(mBlocks: 2, nBlocks: 1, groups: 2, maxRegisters: 96)),
+    // Output channels that share taps gathered into blocks: each block stores to scattered channels.
+    ConvolutionCase(shape: ConvolutionShape(batch: 2, inChannels: 4, height: 9, width: 6, outChannels: 6, kernelH: 3, kernelW: 3, stride: 2, pad: 1),
+                    density: 0.3, config: TilingConfig(mBlocks: 3, nBlocks: 2, groups: 2, balance: .similarColumns)),
 ]
 
 @Suite("Sparse convolution through the virtual im2col")

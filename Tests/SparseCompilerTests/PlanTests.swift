@@ -10,10 +10,10 @@ struct PlanTests {
     func blockPartition(mBlocks: Int) throws {
         let plan = try SpMMPlan(problem: SpMMProblem(weights: weights, n: 64), config: TilingConfig(mBlocks: mBlocks, nBlocks: 1, groups: 1))
         #expect(plan.blocks.count == mBlocks)
-        #expect(plan.blocks.first?.rows.lowerBound == 0)
-        #expect(plan.blocks.last?.rows.upperBound == 100)
-        for (a, b) in zip(plan.blocks, plan.blocks.dropFirst()) { #expect(a.rows.upperBound == b.rows.lowerBound) }
-        #expect(plan.blocks.allSatisfy { !$0.rows.isEmpty })
+        #expect(plan.blocks.allSatisfy { !$0.rows.isEmpty && $0.rows == Array($0.rows.first!...$0.rows.last!) })
+        #expect(plan.blocks.first?.rows.first == 0)
+        #expect(plan.blocks.last?.rows.last == 99)
+        for (a, b) in zip(plan.blocks, plan.blocks.dropFirst()) { #expect(a.rows.last! + 1 == b.rows.first) }
         #expect(plan.blocks.map(\.nonzeros).reduce(0, +) == weights.nonzeroCount)
         if mBlocks <= 16 { #expect(plan.blockImbalance < 1.3) }
     }
@@ -36,6 +36,39 @@ struct PlanTests {
         #expect(plan.blocks.map(\.rows.count) == [25, 25, 25, 25])
     }
 
+    @Test("rows sharing columns: every row once, no block empty, nonzeros balanced", arguments: [1, 3, 7, 16, 100])
+    func similarColumns(mBlocks: Int) throws {
+        let config = TilingConfig(mBlocks: mBlocks, nBlocks: 1, groups: 2, balance: .similarColumns)
+        let plan = try SpMMPlan(problem: SpMMProblem(weights: weights, n: 64), config: config)
+        let rows = plan.blocks.flatMap(\.rows)
+        #expect(rows.sorted() == Array(0..<100))
+        #expect(plan.blocks.allSatisfy { !$0.rows.isEmpty && $0.rows == $0.rows.sorted() })
+        #expect(plan.blocks.map(\.nonzeros).reduce(0, +) == weights.nonzeroCount)
+        if mBlocks <= 16 { #expect(plan.blockImbalance < 1.3) }
+    }
+
+    @Test("rows sharing columns load fewer rows of B than contiguous ranges on a pruned ResNet-50 layer",
+          arguments: [(8, 1), (16, 2), (32, 4)])
+    func similarColumnsLoadFewer(mBlocks: Int, groups: Int) throws {
+        // Table 1 problem 1 (64 x 256 at 0.9), bundled with the repository.
+        let problem = try SpMMProblem(weights: TestMatrices.bundledResNetLayer(), n: 3136)
+        func loads(_ balance: BlockBalance) throws -> Int {
+            let config = TilingConfig(mBlocks: mBlocks, nBlocks: 98, groups: groups, balance: balance)
+            return try SpMMPlan(problem: problem, config: config).bRowLoads
+        }
+        let contiguous = try loads(.nonzeros), similar = try loads(.similarColumns)
+        #expect(Double(similar) < 0.95 * Double(contiguous), "\(similar) against \(contiguous)")
+    }
+
+    @Test("an empty-rowed matrix with more blocks than nonempty rows still gives every block a row")
+    func similarColumnsEmptyRows() throws {
+        let single = TestMatrices.single(rows: 9, columns: 13, row: 4, column: 7)
+        let config = TilingConfig(mBlocks: 9, nBlocks: 1, groups: 1, balance: .similarColumns)
+        let plan = try SpMMPlan(problem: SpMMProblem(weights: single, n: 4), config: config)
+        #expect(plan.blocks.map(\.rows.count) == Array(repeating: 1, count: 9))
+        #expect(plan.blocks.flatMap(\.rows).sorted() == Array(0..<9))
+    }
+
     @Test("configs that do not fit are refused with the limit they break", arguments: [
         TilingConfig(mBlocks: 1, nBlocks: 1, groups: 1),                 // 2048 threads for N = 2048
         TilingConfig(mBlocks: 101, nBlocks: 1, groups: 1),               // more blocks than rows
@@ -47,7 +80,7 @@ struct PlanTests {
         #expect(throws: PlanError.self) { try SpMMPlan(problem: problem, config: config) }
     }
 
-    @Test("config text round-trips", arguments: ["8,4,2", "8,4,2,v4", "1,1,1,uniform", "3,2,1,v2,uniform", "4,49,1,cp", "2,3,1,v4,uniform,cp", "8,4,2,m96", "2,3,1,v2,uniform,cp,m64"])
+    @Test("config text round-trips", arguments: ["8,4,2", "8,4,2,v4", "1,1,1,uniform", "3,2,1,v2,uniform", "4,49,1,cp", "2,3,1,v4,uniform,cp", "8,4,2,m96", "2,3,1,v2,uniform,cp,m64", "8,4,2,sim", "8,4,2,v2,sim,m96"])
     func parse(text: String) throws {
         let config = try #require(TilingConfig(parsing: text))
         #expect(config.description == text)

@@ -45,6 +45,13 @@ let kernelCases: [KernelCase] = {
         KernelCase(label: "64x256 m96", weights: random, n: 49, config: TilingConfig(mBlocks: 4, nBlocks: 2, groups: 2, maxRegisters: 96)),
         KernelCase(label: "64x256 m64", weights: random, n: 64, config: TilingConfig(mBlocks: 8, nBlocks: 2, groups: 2, vectorWidth: 2, maxRegisters: 64)),
         KernelCase(label: "20x300 m128 cp", weights: wide, n: 40, config: TilingConfig(mBlocks: 1, nBlocks: 2, groups: 8, vectorWidth: 2, staging: .asyncCopy, maxRegisters: 128)),
+        // Rows that share columns gathered into blocks (`sim`): scattered rows of C, reductions, empty rows.
+        KernelCase(label: "64x256 sim", weights: random, n: 49, config: TilingConfig(mBlocks: 8, nBlocks: 2, groups: 2, balance: .similarColumns)),
+        KernelCase(label: "64x256 sim", weights: random, n: 64, config: TilingConfig(mBlocks: 4, nBlocks: 1, groups: 4, vectorWidth: 2, balance: .similarColumns, maxRegisters: 96)),
+        KernelCase(label: "37x45 sim", weights: odd, n: 33, config: TilingConfig(mBlocks: 5, nBlocks: 3, groups: 1, balance: .similarColumns)),
+        KernelCase(label: "20x300 sim cp", weights: wide, n: 40, config: TilingConfig(mBlocks: 3, nBlocks: 2, groups: 4, balance: .similarColumns, staging: .asyncCopy)),
+        KernelCase(label: "single nonzero sim", weights: TestMatrices.single(rows: 9, columns: 13, row: 4, column: 7), n: 5, config: TilingConfig(mBlocks: 3, nBlocks: 1, groups: 3, balance: .similarColumns)),
+        KernelCase(label: "all zero sim", weights: TestMatrices.zero(rows: 16, columns: 16), n: 8, config: TilingConfig(mBlocks: 2, nBlocks: 1, groups: 2, balance: .similarColumns)),
     ]
 }()
 

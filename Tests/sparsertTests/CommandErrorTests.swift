@@ -78,10 +78,11 @@ struct CommandErrorTests {
         #expect(Self.exitCode(["tune", Self.good, "--n", "4", "--list", "--refine-register-caps", "2"]) == 0)
     }
 
-    @Test("a negative second tuning pass is rejected by tune, compile and bench", arguments: ["tune", "compile", "bench"])
+    @Test("a negative further tuning pass is rejected by tune, compile and bench", arguments: ["tune", "compile", "bench"])
     func negativeRefinement(command: String) {
         let arguments = command == "bench" ? ["bench"] : [command, Self.good, "--n", "4"]
         #expect(Self.exitCode(arguments + ["--refine-register-caps=-1"]) == 64)
+        #expect(Self.exitCode(arguments + ["--refine-row-order=-2"]) == 64)
     }
 
     @Test("a good file compiles and verifies through the IR")
