@@ -8,7 +8,7 @@ public enum BlockBalance: String, Hashable, Sendable, Codable, CaseIterable {
     case uniformRows
     /// Rows that share columns gathered into the same block, each block near an equal share of the
     /// nonzeros (`sim`): a block loads one row of B per distinct column of its rows, so fewer distinct
-    /// columns mean fewer loads. On the unrolled winners of Table 1 this drops B loads by 8-31% against
+    /// columns mean fewer loads. On the unrolled winners of Table 1 this drops B loads by 8-35% against
     /// `nonzeros` (``RowPartition/similarColumns(of:blocks:)``). C's rows stay where they are: each row's
     /// store address is baked into the kernel.
     case similarColumns

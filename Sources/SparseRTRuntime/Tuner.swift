@@ -62,9 +62,11 @@ public struct Tuner {
     public var jobs: Int
     /// Called after each candidate with (done, total, best so far in us).
     public var progress: (@Sendable (Int, Int, Double?) -> Void)?
-    /// Candidates timed again in the final round: the fastest of the first pass, whose short timings can
-    /// rank configs within a few percent of each other either way.
-    public var finalists = 4
+    /// Candidates timed again in the final round: the fastest of all passes, whose short timings can rank
+    /// configs within a few percent of each other either way. Six, since the later passes' twins often run
+    /// within a few percent of their originals and would otherwise crowd other configs out (about 50 ms a
+    /// finalist).
+    public var finalists = 6
     /// The final round's timer (the benchmark's), and how many times each finalist is timed with it, in
     /// turn, the median of those medians deciding.
     public var finalTimer = KernelTimer()
@@ -77,7 +79,7 @@ public struct Tuner {
     /// Four: the twins of the first pass's four fastest unrolled candidates.
     public static let defaultRegisterCapRefinement = 4
     /// Unrolled candidates, the fastest after the second pass, whose `sim` twins (the same config with rows that
-    /// share columns gathered into blocks, ``BlockBalance/similarColumns``: 8-31% fewer loads of B on Table 1's
+    /// share columns gathered into blocks, ``BlockBalance/similarColumns``: 8-35% fewer loads of B on Table 1's
     /// unrolled winners) are timed in a third pass; 0 skips it. Not yet timed on a GPU.
     public var rowOrderRefinement = Tuner.defaultRowOrderRefinement
     /// Two: one more compile round of two kernels.
