@@ -2,12 +2,14 @@
 # On the GPU host, after scripts/make-carry.sh here: verification suite, the paper benchmarks and tuning
 # experiments, each under its own time limit. Logs and reports go to a work folder, packed at the end into
 # $OUT/results.tar.gz (the device tool returns at most 8 files). Usage:
-#   bash scripts/gpu-bench.sh [verify] [spmm] [spmm90] [spmm95] [spmm8] [conv] [conv8] [explore] [ncu] [regs] [regslarge]
+#   bash scripts/gpu-bench.sh [verify] [spmm] [spmm90] [spmm95] [spmm8] [conv] [conv8] [explore] [ncu] [regs] [regslarge] [sim] [simdd]
 # (default: verify spmm spmm8 conv conv8; spmm90 and spmm95 split batch 1 by sparsity, each under 10 minutes;
 # verify128, spmm90a and spmm95a do the same with B's and C's rows padded to 128 bytes, `--row-align 128`;
 # PROBLEMS=1,2,3 limits the spmm steps to those problems, so a sparsity too long for one device call can be
 # run in parts and joined with `sparsert bench --merge`; regs and regslarge run
 # scripts/microbench/unrolled-regs-run.sh (the unrolled winners at both sparsities, then problems 7-10);
+# sim and simdd run scripts/microbench/similar-rows-run.sh (unrolled winners at both sparsities with and
+# without `sim`, then the data-driven mid layers with and without `o1`);
 # BENCH_EXTRA adds options to every bench step (e.g. `--refine-register-caps 4`); WORK and PACK name the
 # work folder and the archive, and a set SPARSERT skips the set-up, for scripts/gpu-parallel.sh)
 set -uo pipefail
@@ -44,6 +46,9 @@ for step in $steps; do
     regs) (cd "$repo" && bash scripts/microbench/unrolled-regs-run.sh "$work/unrolled-regs" 0.9) | tee "$work/unrolled-regs.log"
           (cd "$repo" && bash scripts/microbench/unrolled-regs-run.sh "$work/unrolled-regs" 0.95 p1 p2 p3 p4 p6 p11) | tee -a "$work/unrolled-regs.log" ;;
     regslarge) (cd "$repo" && MODE=large bash scripts/microbench/unrolled-regs-run.sh "$work/unrolled-regs" 0.9) | tee "$work/unrolled-regs-large.log" ;;
+    sim) (cd "$repo" && bash scripts/microbench/similar-rows-run.sh "$work/similar-rows" 0.9) | tee "$work/similar-rows.log"
+         (cd "$repo" && bash scripts/microbench/similar-rows-run.sh "$work/similar-rows" 0.95 p1 p2 p3 p4 p6) | tee -a "$work/similar-rows.log" ;;
+    simdd) (cd "$repo" && MODE=dd bash scripts/microbench/similar-rows-run.sh "$work/similar-rows" 0.9) | tee "$work/similar-rows-dd.log" ;;
     ncu) bash "$repo/scripts/gpu-ncu.sh" "$work" ;;
   esac
 done

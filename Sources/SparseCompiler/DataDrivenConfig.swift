@@ -100,6 +100,15 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     /// instead of `H / (4 * U)`, for G times the registers in flight. Slower on 14 of 15 Table 1 layers on an
     /// H200 (2% faster on one), so the tuner does not list it.
     public var sharedHeadGroups = 1
+    /// Rows that share columns gathered into the same block (`o1`): the rows, sorted by length as always, are
+    /// regrouped within windows of 32 blocks' worth so that each block's R rows bring the fewest distinct
+    /// columns (``DataDrivenLayout/similarOrder(_:weights:groupSize:)``). A block's subwarps then read more of
+    /// the same rows of B at about the same time, which L1 can serve once: on Table 1's problems 7-9 at 0.9,
+    /// blocks of 4 rows have 4-9% fewer distinct columns than in length order (more for larger R). Needs
+    /// R >= 2 or parts by row length (``adaptiveSplit``); not with staged B, whose rows are dealt across
+    /// blocks. Not yet timed on a GPU (the tuner's winners there hold one row a block), so the tuner does not
+    /// list it.
+    public var similarRows = false
 
     public init(
         subwarpWidth: Int, vectorWidth: Int = 1, vectorsPerThread: Int = 1, rowsPerBlock: Int, kSplit: Int = 1,
@@ -121,7 +130,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
 
     /// `dd:wT,vW,cV,rR,kP,uU`, `,p0` without prefetch, `,sS` staged, `,hH` with a head (`,x1` loaded
     /// across the subwarp), `,a1` one address per nonzero, `,b1` parts by row length (`,lN` nonzeros each,
-    /// `,e1` dealt evenly to blocks), `,i1` interleaved parts, `,mN` capped, `,qQ` K split over a cluster, `,d1` the head's sums deferred, `,gG` head groups per trip, e.g. `dd:w32,v4,c1,r4,k1,u2`; distinct from
+    /// `,e1` dealt evenly to blocks), `,i1` interleaved parts, `,mN` capped, `,qQ` K split over a cluster, `,d1` the head's sums deferred, `,gG` head groups per trip, `,o1` rows that share columns gathered, e.g. `dd:w32,v4,c1,r4,k1,u2`; distinct from
     /// ``TilingConfig``'s form.
     public var description: String { "dd:" + fields.joined(separator: ",") }
 
@@ -144,6 +153,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         if clusterSplit > 1 { list.append("q\(clusterSplit)") }
         if deferredHead { list.append("d1") }
         if sharedHeadGroups > 1 { list.append("g\(sharedHeadGroups)") }
+        if similarRows { list.append("o1") }
         return list
     }
 
@@ -155,8 +165,8 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         var fields: [Character: Int] = [:]
         for field in trimmed.dropFirst(3).split(separator: ",") {
             let item = field.trimmingCharacters(in: .whitespaces)
-            guard let key = item.first, "wvcrkupmshablxeiqdg".contains(key), fields[key] == nil,
-                let value = Int(item.dropFirst()), value > 0 || ("pabxeid".contains(key) && value == 0), !"pabxeid".contains(key) || value <= 1
+            guard let key = item.first, "wvcrkupmshablxeiqdgo".contains(key), fields[key] == nil,
+                let value = Int(item.dropFirst()), value > 0 || ("pabxeido".contains(key) && value == 0), !"pabxeido".contains(key) || value <= 1
             else { return nil }
             fields[key] = value
         }
@@ -176,6 +186,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         clusterSplit = fields["q"] ?? 1
         deferredHead = fields["d"] == 1
         sharedHeadGroups = fields["g"] ?? 1
+        similarRows = fields["o"] == 1
     }
 }
 
@@ -405,6 +416,12 @@ extension DataDrivenConfig {
         guard [1, 2, 4, 8].contains(sharedHeadGroups) else { throw infeasible("head groups per trip must be 1, 2, 4 or 8") }
         if sharedHeadGroups > 1, !sharedHead {
             throw infeasible("head groups per trip (g) are for a head loaded across the subwarp (x1)")
+        }
+        if similarRows {
+            guard rowsPerBlock >= 2 || adaptiveSplit else {
+                throw infeasible("o1 gathers a block's rows: it needs R of 2 or more, or parts by row length (b1)")
+            }
+            guard stageRows == nil else { throw infeasible("o1 and staged B do not combine") }
         }
         if let length = partLength {
             guard adaptiveSplit else { throw infeasible("a part length is for parts by row length (b1)") }

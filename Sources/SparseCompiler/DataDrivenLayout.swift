@@ -128,10 +128,11 @@ public struct DataDrivenLayout: Sendable {
         let slices = max(1, config.clusterSplit)
         let bounds = Self.sliceBounds(weights, slices: slices)
         sliceBounds = bounds
-        let sorted = (0..<m).sorted { a, b in
+        let byLength = (0..<m).sorted { a, b in
             let ca = weights.nonzeroCount(ofRow: a), cb = weights.nonzeroCount(ofRow: b)
             return ca != cb ? ca > cb : a < b
         }
+        let sorted = config.similarRows ? Self.similarOrder(byLength, weights: weights, groupSize: r) : byLength
 
         // The records in order: which row (nil: padding), which of its parts, and the third and fourth
         // record words.
@@ -374,5 +375,29 @@ public struct DataDrivenLayout: Sendable {
         let rows = (0..<g.kernelH).allSatisfy { inside($0, outputs: g.outputHeight, size: g.height) }
         let columns = (0..<g.kernelW).allSatisfy { inside($0, outputs: g.outputWidth, size: g.width) }
         return !(rows && columns)
+    }
+
+    /// `sorted` (rows by decreasing length) regrouped for ``DataDrivenConfig/similarRows``: within each window of
+    /// 32 groups, every group of `groupSize` starts from the longest row left and adds the rows that bring the
+    /// fewest columns new to the group per nonzero, so consecutive rows (a block's) share columns while the
+    /// lengths in a window stay close. O(window x M x K / 64).
+    static func similarOrder(_ sorted: [Int], weights: CSRMatrix, groupSize: Int) -> [Int] {
+        let size = max(2, groupSize)
+        let sets = ColumnSets(weights)
+        var order: [Int] = []
+        order.reserveCapacity(sorted.count)
+        for start in stride(from: 0, to: sorted.count, by: 32 * size) {
+            var left = Array(sorted[start..<min(start + 32 * size, sorted.count)])
+            while !left.isEmpty {
+                var union = sets.emptyUnion
+                for i in 0..<min(size, left.count) {
+                    let next = i == 0 ? 0 : sets.mostShared(among: left, union: union)
+                    let row = left.remove(at: next)
+                    sets.add(row, to: &union)
+                    order.append(row)
+                }
+            }
+        }
+        return order
     }
 }

@@ -278,19 +278,11 @@ enum RowPartition {
     /// O(M^2 K / 64) time, M K / 8 bytes.
     static func similarColumns(of weights: CSRMatrix, blocks: Int) -> [[Int]] {
         let m = weights.rows
-        let words = max(1, (weights.columns + 63) / 64)
-        var masks = [UInt64](repeating: 0, count: m * words)
-        for r in 0..<m {
-            for i in weights.range(ofRow: r) {
-                let c = Int(weights.columnIndices[i])
-                masks[r * words + c / 64] |= 1 << UInt64(c % 64)
-            }
-        }
+        let sets = ColumnSets(weights)
         let length = (0..<m).map { weights.nonzeroCount(ofRow: $0) }
         var left = (0..<m).filter { length[$0] > 0 }
         var remaining = weights.nonzeroCount
         var result: [[Int]] = []
-        var union = [UInt64](repeating: 0, count: words)
         for b in 0..<blocks {
             guard let seed = left.indices.max(by: { length[left[$0]] < length[left[$1]] || (length[left[$0]] == length[left[$1]] && left[$0] > left[$1]) }) else {
                 result.append([])
@@ -299,26 +291,16 @@ enum RowPartition {
             let share = Double(remaining) / Double(blocks - b)
             var block = [left.remove(at: seed)]
             var held = length[block[0]]
-            for w in 0..<words { union[w] = masks[block[0] * words + w] }
+            var union = sets.emptyUnion
+            sets.add(block[0], to: &union)
             // Leave at least one row for each block after this one.
             while left.count > blocks - b - 1 {
-                var best = 0, bestNew = Int.max, bestLength = 1
-                for (j, r) in left.enumerated() {
-                    var new = 0
-                    for w in 0..<words { new += (masks[r * words + w] & ~union[w]).nonzeroBitCount }
-                    // new / length < bestNew / bestLength, or equal and longer (lower row on a full tie).
-                    let lhs = new * bestLength, rhs = bestNew == .max ? Int.max : bestNew * length[r]
-                    if lhs < rhs || (lhs == rhs && length[r] > bestLength) {
-                        best = j
-                        bestNew = new
-                        bestLength = length[r]
-                    }
-                }
-                if b < blocks - 1, Double(held) + Double(bestLength) / 2 >= share { break }
+                let best = sets.mostShared(among: left, union: union)
+                if b < blocks - 1, Double(held) + Double(length[left[best]]) / 2 >= share { break }
                 let row = left.remove(at: best)
                 block.append(row)
                 held += length[row]
-                for w in 0..<words { union[w] |= masks[row * words + w] }
+                sets.add(row, to: &union)
             }
             remaining -= held
             result.append(block)

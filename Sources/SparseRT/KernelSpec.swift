@@ -37,7 +37,7 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The text forms ``init(parsing:)`` accepts, for error messages.
-    public static let syntax = "M_blocks,N_blocks,Gy[,vW][,uniform|,sim][,cp][,mN] or dd:wT,vW,cV,rR,kP,uU[,p0][,sS][,hH][,x1][,a1][,b1][,e1][,lN][,i1][,mN][,qQ][,d1][,gG]"
+    public static let syntax = "M_blocks,N_blocks,Gy[,vW][,uniform|,sim][,cp][,mN] or dd:wT,vW,cV,rR,kP,uU[,p0][,sS][,hH][,x1][,a1][,b1][,e1][,lN][,i1][,mN][,qQ][,d1][,gG][,o1]"
 
     /// Parses the ``description`` form of either family.
     public init?(parsing text: String) {

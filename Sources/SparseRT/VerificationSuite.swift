@@ -117,7 +117,8 @@ public enum VerificationSuite {
     /// its rows that share columns gathered (`sim`), B staged with `cp.async`, its largest register-capped twin and the candidate with the smallest blocks;
     /// for the data-driven family, which applies to every problem, its heuristic config, `extra` more
     /// candidates, the heuristic with a head, a candidate with parts by row length, one with a head loaded
-    /// across the subwarp and one with rows dealt evenly to blocks.
+    /// across the subwarp and one with rows dealt evenly to blocks, and the opt-in variants (deferred head
+    /// sums, a cluster split, head groups per trip, rows that share columns gathered).
     public static func specs(for problem: SpMMProblem, extra: Int = 1, unrolledNonzeroLimit: Int = 30_000,
                              maxAssembleSeconds: Double = 4, limits: DeviceLimits = .hopper) -> [KernelSpec] {
         var specs: [KernelSpec] = []
@@ -178,6 +179,14 @@ public enum VerificationSuite {
             for config in [deferred, clustered] where (try? config.validate(for: problem, limits: limits)) != nil {
                 specs.append(.dataDriven(config))
             }
+        }
+        // The opt-in gathering of rows that share columns (o1): on the first candidate with blocks of several
+        // rows, and on the first with rows dealt evenly by length.
+        let several = candidates.first { $0.rowsPerBlock >= 2 && $0.stageRows == nil }
+        for base in [several, candidates.first(where: \.evenBlocks)].compactMap({ $0 }) {
+            var similar = base
+            similar.similarRows = true
+            if (try? similar.validate(for: problem, limits: limits)) != nil { specs.append(.dataDriven(similar)) }
         }
         return specs
     }

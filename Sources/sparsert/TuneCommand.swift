@@ -76,7 +76,7 @@ struct TuneCommand: ParsableCommand {
             // An explicit list is an experiment: it neither reads nor fills the cache.
             var tuner = Tuner(session: session, cache: noCache || explicit != nil ? nil : TuningCache())
             if let jobs { tuner.jobs = jobs }
-            tuningOptions.configure(&tuner)
+            tuningOptions.configure(&tuner, explicitCandidates: explicit != nil)
             tuner.progress = TuningProgress.reporter(label: problem.description)
             let (spec, result) = try tuner.tune(problem, candidates: explicit)
             printNote("")

@@ -1,23 +1,24 @@
 import ArgumentParser
 import SparseRTRuntime
 
-/// Options of the tuner that `tune` and `bench` share.
+/// Options of the tuner that `tune`, `compile --tune` and `bench` share.
 struct TuningOptions: ParsableArguments {
-    @Option(help: "Time register-capped twins (mN) of the N fastest unrolled candidates in a second tuning pass (0: none).")
-    var refineRegisterCaps = Tuner.defaultRegisterCapRefinement
+    @Option(help: "Time register-capped twins (mN) of the N fastest unrolled candidates in a second tuning pass (default \(Tuner.defaultRegisterCapRefinement), 0 with --candidates; 0: none).")
+    var refineRegisterCaps: Int?
 
-    @Option(help: "Time the twins with rows that share columns gathered into blocks (sim) of the N fastest unrolled candidates in a third tuning pass (0: none).")
-    var refineRowOrder = Tuner.defaultRowOrderRefinement
+    @Option(help: "Time the twins with rows that share columns gathered into blocks (sim) of the N fastest unrolled candidates in a third tuning pass (default \(Tuner.defaultRowOrderRefinement), 0 with --candidates; 0: none).")
+    var refineRowOrder: Int?
 
     func validate() throws {
-        for (name, value) in [("--refine-register-caps", refineRegisterCaps), ("--refine-row-order", refineRowOrder)] where value < 0 {
-            throw ValidationError("\(name) must be 0 or more, not \(value)")
+        for (name, value) in [("--refine-register-caps", refineRegisterCaps), ("--refine-row-order", refineRowOrder)] {
+            if let value, value < 0 { throw ValidationError("\(name) must be 0 or more, not \(value)") }
         }
     }
 
-    /// Sets `tuner`'s further passes from these options.
-    func configure(_ tuner: inout Tuner) {
-        tuner.registerCapRefinement = refineRegisterCaps
-        tuner.rowOrderRefinement = refineRowOrder
+    /// Sets `tuner`'s further passes from these options. An explicit candidate list is timed as given unless
+    /// a pass is asked for by name.
+    func configure(_ tuner: inout Tuner, explicitCandidates: Bool = false) {
+        tuner.registerCapRefinement = refineRegisterCaps ?? (explicitCandidates ? 0 : Tuner.defaultRegisterCapRefinement)
+        tuner.rowOrderRefinement = refineRowOrder ?? (explicitCandidates ? 0 : Tuner.defaultRowOrderRefinement)
     }
 }

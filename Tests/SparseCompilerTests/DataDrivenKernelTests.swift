@@ -48,7 +48,7 @@ let dataDrivenCases: [DataDrivenCase] = {
     let long = TestMatrices.random(rows: 9, columns: 530, density: 0.3, seed: 5)
     func c(_ t: Int, _ w: Int = 1, v: Int = 1, r: Int, k: Int = 1, u: Int = 2, p: Bool = true, s: Int? = nil, h: Int? = nil,
            a: Bool = false, adaptive: Bool = false, x: Bool = false, l: Int? = nil, i: Bool = false, e: Bool = false,
-           q: Int = 1, d: Bool = false, g: Int = 1) -> DataDrivenConfig {
+           q: Int = 1, d: Bool = false, g: Int = 1, o: Bool = false) -> DataDrivenConfig {
         var config = DataDrivenConfig(subwarpWidth: t, vectorWidth: w, vectorsPerThread: v, rowsPerBlock: r, kSplit: k, unroll: u, prefetch: p)
         config.stageRows = s
         config.headEntries = h
@@ -61,6 +61,7 @@ let dataDrivenCases: [DataDrivenCase] = {
         config.clusterSplit = q
         config.deferredHead = d
         config.sharedHeadGroups = g
+        config.similarRows = o
         return config
     }
     let conv1 = ConvolutionShape(inChannels: 8, height: 7, width: 7, outChannels: 8, kernelH: 3, kernelW: 3, stride: 1, pad: 1)
@@ -187,6 +188,16 @@ let dataDrivenCases: [DataDrivenCase] = {
         DataDrivenCase(label: "conv 3x3 s2 b2", weights: filter(conv2, seed: 10), operand: .convolution(conv2), config: c(8, v: 3, r: 3, k: 2, u: 2)),
         DataDrivenCase(label: "conv 1x1 s2", weights: filter(conv3, seed: 11), operand: .convolution(conv3), config: nil),
         DataDrivenCase(label: "conv 7x7 s2 p3", weights: filter(conv4, seed: 12), operand: .convolution(conv4), config: c(32, r: 2, k: 2, u: 4)),
+        // Rows that share columns gathered into blocks (o1): padding slots, a K split, heads, parts by row
+        // length (dealt evenly), interleaved parts, a cluster split, empty rows, a convolution.
+        DataDrivenCase(label: "64x256 similar rows", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 4, k: 2, o: true)),
+        DataDrivenCase(label: "37x45 similar rows", weights: odd, operand: .matrix(n: 7), config: c(4, v: 3, r: 5, k: 2, u: 2, o: true)),
+        DataDrivenCase(label: "64x256 similar rows head", weights: random, operand: .matrix(n: 64), config: c(16, 4, r: 4, k: 2, u: 4, h: 16, i: true, o: true)),
+        DataDrivenCase(label: "64x256 similar rows adaptive", weights: random, operand: .matrix(n: 49), config: c(32, v: 2, r: 1, k: 8, u: 2, p: false, h: 8, a: true, adaptive: true, e: true, o: true)),
+        DataDrivenCase(label: "64x256 similar rows shared head", weights: random, operand: .matrix(n: 256), config: c(32, 4, r: 2, k: 2, u: 2, h: 32, adaptive: true, x: true, l: 32, o: true)),
+        DataDrivenCase(label: "64x256 similar rows cluster", weights: random, operand: .matrix(n: 64), config: c(16, 4, r: 3, k: 2, u: 4, q: 2, o: true)),
+        DataDrivenCase(label: "empty rows similar rows", weights: emptyRowsMatrix, operand: .matrix(n: 33), config: c(32, r: 3, k: 2, h: 8, adaptive: true, o: true)),
+        DataDrivenCase(label: "conv 3x3 p1 similar rows", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: c(16, v: 2, r: 2, k: 2, o: true)),
     ]
 }()
 
@@ -316,7 +327,14 @@ struct DataDrivenKernelTests {
             config.sharedHeadGroups = groups
             return (matrix, config)
         }
-        for (problem, config) in bad + shared + clustered + deferred + groupsPerTrip {
+        // Similar rows: one row a block without parts by row length, or staged B.
+        let similar = [(1, nil), (4, 32)].map { (r: Int, stage: Int?) -> (SpMMProblem, DataDrivenConfig) in
+            var config = DataDrivenConfig(subwarpWidth: 8, rowsPerBlock: r)
+            config.stageRows = stage
+            config.similarRows = true
+            return (matrix, config)
+        }
+        for (problem, config) in bad + shared + clustered + deferred + groupsPerTrip + similar {
             #expect(throws: PlanError.self, "\(config)") { _ = try SparseKernelCompiler.compile(problem, dataDriven: config) }
         }
     }
@@ -414,6 +432,31 @@ struct DataDrivenKernelTests {
         }
         #expect(total == emptyRowsMatrix.nonzeroCount)
         #expect(layout.segments[layout.segments.count - 1] == UInt32.max)
+    }
+
+    @Test("similar rows keep every row once, lengths close within a window, and give blocks fewer distinct columns")
+    func similarRowsLayout() throws {
+        // Table 1 problem 1's pattern (64 x 256 at 0.9), in blocks of 4 rows.
+        let weights = try TestMatrices.bundledResNetLayer()
+        let problem = try SpMMProblem(weights: weights, n: 64)
+        var config = DataDrivenConfig(subwarpWidth: 32, vectorWidth: 2, rowsPerBlock: 4, kSplit: 2)
+        let sorted = try DataDrivenLayout(problem: problem, config: config).rowOrder
+        config.similarRows = true
+        let similar = try DataDrivenLayout(problem: problem, config: config).rowOrder
+        #expect(similar.sorted() == sorted.sorted())
+        // Each window of 32 blocks holds the same rows as in length order.
+        for start in stride(from: 0, to: sorted.count, by: 128) {
+            let end = min(start + 128, sorted.count)
+            #expect(Set(similar[start..<end]) == Set(sorted[start..<end]))
+        }
+        func distinctColumns(_ order: [Int]) -> Int {
+            stride(from: 0, to: order.count, by: 4).reduce(0) { total, start in
+                total + Set(order[start..<min(start + 4, order.count)].filter { $0 >= 0 }.flatMap { row in
+                    weights.range(ofRow: row).map { weights.columnIndices[$0] }
+                }).count
+            }
+        }
+        #expect(Double(distinctColumns(similar)) < 0.95 * Double(distinctColumns(sorted)))
     }
 
     @Test("the cost model prefers unrolled code for small layers and data-driven for large ones")

@@ -51,6 +51,22 @@ wanted_instances() {
   done < <(table1_instances "$sparsity")
 }
 
+# The log of the tuner's whole list timed on instance TAG (FILE, N): from an earlier run of the same instance
+# (LISTS, default the tenth session's unrolled-cp run), or timed here into OUT/TAG-list.log. Prints its path.
+whole_list_log() {
+  local tag=$1 file=$2 n=$3
+  local list=${LISTS:-bench/results/NVIDIA_H200/explore/unrolled-cp}/$tag-list.log
+  if [ ! -f "$list" ]; then
+    $SPARSERT tune "$file" --n "$n" --row-align 128 --list 2>/dev/null > "$out/$tag-list.candidates"
+    time_candidates "$tag-list" "$file" "$n" >&2
+    list=$out/$tag-list.log
+  fi
+  echo "$list"
+}
+
+# Each unrolled spec of stdin, then its twins capped at 64, 96 and 128 registers.
+with_caps() { sed 'p; s/$/,m64/; p; s/,m64$/,m96/; p; s/,m96$/,m128/'; }
+
 # The COUNT fastest unrolled configs of a tuning log (time_candidates' format), fastest first.
 fastest_unrolled() {
   grep -E '^ +[0-9.]+ us' "$1" | grep -v ' dd:' | sort -n | head -"$2" | awk '{print $6}'

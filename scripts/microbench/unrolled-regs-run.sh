@@ -3,7 +3,7 @@
 # about 32 registers and keeps ~20 B loads in flight; a cap of 64-128 lets it hoist more. For one instance
 # of some Table 1 problems (rows padded to 128 bytes), in one process per problem:
 # - winners (default): the problems the unrolled family wins; the 12 fastest unrolled configs of the tuner's
-#   whole list (timed earlier, see LISTS below, or here) again beside their m64, m96 and m128 twins;
+#   whole list (timed earlier, see LISTS in table1-instances.sh, or here) again beside their m64, m96 and m128 twins;
 # - large: the layers too large for the tuner's unrolled list (problems 7-10); the tuner's data-driven list
 #   beside unrolled blocks of 4-32 rows (LARGE_CONFIGS below), each plain and with m64, m96 and m128.
 # Usage (GPU host, repository root):
@@ -24,7 +24,6 @@ declare -A LARGE_CONFIGS=(
   [p9]="256,1,2 128,1,2 128,1,4 128,2,2 64,2,4 128,1,2,v2"
   [p10]="64,2,4 64,2,8 32,4,8 128,1,4 128,2,4 64,2,4,v2"
 )
-with_caps() { sed 'p; s/$/,m64/; p; s/,m64$/,m96/; p; s/,m96$/,m128/'; }
 while read -r name file n; do
   tag=$name-$sparsity
   if [ "$mode" = large ]; then
@@ -33,15 +32,7 @@ while read -r name file n; do
     time_candidates "$tag-large" "$file" "$n"
     log=$out/$tag-large.log
   else
-    # The whole list's times from an earlier run of the same instance (LISTS, default the tenth session's
-    # unrolled-cp run, whose list is the tuner's current one), or timed here.
-    list=${LISTS:-bench/results/NVIDIA_H200/explore/unrolled-cp}/$tag-list.log
-    if [ ! -f "$list" ]; then
-      $SPARSERT tune "$file" --n "$n" --row-align 128 --list 2>/dev/null > "$out/$tag-list.candidates"
-      time_candidates "$tag-list" "$file" "$n"
-      list=$out/$tag-list.log
-    fi
-    fastest_unrolled "$list" 12 | with_caps > "$out/$tag-regs.candidates"
+    fastest_unrolled "$(whole_list_log "$tag" "$file" "$n")" 12 | with_caps > "$out/$tag-regs.candidates"
     time_candidates "$tag-regs" "$file" "$n"
     log=$out/$tag-regs.log
   fi
