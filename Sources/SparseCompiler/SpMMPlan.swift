@@ -284,7 +284,8 @@ enum RowPartition {
         var remaining = weights.nonzeroCount
         var result: [[Int]] = []
         for b in 0..<blocks {
-            guard let seed = left.indices.max(by: { length[left[$0]] < length[left[$1]] || (length[left[$0]] == length[left[$1]] && left[$0] > left[$1]) }) else {
+            // The longest row left, the lowest on a tie.
+            guard let seed = left.indices.max(by: { (length[left[$0]], left[$1]) < (length[left[$1]], left[$0]) }) else {
                 result.append([])
                 continue
             }
