@@ -2,14 +2,15 @@
 # On the GPU host, after scripts/make-carry.sh here: verification suite, the paper benchmarks and tuning
 # experiments, each under its own time limit. Logs and reports go to a work folder, packed at the end into
 # $OUT/results.tar.gz (the device tool returns at most 8 files). Usage:
-#   bash scripts/gpu-bench.sh [verify] [spmm] [spmm90] [spmm95] [spmm8] [conv] [conv8] [explore] [ncu] [regs] [regslarge] [sim] [simdd]
+#   bash scripts/gpu-bench.sh [verify] [spmm] [spmm90] [spmm95] [spmm8] [conv] [conv8] [explore] [ncu] [regs] [regslarge] [sim] [simdd] [ncuunrolled]
 # (default: verify spmm spmm8 conv conv8; spmm90 and spmm95 split batch 1 by sparsity, each under 10 minutes;
 # verify128, spmm90a and spmm95a do the same with B's and C's rows padded to 128 bytes, `--row-align 128`;
 # PROBLEMS=1,2,3 limits the spmm steps to those problems, so a sparsity too long for one device call can be
 # run in parts and joined with `sparsert bench --merge`; regs and regslarge run
 # scripts/microbench/unrolled-regs-run.sh (the unrolled winners at both sparsities, then problems 7-10);
 # sim and simdd run scripts/microbench/similar-rows-run.sh (unrolled winners at both sparsities with and
-# without `sim`, then the data-driven mid layers with and without `o1`);
+# without `sim`, then the data-driven mid layers with and without `o1`); ncuunrolled profiles problem 6's
+# unrolled kernels with N in 1, 2 or 4 tiles (warp stall reasons: instruction supply or loads);
 # BENCH_EXTRA adds options to every bench step (e.g. `--refine-register-caps 4`); WORK and PACK name the
 # work folder and the archive, and a set SPARSERT skips the set-up, for scripts/gpu-parallel.sh)
 set -uo pipefail
@@ -50,6 +51,15 @@ for step in $steps; do
          (cd "$repo" && bash scripts/microbench/similar-rows-run.sh "$work/similar-rows" 0.95 p1 p2 p3 p4 p6) | tee -a "$work/similar-rows.log" ;;
     simdd) (cd "$repo" && MODE=dd bash scripts/microbench/similar-rows-run.sh "$work/similar-rows" 0.9) | tee "$work/similar-rows-dd.log" ;;
     ncu) bash "$repo/scripts/gpu-ncu.sh" "$work" ;;
+    ncuunrolled)
+      # Problem 6 at 0.9: N in 1, 2 and 4 tiles (4 tiles ran 2x slower on the H200), capped, and with sim;
+      # stall reasons per issued instruction: loads (long scoreboard, LSU throttle), instruction supply, barriers.
+      f=rn50/magnitude_pruning/0.9/bottleneck_3_block_group3_1_1.smtx
+      s=smsp__average_warps_issue_stalled
+      NCU_TUNE_FLAGS="--row-align 128" \
+      NCU_METRICS="${s}_long_scoreboard_per_issue_active.ratio,${s}_no_instruction_per_issue_active.ratio,${s}_lg_throttle_per_issue_active.ratio,${s}_barrier_per_issue_active.ratio" \
+      NCU_CASES="$f 196 128,1,2;$f 196 256,2,1;$f 196 128,4,1;$f 196 256,4,1;$f 196 256,1,1,m128;$f 196 256,1,1,sim,m128" \
+        bash "$repo/scripts/gpu-ncu.sh" "$work" ;;
   esac
 done
 grep -h "geometric" "$work"/bench/*.md 2>/dev/null

@@ -23,5 +23,5 @@ for item in "${items[@]}"; do
     --section SourceCounters --section InstructionStats \
     "$SPARSERT" tune "$data/$file" --n "$n" ${NCU_TUNE_FLAGS:-} --candidates "$config" -o "$work/ncu-$i" > "$work/ncu-$i.log" 2>&1
   echo "   exit $?"
-  grep -E "Duration|Memory Throughput|L1/TEX Hit|L2 Hit|Achieved Occupancy|Registers Per|Compute \(SM\)|Issued Warp|Warp Cycles Per Issued|Mem Busy|Max Bandwidth" "$work/ncu-$i.log" | head -16
+  grep -E "Duration|Memory Throughput|L1/TEX Hit|L2 Hit|Achieved Occupancy|Registers Per|Compute \(SM\)|Issued Warp|Warp Cycles Per Issued|Mem Busy|Max Bandwidth|issue_stalled" "$work/ncu-$i.log" | head -20
 done
