@@ -51,6 +51,6 @@ let package = Package(
         .testTarget(name: "KernelIRTests", dependencies: ["KernelIR", "SparseRTTestSupport"]),
         .testTarget(name: "SparseCompilerTests", dependencies: ["SparseRT", "SparseRTTestSupport"]),
         .testTarget(name: "CUDADriverTests", dependencies: ["CUDADriver", "SparseRTRuntime", "SparseRTTestSupport"]),
-        .testTarget(name: "sparsertTests", dependencies: ["sparsert"]),
+        .testTarget(name: "sparsertTests", dependencies: ["sparsert", "SparseRTTestSupport"]),
     ]
 )

@@ -2,7 +2,7 @@
 # On the GPU host, after scripts/make-carry.sh here: verification suite, the paper benchmarks and tuning
 # experiments, each under its own time limit. Logs and reports go to a work folder, packed at the end into
 # $OUT/results.tar.gz (the device tool returns at most 8 files). Usage:
-#   bash scripts/gpu-bench.sh [verify] [spmm] [spmm90] [spmm95] [spmm8] [conv] [conv8] [explore] [ncu] [regs] [regslarge] [sim] [simdd] [ncuunrolled]
+#   bash scripts/gpu-bench.sh [verify] [spmm] [spmm90] [spmm95] [spmm8] [conv] [conv8] [explore] [ncu] [regs] [regslarge] [sim] [simdd] [ncuunrolled] [torch]
 # (default: verify spmm spmm8 conv conv8; spmm90 and spmm95 split batch 1 by sparsity, each under 10 minutes;
 # verify128, spmm90a and spmm95a do the same with B's and C's rows padded to 128 bytes, `--row-align 128`;
 # PROBLEMS=1,2,3 limits the spmm steps to those problems, so a sparsity too long for one device call can be
@@ -10,7 +10,8 @@
 # scripts/microbench/unrolled-regs-run.sh (the unrolled winners at both sparsities, then problems 7-10);
 # sim and simdd run scripts/microbench/similar-rows-run.sh (unrolled winners at both sparsities with and
 # without `sim`, then the data-driven mid layers with and without `o1`); ncuunrolled profiles problem 6's
-# unrolled kernels with N in 1, 2 or 4 tiles (warp stall reasons: instruction supply or loads);
+# unrolled kernels with N in 1, 2 or 4 tiles (warp stall reasons: instruction supply or loads); torch runs
+# examples/torch_spmm.py on kernels of both families;
 # BENCH_EXTRA adds options to every bench step (e.g. `--refine-register-caps 4`); WORK and PACK name the
 # work folder and the archive, and a set SPARSERT skips the set-up, for scripts/gpu-parallel.sh)
 set -uo pipefail
@@ -51,6 +52,17 @@ for step in $steps; do
          (cd "$repo" && bash scripts/microbench/similar-rows-run.sh "$work/similar-rows" 0.95 p1 p2 p3 p4 p6) | tee -a "$work/similar-rows.log" ;;
     simdd) (cd "$repo" && MODE=dd bash scripts/microbench/similar-rows-run.sh "$work/similar-rows" 0.9) | tee "$work/similar-rows-dd.log" ;;
     ncu) bash "$repo/scripts/gpu-ncu.sh" "$work" ;;
+    torch)
+      # examples/torch_spmm.py on real MobileNet weights: both families, contiguous and padded rows.
+      m=$SPARSERT_DATA/sparsert-weights/mobilenet; mkdir -p "$work/torch"
+      while read -r layer n options; do
+        dir=$work/torch/$layer${options// /}
+        "$SPARSERT" compile "$m/$layer.npy" --n "$n" $options -o "$dir" > "$dir.log" 2>&1
+        python3 "$repo/examples/torch_spmm.py" "$dir"/*.json --weights "$m/$layer.npy" 2>&1 | tee -a "$work/torch.log"
+      done <<< "contraction_1x1_0 12544
+contraction_1x1_0 12544 --config 1,392,1
+contraction_1x1_11 49 --row-align 128
+contraction_1x1_5 196 --row-align 128 --config 128,1,1,sim,m128" ;;
     ncuunrolled)
       # Problem 6 at 0.9: N in 1, 2 and 4 tiles (4 tiles ran 2x slower on the H200), capped, and with sim;
       # stall reasons per issued instruction: loads (long scoreboard, LSU throttle), instruction supply, barriers.
