@@ -12,6 +12,15 @@ public enum PlanExplanation {
                 + (c.maxRegisters.map { ", at most \($0) registers (.maxnreg)" } ?? "")
                 + ", \(plan.sharedMemoryBytes) B dynamic shared memory for the reduction",
         ]
+        if c.balance == .nonzeros {
+            var similar = c
+            similar.balance = .similarColumns
+            if let alternative = try? SpMMPlan(problem: plan.problem, config: similar), plan.bRowLoads > 0 {
+                let fewer = 100 * Double(plan.bRowLoads - alternative.bRowLoads) / Double(plan.bRowLoads)
+                lines.append("      with sim (rows that share columns gathered): \(alternative.bRowLoads) loads of a row of B per N tile"
+                    + " (\(Int(fewer.rounded()))% fewer), block imbalance \(format(alternative.blockImbalance))")
+            }
+        }
         let rowsWidth = max(12, (plan.blocks.map(\.rowsSummary.count).max() ?? 0) + 2)
         lines.append("block  " + "rows".padding(rowsWidth) + "  nnz    groups (nnz, K range)")
         for (i, block) in plan.blocks.enumerated() {

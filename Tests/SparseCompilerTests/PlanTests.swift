@@ -60,6 +60,16 @@ struct PlanTests {
         #expect(Double(similar) < 0.95 * Double(contiguous), "\(similar) against \(contiguous)")
     }
 
+    @Test("the explanation counts B's row loads and what sim would save")
+    func explanation() throws {
+        let problem = try SpMMProblem(weights: TestMatrices.bundledResNetLayer(), n: 3136)
+        let text = PlanExplanation.text(try SpMMPlan(problem: problem, config: TilingConfig(mBlocks: 8, nBlocks: 98, groups: 1)))
+        #expect(text.contains("1004 loads of a row of B per N tile"))
+        #expect(text.contains("with sim (rows that share columns gathered): 866 loads of a row of B per N tile (14% fewer)"))
+        let similar = PlanExplanation.text(try SpMMPlan(problem: problem, config: TilingConfig(mBlocks: 8, nBlocks: 98, groups: 1, balance: .similarColumns)))
+        #expect(similar.contains("866 loads") && !similar.contains("with sim") && similar.contains("8 rows: "))
+    }
+
     @Test("an empty-rowed matrix with more blocks than nonempty rows still gives every block a row")
     func similarColumnsEmptyRows() throws {
         let single = TestMatrices.single(rows: 9, columns: 13, row: 4, column: 7)
