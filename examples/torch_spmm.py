@@ -46,6 +46,8 @@ class SparseKernel:
         self.m, self.k, self.n = problem["m"], problem["k"], problem["n"]
         self.b_stride, self.c_stride = problem["bRowStride"], problem["cRowStride"]
         self.device = torch.device(device or "cuda")
+        if self.device.index is None:
+            self.device = torch.device("cuda", torch.cuda.current_device())
         torch.zeros(1, device=self.device)  # makes PyTorch's context current on this thread
         self.cuda = driver()
         folder = os.path.dirname(os.path.abspath(manifest_path))
@@ -85,7 +87,7 @@ class SparseKernel:
         if c.stride() != (self.c_stride, 1) or tuple(c.shape) != (self.m, self.n):
             raise ValueError(f"C must be {self.m} x {self.n} with rows {self.c_stride} elements apart")
         pointers = [ctypes.c_uint64(t.data_ptr()) for t in self.weights + [b, c]]
-        args = (ctypes.c_void_p * len(pointers))(*[ctypes.cast(ctypes.byref(p), ctypes.c_void_p) for p in pointers])
+        args = (ctypes.c_void_p * len(pointers))(*[ctypes.addressof(p) for p in pointers])
         grid, block = self.manifest["grid"], self.manifest["block"]
         stream = ctypes.c_void_p(torch.cuda.current_stream(self.device).cuda_stream)
         check(self.cuda, self.cuda.cuLaunchKernel(
