@@ -85,6 +85,19 @@ public struct Tuner {
     /// Two: one more compile round of two kernels.
     public static let defaultRowOrderRefinement = 2
 
+    /// The passes after the first as set, for reports: `register-cap twins of the 4 fastest unrolled, sim
+    /// twins of the 2 fastest`, or `none`.
+    public var passesSummary: String {
+        Self.passesSummary(registerCapRefinement: registerCapRefinement, rowOrderRefinement: rowOrderRefinement)
+    }
+
+    static func passesSummary(registerCapRefinement: Int, rowOrderRefinement: Int) -> String {
+        var passes: [String] = []
+        if registerCapRefinement > 0 { passes.append("register-cap twins of the \(registerCapRefinement) fastest unrolled") }
+        if rowOrderRefinement > 0 { passes.append("sim twins of the \(rowOrderRefinement) fastest unrolled") }
+        return passes.isEmpty ? "none" : passes.joined(separator: ", ")
+    }
+
     public init(session: GPUSession, cache: TuningCache? = nil, jobs: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.session = session
         self.cache = cache

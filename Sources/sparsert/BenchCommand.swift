@@ -118,6 +118,7 @@ struct BenchCommand: ParsableCommand {
             command: CommandLine.arguments.dropFirst().joined(separator: " "), batch: batch,
             selection: kernelSelection.rawValue, rowAlignBytes: rowAlign, floors: floors,
             mainBaseline: VendorBaselines.mainName(for: suite == .paperSpmm), rows: [])
+        if kernelSelection == .tuned { report.tunerPasses = tuner.passesSummary }
         var failures: [String] = []
         for problem in list {
             do {

@@ -7,6 +7,8 @@ struct BenchmarkRun: Codable, Equatable {
     var commit: String
     var command: String
     var floors: DeviceFloors
+    /// The tuner's further passes (``BenchmarkReport/tunerPasses``); nil in runs recorded before it was.
+    var tunerPasses: String? = nil
 
     /// Runs with the same date, commit and command are one run (a merged report merged again).
     static func == (a: BenchmarkRun, b: BenchmarkRun) -> Bool {
@@ -21,7 +23,7 @@ struct BenchmarkMergeError: Error, CustomStringConvertible {
 
 extension BenchmarkReport {
     /// The run this report's rows came from (or, for a merged report, the first of its runs).
-    var run: BenchmarkRun { BenchmarkRun(date: date, commit: commit, command: command, floors: floors) }
+    var run: BenchmarkRun { BenchmarkRun(date: date, commit: commit, command: command, floors: floors, tunerPasses: tunerPasses) }
 
     /// Reads a report written by `bench` (its `.json`).
     static func read(_ path: String) throws -> BenchmarkReport {

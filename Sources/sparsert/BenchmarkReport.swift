@@ -21,6 +21,10 @@ struct BenchmarkReport: Codable {
     /// A merged report's source runs (`bench --merge`), each row measured in one of them; nil for one run,
     /// whose date, commit, command and floors are the fields above.
     var runs: [BenchmarkRun]? = nil
+    /// The tuner's passes after the first, as run (defaults included, which the command line does not show),
+    /// e.g. `register-cap twins of the 4 fastest unrolled, sim twins of the 2 fastest`; nil when nothing was
+    /// tuned or in reports written before it was recorded.
+    var tunerPasses: String? = nil
 
     /// Geometric mean of the speedup over `baseline` for the rows at `sparsity`.
     func geometricMean(over baseline: String, sparsity: Double) -> Double? {
@@ -38,9 +42,13 @@ struct BenchmarkReport: Codable {
         var lines = ["# sparsert bench --suite \(suite) (batch \(batch))", "", "- GPU: \(gpu)"]
         if let runs {
             lines.append("- merged from \(runs.count) runs on this GPU (each row from one of them, its floor column from that run's floors):")
-            lines += runs.map { "  - \($0.date), commit \($0.commit), `\($0.command)`; \(floorText($0.floors))" }
+            lines += runs.map { run in
+                "  - \(run.date), commit \(run.commit), `\(run.command)`; \(floorText(run.floors))"
+                    + (run.tunerPasses.map { "; tuner passes: \($0)" } ?? "")
+            }
         } else {
             lines += ["- date: \(date)", "- commit: \(commit)", "- command: `\(command)`"]
+            if let tunerPasses { lines.append("- tuner passes after the first: \(tunerPasses)") }
         }
         if let rowAlignBytes {
             lines.append("- operand layout: B's and C's rows padded to multiples of \(rowAlignBytes) bytes (leading dimensions), the same for every kernel, ours and the baselines; N columns computed")

@@ -55,6 +55,14 @@ struct RegisterCapRefinementTests {
                                           problem: problem, limits: .hopper, count: 2).map(\.description) == ["4,2,2,sim,m96"])
     }
 
+    @Test("the passes are summarized for reports as set", arguments: [
+        (4, 2, "register-cap twins of the 4 fastest unrolled, sim twins of the 2 fastest unrolled"),
+        (0, 3, "sim twins of the 3 fastest unrolled"), (0, 0, "none"),
+    ])
+    func summary(caps: Int, rows: Int, expected: String) {
+        #expect(Tuner.passesSummary(registerCapRefinement: caps, rowOrderRefinement: rows) == expected)
+    }
+
     @Test("twins hold the path's estimated registers and fit the block's budget")
     func twinsFit() throws {
         let problem = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 512, density: 0.1, seed: 12), n: 64)

@@ -117,6 +117,24 @@ struct BenchmarkReportTests {
         #expect(try BenchmarkReport.merging([(path.path, read), ("c.json", other)]).runs?.count == 3)
     }
 
+    @Test("the tuner's further passes are recorded per run, and reports from before them still read and merge")
+    func tunerPasses() throws {
+        var (first, second) = try Self.halves()
+        first.tunerPasses = "register-cap twins of the 4 fastest unrolled, sim twins of the 2 fastest unrolled"
+        #expect(first.markdown().contains("- tuner passes after the first: register-cap twins of the 4 fastest unrolled, sim twins"))
+        let merged = try BenchmarkReport.merging([("a.json", first), ("b.json", second)])
+        let lines = merged.markdown().split(separator: "\n")
+        #expect(lines.contains { $0.contains("`bench --sparsity 0.9`") && $0.contains("; tuner passes: register-cap twins") })
+        #expect(lines.contains { $0.contains("`bench --sparsity 0.95`") && !$0.contains("tuner passes") })
+        // A report written before the field existed has none.
+        var json = try JSONSerialization.jsonObject(with: reportEncoder().encode(second)) as! [String: Any]
+        json["tunerPasses"] = nil
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sparsert-old-\(UUID()).json")
+        try JSONSerialization.data(withJSONObject: json).write(to: path)
+        defer { try? FileManager.default.removeItem(at: path) }
+        #expect(try BenchmarkReport.read(path.path).tunerPasses == nil)
+    }
+
     @Test("reports of different suites, batches, GPUs or row alignments, or repeating a problem, do not merge")
     func mergeRefusals() throws {
         let (first, second) = try Self.halves()
