@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Calls a kernel written by `sparsert compile` on PyTorch CUDA tensors, through the CUDA driver API.
 
-    python3 examples/torch_spmm.py OUT/<kernel>.json [--weights A.npy] [--runs 200]
+    python3 examples/torch_spmm.py OUT/<kernel>.json [--weights A.npy [--bias BIAS.npy]] [--runs 200]
 
 The kernel's PTX is loaded with cuModuleLoadData into the context PyTorch uses, its weight buffers (data-driven
 kernels) are uploaded once, and each call launches it on PyTorch's current stream with B and C as torch
 tensors. Given the weights as an .npy file (which holds their values; DLMC .smtx patterns get theirs drawn by
-sparsert), C is checked against A @ B computed in float64 by torch, with C filled with NaN before the launch so
-an unwritten output shows. Matrix products (`problem.kind` "spmm") only.
+sparsert), C is checked against A @ B computed in float64 by torch (plus the bias and ReLU of a kernel compiled
+with `--bias` and `--relu`), with C filled with NaN before the launch so an unwritten output shows. Matrix
+products (`problem.kind` "spmm") only.
 """
 import argparse
 import ctypes
@@ -45,6 +46,8 @@ class SparseKernel:
             raise ValueError(f"{manifest_path}: a {problem['kind']} kernel; this example runs matrix products")
         self.m, self.k, self.n = problem["m"], problem["k"], problem["n"]
         self.b_stride, self.c_stride = problem["bRowStride"], problem["cRowStride"]
+        # "bias", "relu" or "bias, relu" when the kernel applies them after the product.
+        self.epilogue = problem.get("epilogue") or ""
         self.device = torch.device(device or "cuda")
         if self.device.index is None:
             self.device = torch.device("cuda", torch.cuda.current_device())
@@ -106,6 +109,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("manifest", help="the .json file `sparsert compile` wrote")
     parser.add_argument("--weights", help="the weights as .npy (M x K), to check C against torch's A @ B")
+    parser.add_argument("--bias", help="the bias as .npy (M values), for a kernel compiled with --bias")
     parser.add_argument("--runs", type=int, default=200, help="launches timed between two CUDA events")
     args = parser.parse_args()
 
@@ -116,12 +120,18 @@ def main():
     c.fill_(float("nan"))
     kernel(b, c)
     torch.cuda.synchronize()
-    print(f"kernel:  {kernel.manifest['kernelName']} ({kernel.manifest['config']})")
+    print(f"kernel:  {kernel.manifest['kernelName']} ({kernel.manifest['config']}; epilogue: {kernel.epilogue or 'none'})")
     if args.weights:
         a = torch.from_numpy(np.load(args.weights).astype(np.float64)).to(kernel.device)
         if tuple(a.shape) != (kernel.m, kernel.k):
             raise SystemExit(f"error: {args.weights} is {tuple(a.shape)}, the kernel was compiled for {kernel.m} x {kernel.k}")
         reference = a @ b.double()
+        if "bias" in kernel.epilogue:
+            if not args.bias:
+                raise SystemExit("error: the kernel adds a bias; give the same file with --bias")
+            reference += torch.from_numpy(np.load(args.bias).astype(np.float64).reshape(-1, 1)).to(kernel.device)
+        if "relu" in kernel.epilogue:
+            reference = reference.clamp_min(0)
         unwritten = int(torch.isnan(c).sum())
         error = float(((c.double() - reference).abs().max() / reference.abs().max().clamp_min(1e-30)))
         passed = unwritten == 0 and error <= 1e-4

@@ -53,16 +53,20 @@ for step in $steps; do
     simdd) (cd "$repo" && MODE=dd bash scripts/microbench/similar-rows-run.sh "$work/similar-rows" 0.9) | tee "$work/similar-rows-dd.log" ;;
     ncu) bash "$repo/scripts/gpu-ncu.sh" "$work" ;;
     torch)
-      # examples/torch_spmm.py on real MobileNet weights: both families, contiguous and padded rows.
+      # examples/torch_spmm.py on real MobileNet weights: both families, contiguous and padded rows, with and
+      # without a fused bias and ReLU.
       m=$SPARSERT_DATA/sparsert-weights/mobilenet; mkdir -p "$work/torch"
-      while read -r layer n options; do
-        dir=$work/torch/$layer${options// /}
-        "$SPARSERT" compile "$m/$layer.npy" --n "$n" $options -o "$dir" > "$dir.log" 2>&1
-        python3 "$repo/examples/torch_spmm.py" "$dir"/*.json --weights "$m/$layer.npy" 2>&1 | tee -a "$work/torch.log"
-      done <<< "contraction_1x1_0 12544
-contraction_1x1_0 12544 --config 1,392,1
-contraction_1x1_11 49 --row-align 128
-contraction_1x1_5 196 --row-align 128 --config 128,1,1,sim,m128" ;;
+      while read -r tag layer n options; do
+        dir=$work/torch/$tag
+        "$SPARSERT" compile "$m/$layer.npy" --n "$n" $options --verify -o "$dir" > "$dir.log" 2>&1
+        extra=; [[ $options == *--bias* ]] && extra="--bias $m/${layer}_bias.npy"
+        python3 "$repo/examples/torch_spmm.py" "$dir"/*.json --weights "$m/$layer.npy" $extra 2>&1 | tee -a "$work/torch.log"
+      done <<< "dd0 contraction_1x1_0 12544
+unrolled0 contraction_1x1_0 12544 --config 1,392,1
+dd11 contraction_1x1_11 49 --row-align 128
+sim5 contraction_1x1_5 196 --row-align 128 --config 128,1,1,sim,m128
+dd0-bias-relu contraction_1x1_0 12544 --bias $m/contraction_1x1_0_bias.npy --relu
+unrolled5-bias-relu contraction_1x1_5 196 --config 128,1,1,m128 --bias $m/contraction_1x1_5_bias.npy --relu" ;;
     ncuunrolled)
       # Problem 6 at 0.9: N in 1, 2 and 4 tiles (4 tiles ran 2x slower on the H200), capped, and with sim;
       # stall reasons per issued instruction: loads (long scoreboard, LSU throttle), instruction supply, barriers.

@@ -7,8 +7,8 @@ import SparseFormats
 /// kernels. 0.6.0: `e1` candidates. 0.7.0: padded rows (row strides of B and C) and `i1` candidates.
 /// 0.8.0: the unrolled family's wide grid (``TilingConfig/candidates(for:limits:limit:)``).
 /// 0.8.1: the wide grid without vectors of 4. 0.9.0: unrolled register caps (`mN`, opt-in) and no unrolled
-/// candidates with vectors of 4. 0.10.0: rows that share columns gathered into blocks (`sim`), and the tuner's
-/// register-cap and `sim` passes on by default.
+/// candidates with vectors of 4. 0.10.0: rows that share columns gathered into blocks (`sim`, `o1`), fused
+/// bias and ReLU, and the tuner's register-cap and `sim` passes on by default.
 public let generatorVersion = "0.10.0"
 
 /// A kernel ready to render and launch: its problem, its IR, how to launch it and what it reads.

@@ -47,6 +47,31 @@ public enum DataDrivenKernelGenerator {
         var inside: Register? = nil
     }
 
+    /// The row sums after the problem's epilogue: the bias of the record's row (its low 24 bits; padding
+    /// records' rows fall past M and take none) loaded once from the entries buffer and added, then ReLU.
+    static func emitEpilogue(
+        problem: SpMMProblem, layout: DataDrivenLayout, row: Register, entryPointer: Register,
+        accumulators: [[Register]], builder b: inout KernelBuilder
+    ) -> [[Register]] {
+        var values = accumulators
+        if let biasWord = layout.biasWord {
+            let biasRow = b.binary(.and, .u32, .register(row), .u32(0x00FF_FFFF))
+            let real = b.compare(.lt, .u32, .register(biasRow), .u32(UInt32(problem.m)))
+            let bytes = b.register(.u64)
+            b.emit(.multiplyWide(bytes, .register(biasRow), .u32(4)))
+            let base = b.binary(.add, .u64, .register(entryPointer), .u64(UInt64(biasWord) * 4))
+            let address = b.binary(.add, .u64, .register(base), .register(bytes))
+            let bias = b.register(.f32)
+            b.emit(.move(bias, .f32(0)))
+            b.emit(.load(.globalReadOnly, [bias], address: address, offset: 0), guard: real)
+            values = values.map { vector in vector.map { b.binary(.add, .f32, .register($0), .register(bias)) } }
+        }
+        if problem.epilogue.relu {
+            values = values.map { vector in vector.map { b.binary(.max, .f32, .register($0), .f32(0)) } }
+        }
+        return values
+    }
+
     public static func generate(
         problem: SpMMProblem, config: DataDrivenConfig, layout: DataDrivenLayout, name: String
     ) -> Kernel {
@@ -147,7 +172,9 @@ public enum DataDrivenKernelGenerator {
                 problem: problem, config: config, layout: layout, columnBase: columnBase, bPointer: bPointer,
                 cPointer: here.cPointer, builder: &b).map(\.cBase)
         }
-        for (j, acc) in accumulators.enumerated() where problem.n > j * stride {
+        let outputs = emitEpilogue(problem: problem, layout: layout, row: row, entryPointer: entryPointer,
+                                   accumulators: accumulators, builder: &b)
+        for (j, acc) in outputs.enumerated() where problem.n > j * stride {
             var guardPredicate: Register?
             if partialTile {
                 guardPredicate = b.compare(.lt, .u32, .register(columnBase), .u32(UInt32(problem.n - j * stride)))

@@ -24,7 +24,8 @@ import SparseReference
 ///   Staged (``DataDrivenConfig/stageRows``), one (first, end) pair per K chunk follows, padded to a
 ///   multiple of 4 words (``recordWords``): each chunk's nonzeros of the row are split into the parts, so
 ///   every part works in every chunk.
-/// - `entries`: `sections` sections of `capacity` words each; section `i` of entry `e` is at byte
+/// - `entries`: `sections` sections of `capacity` words each (then, with a bias, one f32 per row of A at
+///   ``biasWord``); section `i` of entry `e` is at byte
 ///   `(i * capacity + e) * 4`. The sections: the weights (f32 bits); the B byte offsets (`k * ldb * 4` for a
 ///   matrix, saving a multiply per nonzero; staged, the offset in the shared chunk, `(k mod S) * tile * 4`);
 ///   for a convolution whose taps can fall into the padding, the tap index `kh * KW + kw`. Every part
@@ -70,6 +71,9 @@ public struct DataDrivenLayout: Sendable {
     public let capacity: Int
     /// Sections in `entries`: 2, or 3 with tap indices.
     public let sections: Int
+    /// Word in `entries` where the epilogue's bias starts (one f32 per row of A, after the sections), or nil
+    /// without a bias.
+    public let biasWord: Int?
     /// Byte offset added to every stored B offset so none is negative (a convolution's taps above and left
     /// of the output pixel); the kernel subtracts it from its B base once.
     public let bOffsetBias: Int64
@@ -235,7 +239,15 @@ public struct DataDrivenLayout: Sendable {
             segments[record + 3] = plan.words.1
         }
         self.segments = segments
-        self.entries = entries
+        if let bias = problem.epilogue.bias {
+            // The kernel finds a record's row in 24 bits (parts by row length keep a count above them).
+            guard m < 1 << 24 else { throw infeasible("a bias needs M below 2^24") }
+            biasWord = entries.count
+            self.entries = entries + bias.map(\.bitPattern)
+        } else {
+            biasWord = nil
+            self.entries = entries
+        }
     }
 
     /// One segment record to be: its row (nil: padding), which of the row's `parts` parts it walks, and its

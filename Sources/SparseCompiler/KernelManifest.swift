@@ -22,6 +22,9 @@ public struct KernelManifest: Codable, Sendable {
         public var cRowStride: Int?
         public var nonzeros: Int
         public var convolution: ConvolutionShape?
+        /// What the kernel applies to each output after the product (`bias`, `relu`, `bias, relu`; the bias
+        /// is baked into the kernel or its weight buffers); nil for none.
+        public var epilogue: String?
     }
     public var kernelName: String
     public var ptxFile: String
@@ -88,7 +91,8 @@ public struct KernelManifest: Codable, Sendable {
         self.problem = Problem(
             kind: convolution == nil ? "spmm" : "conv", m: problem.m, k: problem.k, n: problem.n,
             bRowStride: problem.isMatrix ? problem.bRowStride : nil, cRowStride: problem.isMatrix ? problem.cRowStride : nil,
-            nonzeros: problem.weights.nonzeroCount, convolution: convolution)
+            nonzeros: problem.weights.nonzeroCount, convolution: convolution,
+            epilogue: problem.epilogue.isNone ? nil : problem.epilogue.description)
         config = kernel.configDescription
         weightsHash = WeightsHash.hex(problem.weights)
         self.weightsSource = weightsSource

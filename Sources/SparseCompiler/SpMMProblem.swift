@@ -19,6 +19,8 @@ public struct SpMMProblem: Sendable {
     /// Elements from one row of C to the next (matrix products; at least N). Kernels never write the
     /// padding between N and the stride.
     public let cRowStride: Int
+    /// Bias and activation fused into the store (``withEpilogue(_:)``); none by default.
+    public private(set) var epilogue = Epilogue.none
 
     /// A problem whose matrix rows are padded: strides of nil mean N (contiguous rows). A convolution
     /// takes no strides.
@@ -54,7 +56,24 @@ public struct SpMMProblem: Sendable {
 
     /// The same product with B's rows `b` elements apart and C's `c`.
     public func withRowStrides(b: Int, c: Int) throws -> SpMMProblem {
-        try SpMMProblem(weights: weights, operand: operand, bRowStride: b, cRowStride: c)
+        try SpMMProblem(weights: weights, operand: operand, bRowStride: b, cRowStride: c).withEpilogue(epilogue)
+    }
+
+    /// The same product followed by `epilogue`; throws when its bias does not hold one finite value per row.
+    public func withEpilogue(_ epilogue: Epilogue) throws -> SpMMProblem {
+        if let reason = epilogue.problem(rows: m) { throw PlanError.invalidProblem(reason) }
+        var copy = self
+        copy.epilogue = epilogue
+        return copy
+    }
+
+    /// The row of A (output channel of a convolution) of logical output `index` (C's M x N elements, or the
+    /// NCHW output without padding).
+    public func row(ofOutput index: Int) -> Int {
+        switch operand {
+        case .matrix(let n): return index / n
+        case .convolution(let g): return index / (g.outputHeight * g.outputWidth) % g.outChannels
+        }
     }
 
     /// The same product with B's and C's rows padded to the next multiple of `bytes` (a positive multiple
@@ -93,9 +112,10 @@ public struct SpMMProblem: Sendable {
     /// whose columns are past N read there, so their addresses stay inside B's rows.
     public func lastVectorColumn(width: Int) -> Int { (n - 1) / width * width }
 
-    /// `mM_kK_nN`, with `_ldbL_ldcL` when rows are padded: the shape part of kernel names.
+    /// `mM_kK_nN`, with `_ldbL_ldcL` when rows are padded and `_bias`, `_relu` for an epilogue: the shape
+    /// part of kernel names.
     public var nameFragment: String {
-        "m\(m)_k\(k)_n\(n)" + (hasPaddedRows ? "_ldb\(bRowStride)_ldc\(cRowStride)" : "")
+        "m\(m)_k\(k)_n\(n)" + (hasPaddedRows ? "_ldb\(bRowStride)_ldc\(cRowStride)" : "") + epilogue.nameFragment
     }
 
     /// Whether the operand is a matrix product (not a convolution).
@@ -104,14 +124,15 @@ public struct SpMMProblem: Sendable {
         return false
     }
 
-    /// `spmm MxKxN` (with `ldb L ldc L` when padded) or `conv MxK, input CxHxW kKHxKW sS pP bB`: the
-    /// shape, without the weights.
+    /// `spmm MxKxN` (with `ldb L ldc L` when padded) or `conv MxK, input CxHxW kKHxKW sS pP bB`, then
+    /// `+ bias, relu` for an epilogue: the shape, without the weights.
     public var description: String {
+        let epilogueText = epilogue.isNone ? "" : " + \(epilogue.description)"
         switch operand {
         case .matrix(let n):
-            return "spmm \(m)x\(k)x\(n)" + (hasPaddedRows ? " ldb \(bRowStride) ldc \(cRowStride)" : "")
+            return "spmm \(m)x\(k)x\(n)" + (hasPaddedRows ? " ldb \(bRowStride) ldc \(cRowStride)" : "") + epilogueText
         case .convolution(let s):
-            return "conv \(m)x\(k), input \(s.inChannels)x\(s.height)x\(s.width) k\(s.kernelH)x\(s.kernelW) s\(s.stride) p\(s.pad) b\(s.batch)"
+            return "conv \(m)x\(k), input \(s.inChannels)x\(s.height)x\(s.width) k\(s.kernelH)x\(s.kernelW) s\(s.stride) p\(s.pad) b\(s.batch)" + epilogueText
         }
     }
 

@@ -9,7 +9,8 @@ public struct ProblemData: Sendable {
     /// B's buffer: for a matrix product K rows of `bRowStride` floats (N values, then padding holding
     /// ``paddingPoison``), for a convolution the NCHW input.
     public let input: [Float]
-    /// The float64 reference C (M x N row-major, or NCHW output): the logical result, without padding.
+    /// The float64 reference C (M x N row-major, or NCHW output): the logical result, without padding, after
+    /// the problem's epilogue.
     public let reference: [Double]
 
     /// A quiet NaN with its own payload in B's row padding: a kernel that reads padding into a result
@@ -21,12 +22,15 @@ public struct ProblemData: Sendable {
         self.problem = problem
         let dense = Self.logicalInput(for: problem, seed: seed)
         input = problem.inputBuffer(dense, padding: Self.paddingPoison)
+        let product: [Double]
         switch problem.operand {
         case .matrix(let n):
-            reference = ReferenceSpMM.multiply(problem.weights, dense, n: n)
+            product = ReferenceSpMM.multiply(problem.weights, dense, n: n)
         case .convolution(let g):
-            reference = try ReferenceConvolution.convolve(input: dense, filter: problem.weights, shape: g)
+            product = try ReferenceConvolution.convolve(input: dense, filter: problem.weights, shape: g)
         }
+        reference = problem.epilogue.isNone
+            ? product : product.indices.map { problem.epilogue.apply(product[$0], row: problem.row(ofOutput: $0)) }
     }
 
     /// Only B's buffer (for timing, where no reference is needed).

@@ -41,11 +41,36 @@ struct ProblemOptions: ParsableArguments {
     @Option(help: "Seed of the values drawn for pattern-only files.")
     var seed: UInt64 = VerificationSuite.valueSeed
 
+    @Option(help: "Add a bias after the product, fused into the kernel: an .npy file of M float32 values, one per row of A (output channel).")
+    var bias: String?
+
+    @Flag(help: "Apply ReLU (max(x, 0)) after the product and bias, fused into the kernel.")
+    var relu = false
+
     @Option(help: "The tensor to read from a .safetensors file.")
     var tensor: String?
 
-    /// Loads the weights and builds the problem; errors name the input and the problem.
+    /// Loads the weights and builds the problem, with its epilogue; errors name the input and the problem.
     func problem() throws -> (SpMMProblem, LoadedWeights) {
+        let (problem, loaded) = try productProblem()
+        guard bias != nil || relu else { return (problem, loaded) }
+        var values: [Float]?
+        if let bias {
+            let tensor = try NPY.readDense(path: bias)
+            guard tensor.values.count == problem.m else {
+                throw ValidationError("\(bias): \(tensor.values.count) values (shape \(tensor.shape)), but \(loaded.path) has M = \(problem.m) rows")
+            }
+            values = tensor.values
+        }
+        do {
+            return (try problem.withEpilogue(Epilogue(bias: values, relu: relu)), loaded)
+        } catch {
+            throw ValidationError("\(bias ?? "--relu"): \(error)")
+        }
+    }
+
+    /// The product alone, as the weights and shape options give it.
+    func productProblem() throws -> (SpMMProblem, LoadedWeights) {
         let loaded = try WeightFile.load(path: weights, seed: seed, tensor: tensor)
         if !conv {
             guard let n else { throw ValidationError("give --n N (columns of B) or --conv with --input CxHxW") }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SparseRT
 import Testing
 
 @testable import sparsert
@@ -94,5 +95,33 @@ struct CommandErrorTests {
         let padded = Self.directory.appendingPathComponent("padded").path
         #expect(Self.exitCode(["compile", Self.good, "--n", "5", "--row-align", "16", "-o", padded, "--verify", "--config", "dd:w2,v4,r2"]) == 0)
         #expect((try? FileManager.default.contentsOfDirectory(atPath: padded))?.contains { $0.contains("_n5_ldb8_ldc8_") } == true)
+    }
+}
+
+@Suite("Fused bias and ReLU from the command line")
+struct EpilogueCommandTests {
+    static func bias(_ values: [Float]) throws -> String {
+        let path = CommandErrorTests.directory.appendingPathComponent("bias-\(values.count)-\(UUID().uuidString).npy").path
+        try NPY.writeDense(DenseTensor(shape: [values.count], values: values), to: path)
+        return path
+    }
+
+    @Test("a bias of M values with ReLU compiles and verifies through the IR, for both families", arguments: ["2,1,1", "dd:w2,v1,r2,k2"])
+    func compiles(config: String) throws {
+        let out = CommandErrorTests.directory.appendingPathComponent("epilogue-\(UUID().uuidString)").path
+        let arguments = ["compile", CommandErrorTests.good, "--n", "5", "--bias", try Self.bias([0.5, -2]), "--relu",
+                         "--verify", "--config", config, "-o", out]
+        #expect(CommandErrorTests.exitCode(arguments) == 0)
+        let files = try FileManager.default.contentsOfDirectory(atPath: out)
+        #expect(files.contains { $0.contains("_bias_relu_") && $0.hasSuffix(".json") })
+    }
+
+    @Test("a bias of the wrong length, a missing bias file or a bad one exit 64 or 2")
+    func refuses() throws {
+        let base = ["compile", CommandErrorTests.good, "--n", "5", "-o", CommandErrorTests.directory.path]
+        #expect(CommandErrorTests.exitCode(base + ["--bias", try Self.bias([1, 2, 3])]) == 64)
+        #expect(CommandErrorTests.exitCode(base + ["--bias", try Self.bias([1, .infinity])]) == 64)
+        #expect(CommandErrorTests.exitCode(base + ["--bias", "/nonexistent/bias.npy"]) != 0)
+        #expect(CommandErrorTests.exitCode(base + ["--bias", CommandErrorTests.good]) != 0)
     }
 }
