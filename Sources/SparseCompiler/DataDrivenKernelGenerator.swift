@@ -53,7 +53,7 @@ public enum DataDrivenKernelGenerator {
         problem: SpMMProblem, layout: DataDrivenLayout, row: Register, entryPointer: Register,
         accumulators: [[Register]], builder b: inout KernelBuilder
     ) -> [[Register]] {
-        var values = accumulators
+        var bias = Operand.f32(0)
         if let biasWord = layout.biasWord {
             let biasRow = b.binary(.and, .u32, .register(row), .u32(0x00FF_FFFF))
             let real = b.compare(.lt, .u32, .register(biasRow), .u32(UInt32(problem.m)))
@@ -61,15 +61,12 @@ public enum DataDrivenKernelGenerator {
             b.emit(.multiplyWide(bytes, .register(biasRow), .u32(4)))
             let base = b.binary(.add, .u64, .register(entryPointer), .u64(UInt64(biasWord) * 4))
             let address = b.binary(.add, .u64, .register(base), .register(bytes))
-            let bias = b.register(.f32)
-            b.emit(.move(bias, .f32(0)))
-            b.emit(.load(.globalReadOnly, [bias], address: address, offset: 0), guard: real)
-            values = values.map { vector in vector.map { b.binary(.add, .f32, .register($0), .register(bias)) } }
+            let loaded = b.register(.f32)
+            b.emit(.move(loaded, .f32(0)))
+            b.emit(.load(.globalReadOnly, [loaded], address: address, offset: 0), guard: real)
+            bias = .register(loaded)
         }
-        if problem.epilogue.relu {
-            values = values.map { vector in vector.map { b.binary(.max, .f32, .register($0), .f32(0)) } }
-        }
-        return values
+        return accumulators.map { problem.epilogue.emit(on: $0, bias: bias, builder: &b) }
     }
 
     public static func generate(

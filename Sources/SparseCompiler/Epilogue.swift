@@ -1,3 +1,5 @@
+import KernelIR
+
 /// What a kernel does to each output after the product, fused into its store: C = act(A B + bias[row]), row
 /// being the row of A (a convolution's output channel). Inference layers end this way; fusing it saves a
 /// pass over C.
@@ -38,5 +40,15 @@ public struct Epilogue: Sendable, Equatable {
             if let bad = bias.firstIndex(where: { !$0.isFinite }) { return "bias value \(bad) is \(bias[bad]), not finite" }
         }
         return nil
+    }
+
+    /// Emits the epilogue on `values` (one row's outputs): `bias` (the row's value, an immediate or a register)
+    /// added when the epilogue has a bias, then ReLU. The kernel generators share it, so both families apply
+    /// the same arithmetic.
+    func emit(on values: [Register], bias value: Operand, builder b: inout KernelBuilder) -> [Register] {
+        var result = values
+        if bias != nil { result = result.map { b.binary(.add, .f32, .register($0), value) } }
+        if relu { result = result.map { b.binary(.max, .f32, .register($0), .f32(0)) } }
+        return result
     }
 }

@@ -94,18 +94,6 @@ public enum UnrolledKernelGenerator {
         return kernel
     }
 
-    /// `values` (one row's sums) after `epilogue`: its bias for `row` added as an immediate, then ReLU.
-    static func emitEpilogue(_ epilogue: Epilogue, row: Int, on values: [Register], builder b: inout KernelBuilder) -> [Register] {
-        var result = values
-        if let bias = epilogue.bias {
-            result = result.map { b.binary(.add, .f32, .register($0), .f32(bias[row])) }
-        }
-        if epilogue.relu {
-            result = result.map { b.binary(.max, .f32, .register($0), .f32(0)) }
-        }
-        return result
-    }
-
     static func emitGroup(
         plan: SpMMPlan, block: BlockPlan, group g: Int, access: OperandAccess, valid: Register,
         sharedLane: Register?, zero: Register, builder b: inout KernelBuilder
@@ -187,7 +175,9 @@ public enum UnrolledKernelGenerator {
                     }
                 }
             }
-            sum = emitEpilogue(plan.problem.epilogue, row: block.rows[row], on: sum, builder: &b)
+            // The epilogue, its bias for this row an immediate.
+            let epilogue = plan.problem.epilogue
+            sum = epilogue.emit(on: sum, bias: .f32(epilogue.bias?[block.rows[row]] ?? 0), builder: &b)
             let (base, near) = addresses.address(access.cBase, access.cOffset(block.rows[row]), builder: &b)
             b.emit(.store(.global, sum.map(Operand.register), address: base, offset: near), guard: valid)
         }
