@@ -71,7 +71,7 @@ public struct SpMMPlan: Sendable {
         guard sharedMemoryBytes <= limits.maxSharedMemoryPerBlock else {
             let what = stagedSteps > 0
                 ? "reduction (\(reductionBytes) bytes) and B staged for \(stagedSteps) K steps a group" : "reduction"
-            throw infeasible("\(what) need \(sharedMemoryBytes) bytes of shared memory, more than \(limits.maxSharedMemoryPerBlock)")
+            throw infeasible("shared memory for the \(what): \(sharedMemoryBytes) bytes, more than \(limits.maxSharedMemoryPerBlock)")
         }
         let accumulators = (blocks.flatMap { $0.groups.map(\.rowsTouched.count) }.max() ?? 0) * width
         self.accumulatorsPerThread = accumulators
