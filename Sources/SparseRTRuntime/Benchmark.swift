@@ -104,7 +104,8 @@ public struct BenchmarkRunner {
             let (spec, tuning) = try chooseSpec(for: instance, limits: limits)
             specs.append(spec)
             if let tuning { tunings.append(tuning) }
-            log?("problem \(problem.number) (\(problem.m)x\(problem.k)x\(problem.n), \(problem.sparsity)) \(timed[i].name): \(spec) [\(tuning.map { String(format: "%.1f s tuning, %d candidates", $0.wallSeconds, $0.candidates.count) + ($0.phases.map { ": \($0.summary)" } ?? "") } ?? "no tuning")]")
+            let origin = tuning?.winnerOrigin.map { " (\($0))" } ?? ""
+            log?("problem \(problem.number) (\(problem.m)x\(problem.k)x\(problem.n), \(problem.sparsity)) \(timed[i].name): \(spec)\(origin) [\(tuning.map { String(format: "%.1f s tuning, %d candidates", $0.wallSeconds, $0.candidates.count) + ($0.phases.map { ": \($0.summary)" } ?? "") } ?? "no tuning")]")
         }
         let kernelStart = Date()
         let kernels = ParallelWork.map(timed.count, width: tuner.jobs) { i in

@@ -15,6 +15,15 @@ public struct CandidateResult: Codable, Sendable {
     public var registers: Int?
     /// Median microseconds from the final round (the fastest few timed again, longer); nil for the others.
     public var finalMicroseconds: Double?
+    /// For a later pass's twin, which pass made it from which candidate, e.g. `sim twin of 16,7,4,m128, the
+    /// 2nd fastest unrolled`; nil for the first pass's candidates (and in results cached before it was recorded).
+    public var origin: String?
+}
+
+/// A later pass's candidate: a twin of an earlier one, and where it came from (``CandidateResult/origin``).
+struct Twin {
+    let spec: KernelSpec
+    let origin: String
 }
 
 /// The outcome of tuning one problem.
@@ -28,6 +37,8 @@ public struct TuningResult: Codable, Sendable {
     public var fromCache: Bool
     /// Where the wall time went; nil in results cached before it was recorded.
     public var phases: TuningPhases?
+    /// The winner's ``CandidateResult/origin``: nil when it came from the first pass.
+    public var winnerOrigin: String? { candidates.first { $0.spec == best }?.origin }
 }
 
 /// Wall-clock seconds of a tuning run's phases, to show what bounds it: the host's cores (compile) or the GPU
@@ -80,7 +91,8 @@ public struct Tuner {
     public static let defaultRegisterCapRefinement = 4
     /// Unrolled candidates, the fastest after the second pass, whose `sim` twins (the same config with rows that
     /// share columns gathered into blocks, ``BlockBalance/similarColumns``: 8-35% fewer loads of B on Table 1's
-    /// unrolled winners) are timed in a third pass; 0 skips it. Not yet timed on a GPU.
+    /// unrolled winners) are timed in a third pass; 0 skips it. On an H200 a `sim` twin won 38 of Table 1's 49
+    /// instances tuned to the unrolled family (up to 1.17x faster than the former configs).
     public var rowOrderRefinement = Tuner.defaultRowOrderRefinement
     /// Two: one more compile round of two kernels.
     public static let defaultRowOrderRefinement = 2
@@ -130,6 +142,8 @@ public struct Tuner {
         phases.verifySeconds = Date().timeIntervalSince(referenceStart)
         // Verify and time one at a time, keeping the fastest few loaded for the final round.
         var results: [CandidateResult] = []
+        // Parallel to specs: where a later pass's twin came from.
+        var origins = [String?](repeating: nil, count: specs.count)
         var leaders: [(index: Int, time: Double, kernel: LoadedKernel)] = []
         var total = specs.count
         // Each kernel is released once timed, unless it leads.
@@ -137,6 +151,7 @@ public struct Tuner {
             for j in batch.indices {
                 let i = results.count
                 var entry = CandidateResult(spec: specs[i].description, family: specs[i].family.rawValue)
+                entry.origin = origins[i]
                 do {
                     let kernel = try batch[j]!.get()
                     entry.registers = try? kernel.function.numRegisters
@@ -165,12 +180,13 @@ public struct Tuner {
         }
         evaluate(&batch)
         // Further passes: twins of the fastest unrolled candidates so far.
-        func refine(_ twins: [KernelSpec]) {
+        func refine(_ twins: [Twin]) {
             guard !twins.isEmpty else { return }
-            specs += twins
+            specs += twins.map(\.spec)
+            origins += twins.map(\.origin)
             total = specs.count
             let compileStart = Date()
-            batch = compile(twins, problem: problem)
+            batch = compile(twins.map(\.spec), problem: problem)
             phases.compileSeconds += Date().timeIntervalSince(compileStart)
             evaluate(&batch)
         }
@@ -204,8 +220,9 @@ public struct Tuner {
     /// no cap (by their first-pass times in `results`, parallel to `specs`), leaving out specs already tried.
     static func registerCapRefinements(
         specs: [KernelSpec], results: [CandidateResult], problem: SpMMProblem, limits: DeviceLimits, count: Int
-    ) -> [KernelSpec] {
-        twins(of: fastestUnrolled(specs: specs, results: results, count: count) { $0.maxRegisters == nil }, tried: specs) {
+    ) -> [Twin] {
+        twins(of: fastestUnrolled(specs: specs, results: results, count: count) { $0.maxRegisters == nil },
+              named: "register-cap", tried: specs) {
             KernelSpec.registerCapTwins(of: $0, problem: problem, limits: limits)
         }
     }
@@ -214,8 +231,9 @@ public struct Tuner {
     /// unrolled candidates with contiguous row ranges, capped or not, that plan, leaving out specs already tried.
     static func rowOrderRefinements(
         specs: [KernelSpec], results: [CandidateResult], problem: SpMMProblem, limits: DeviceLimits, count: Int
-    ) -> [KernelSpec] {
-        twins(of: fastestUnrolled(specs: specs, results: results, count: count) { $0.balance == .nonzeros }, tried: specs) {
+    ) -> [Twin] {
+        twins(of: fastestUnrolled(specs: specs, results: results, count: count) { $0.balance == .nonzeros },
+              named: "sim", tried: specs) {
             var similar = $0
             similar.balance = .similarColumns
             return (try? SpMMPlan(problem: problem, config: similar, limits: limits)) == nil ? [] : [similar]
@@ -233,10 +251,23 @@ public struct Tuner {
         }.sorted { $0.1 < $1.1 }.prefix(count).map(\.0)
     }
 
-    /// `make`'s twins of `configs` as unrolled specs, without those among `tried` (or repeated).
-    static func twins(of configs: [TilingConfig], tried: [KernelSpec], make: (TilingConfig) -> [TilingConfig]) -> [KernelSpec] {
+    /// `make`'s twins of `configs` (fastest first) as unrolled specs, without those among `tried` (or
+    /// repeated), each with its origin: `<name> twin of <config>, the <rank> fastest unrolled`.
+    static func twins(
+        of configs: [TilingConfig], named name: String, tried: [KernelSpec], make: (TilingConfig) -> [TilingConfig]
+    ) -> [Twin] {
         var seen = Set(tried.map(\.description))
-        return configs.flatMap(make).map(KernelSpec.unrolled).filter { seen.insert($0.description).inserted }
+        return configs.enumerated().flatMap { rank, config in
+            make(config).map(KernelSpec.unrolled).filter { seen.insert($0.description).inserted }.map {
+                Twin(spec: $0, origin: "\(name) twin of \(config), the \(ordinal(rank + 1)) fastest unrolled")
+            }
+        }
+    }
+
+    /// `1st`, `2nd`, `3rd`, `4th`, ... `11th`, `12th`, `13th`, `21st`.
+    static func ordinal(_ n: Int) -> String {
+        let suffix = (11...13).contains(n % 100) ? "th" : ["th", "st", "nd", "rd", "th", "th", "th", "th", "th", "th"][n % 10]
+        return "\(n)\(suffix)"
     }
 
     /// Times the finalists `finalRounds` times each with ``finalTimer``, in turn (so a drift of the GPU's

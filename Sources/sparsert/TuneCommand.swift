@@ -84,7 +84,8 @@ struct TuneCommand: ParsableCommand {
                 let time = c.microseconds.map { String(format: "%8.2f us", $0) } ?? "  failed  "
                 let registers = c.registers.map { String(format: "%3d regs", $0) } ?? "        "
                 let final = c.finalMicroseconds.map { String(format: "  (final round %.2f us)", $0) } ?? ""
-                print("\(time)  \(registers)  \(c.family.padding(toLength: 11, withPad: " ", startingAt: 0)) \(c.spec)\(c.failure.map { "  (\($0))" } ?? "")\(final)")
+                let origin = c.origin.map { "  [\($0)]" } ?? ""
+                print("\(time)  \(registers)  \(c.family.padding(toLength: 11, withPad: " ", startingAt: 0)) \(c.spec)\(c.failure.map { "  (\($0))" } ?? "")\(final)\(origin)")
             }
             print(String(format: "best: %@ %.2f us (%@, %.1f s)", spec.description, result.bestMicroseconds,
                          result.fromCache ? "from cache" : "tuned", result.wallSeconds))

@@ -13,6 +13,24 @@ struct TuningResultTests {
         #expect(result.best == "8,98,1" && result.phases == nil)
     }
 
+    @Test("the winner's origin: a later pass's twin names its pass and source; a first-pass winner has none")
+    func winnerOrigin() throws {
+        var twin = CandidateResult(spec: "8,98,1,sim,m96", family: "unrolled", microseconds: 1.9)
+        twin.origin = "sim twin of 8,98,1,m96, the 2nd fastest unrolled"
+        let first = CandidateResult(spec: "8,98,1,m96", family: "unrolled", microseconds: 2.0)
+        var result = TuningResult(best: "8,98,1,sim,m96", bestMicroseconds: 1.9, candidates: [first, twin], wallSeconds: 3, fromCache: false)
+        #expect(result.winnerOrigin == twin.origin)
+        let decoded = try JSONDecoder().decode(TuningResult.self, from: JSONEncoder().encode(result))
+        #expect(decoded.winnerOrigin == twin.origin)
+        result.best = "8,98,1,m96"
+        #expect(result.winnerOrigin == nil)
+    }
+
+    @Test("ordinals", arguments: [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (12, "12th"), (13, "13th"), (21, "21st"), (102, "102nd")])
+    func ordinal(n: Int, expected: String) {
+        #expect(Tuner.ordinal(n) == expected)
+    }
+
     @Test("phases round-trip and print in one line")
     func phasesRoundTrip() throws {
         let phases = TuningPhases(compileSeconds: 9.06, verifySeconds: 3.2, timeSeconds: 20, finalSeconds: 1.24)
@@ -35,9 +53,12 @@ struct RegisterCapRefinementTests {
         // 16,2,1 failed; the data-driven one is fastest but never twinned; 4,2,2 already has its m96 twin.
         let results = [result(3.0), result(2.0), result(nil), result(1.0), result(2.5)]
         let twins = Tuner.registerCapRefinements(
-            specs: specs, results: results, problem: problem, limits: .hopper, count: 2).map(\.description)
+            specs: specs, results: results, problem: problem, limits: .hopper, count: 2).map(\.spec.description)
         #expect(twins.contains("4,2,2,m64") && twins.contains("4,2,2,m128") && !twins.contains("4,2,2,m96"))
         #expect(twins.contains("8,2,1,m64"))
+        let origins = Tuner.registerCapRefinements(specs: specs, results: results, problem: problem, limits: .hopper, count: 2)
+        #expect(origins.first { $0.spec.description == "8,2,1,m64" }?.origin == "register-cap twin of 8,2,1, the 2nd fastest unrolled")
+        #expect(origins.first { $0.spec.description == "4,2,2,m64" }?.origin == "register-cap twin of 4,2,2, the 1st fastest unrolled")
         #expect(!twins.contains { $0.hasPrefix("16,2,1") || $0.hasPrefix("dd:") })
         #expect(Tuner.registerCapRefinements(specs: specs, results: results, problem: problem, limits: .hopper, count: 0).isEmpty)
     }
@@ -49,10 +70,13 @@ struct RegisterCapRefinementTests {
         let results = [3.0, 2.0, 1.0, 2.5, 0.5, nil].map { CandidateResult(spec: "", family: "", microseconds: $0) }
         let twins = Tuner.rowOrderRefinements(specs: specs, results: results, problem: problem, limits: .hopper, count: 2)
         // 16,2,1,sim is already a sim config, the data-driven one has no twin, 2,2,1 failed.
-        #expect(twins.map(\.description) == ["4,2,2,sim,m96", "8,2,2,sim"])
+        #expect(twins.map(\.spec.description) == ["4,2,2,sim,m96", "8,2,2,sim"])
+        #expect(twins.map(\.origin) == [
+            "sim twin of 4,2,2,m96, the 1st fastest unrolled", "sim twin of 8,2,2, the 2nd fastest unrolled",
+        ])
         let tried = specs + [KernelSpec(parsing: "8,2,2,sim")!]
         #expect(Tuner.rowOrderRefinements(specs: tried, results: results + [CandidateResult(spec: "", family: "", microseconds: 9)],
-                                          problem: problem, limits: .hopper, count: 2).map(\.description) == ["4,2,2,sim,m96"])
+                                          problem: problem, limits: .hopper, count: 2).map(\.spec.description) == ["4,2,2,sim,m96"])
     }
 
     @Test("the passes are summarized for reports as set", arguments: [

@@ -1,0 +1,221 @@
+import KernelIR
+
+/// The code that walks a part's nonzeros: loads of weights and B offsets (and taps), loads of B, FMAs.
+struct LoopBody {
+    /// Bytes between sections of the entries buffer.
+    let sectionBytes: Int64
+    /// Whether a third section holds tap indices (convolution with padding).
+    let hasTaps: Bool
+    var vectors: [DataDrivenKernelGenerator.VectorAccess]
+    let accumulators: [[Register]]
+    /// Where B is read: global memory (u64 addresses) or the staged shared chunk (u32 addresses).
+    var bSpace: MemorySpace = .globalReadOnly
+
+    /// The nonzeros at byte offsets [start, end) of the entries' first section: a main loop of `4 * unroll`
+    /// per iteration, then a tail of fewer than that.
+    func emitNonzeros(
+        start: Register, end: Register, entryPointer: Register, unroll: Int, prefetch: Bool, builder b: inout KernelBuilder
+    ) {
+        let pointer = b.register(.u64)
+        let startWide = b.register(.u64)
+        b.emit(.extend(startWide, start))
+        b.emit(.binary(.add, pointer, .register(entryPointer), .register(startWide)))
+        let length = b.binary(.sub, .u32, .register(end), .register(start))
+        let mainBytes = b.binary(.and, .u32, .register(length), .u32(~UInt32(16 * unroll - 1)))
+        let mainEndOffset = b.binary(.add, .u32, .register(start), .register(mainBytes))
+        let mainEndWide = b.register(.u64)
+        b.emit(.extend(mainEndWide, mainEndOffset))
+        let mainEnd = b.binary(.add, .u64, .register(entryPointer), .register(mainEndWide))
+        emitMainLoop(pointer: pointer, end: mainEnd, nonzeros: 4 * unroll, prefetch: prefetch, builder: &b)
+        let tailBytes = b.binary(.and, .u32, .register(length), .u32(UInt32(16 * unroll - 1)))
+        // An empty tail (a part a multiple of the iteration long, or emptied by a head) is jumped over:
+        // its guarded slots would issue anyway.
+        let done = b.label()
+        b.emit(.branch(done), guard: b.compare(.eq, .u32, .register(tailBytes), .u32(0)))
+        emitTail(pointer: pointer, bytes: tailBytes, quads: unroll - 1, builder: &b)
+        b.emit(.label(done))
+    }
+
+    /// Registers holding consecutive entries, and the predicate under which they are real (nil: always).
+    struct Entries {
+        var weights: [Register] = []
+        var offsets: [Register] = []
+        var taps: [Register] = []
+        var guardPredicate: Register?
+    }
+
+    /// A part's head: `count` entries at `address`, loaded unconditionally (the head region always holds
+    /// them), and their B loads issued, each entry used only where its offset is not
+    /// ``DataDrivenLayout/headSentinel``. Returns every entry with its loaded B values, for ``accumulate(_:_:builder:)``.
+    func loadHead(_ count: Int, at address: Register, builder b: inout KernelBuilder) -> [(Entries, [[[Register]]])] {
+        let loaded = loadEntries(count, at: address, offset: 0, guard: nil, builder: &b)
+        let singles = loaded.offsets.indices.map { i in
+            let used = b.compare(.ne, .u32, .register(loaded.offsets[i]), .u32(DataDrivenLayout.headSentinel))
+            return Entries(
+                weights: [loaded.weights[i]], offsets: [loaded.offsets[i]],
+                taps: loaded.taps.isEmpty ? [] : [loaded.taps[i]], guardPredicate: used)
+        }
+        return singles.map { ($0, loadB($0, builder: &b)) }
+    }
+
+    /// A head loaded across the subwarp: lane l loads entries `l * H/T ..< (l + 1) * H/T` (one vector load per
+    /// section), then `group` entries at a time are shuffled to every lane, their B loads issued, their
+    /// FMAs done, each entry used where its offset is not the sentinel. Unused entries come last, so the
+    /// walk stops at the first group whose first entry is unused (the subwarp is the whole warp, so the
+    /// branch is uniform and the next shuffles still see all 32 lanes).
+    func emitSharedHead(
+        _ count: Int, at address: Register, lane: Register, subwarpWidth t: Int, group: Int, builder b: inout KernelBuilder
+    ) {
+        let perLane = count / t
+        let laneBytes = b.register(.u64)
+        b.emit(.multiplyWide(laneBytes, .register(lane), .u32(UInt32(perLane * 4))))
+        let laneAddress = b.binary(.add, .u64, .register(address), .register(laneBytes))
+        let mine = loadEntries(perLane, at: laneAddress, offset: 0, guard: nil, builder: &b)
+        let done = b.label()
+        for first in stride(from: 0, to: count, by: group) {
+            let singles = (first..<min(first + group, count)).map { e -> Entries in
+                func shuffled(_ words: [Register]) -> Register {
+                    let value = b.register(words[0].type)
+                    b.emit(.shuffle(value, words[e % perLane], sourceLane: e / perLane, width: t))
+                    return value
+                }
+                let offset = shuffled(mine.offsets)
+                let used = b.compare(.ne, .u32, .register(offset), .u32(DataDrivenLayout.headSentinel))
+                return Entries(
+                    weights: [shuffled(mine.weights)], offsets: [offset],
+                    taps: mine.taps.isEmpty ? [] : [shuffled(mine.taps)], guardPredicate: used)
+            }
+            if first > 0 { b.emit(.branch(done), guard: singles[0].guardPredicate, negated: true) }
+            let values = singles.map { loadB($0, builder: &b) }
+            for (entry, value) in zip(singles, values) { accumulate(entry, value, builder: &b) }
+        }
+        b.emit(.label(done))
+    }
+
+    /// The main loop over [pointer, end), `nonzeros` (a multiple of 4) per iteration; `pointer` ends at `end`.
+    /// With `prefetch`, each iteration loads the next iteration's weights and offsets before its FMAs, so
+    /// only the B loads stay on the loop's critical path (the layout's slack keeps the last, unused
+    /// prefetch inside the buffer).
+    func emitMainLoop(pointer: Register, end: Register, nonzeros: Int, prefetch: Bool, builder b: inout KernelBuilder) {
+        let top = b.label(), after = b.label()
+        let skip = b.compare(.ge, .u64, .register(pointer), .register(end))
+        b.emit(.branch(after), guard: skip)
+        var current = prefetch ? loadEntries(nonzeros, at: pointer, offset: 0, guard: nil, builder: &b) : Entries()
+        b.emit(.label(top))
+        if prefetch {
+            let values = loadB(current, builder: &b)
+            let next = loadEntries(nonzeros, at: pointer, offset: Int64(nonzeros * 4), guard: nil, builder: &b)
+            accumulate(current, values, builder: &b)
+            for (dst, src) in zip(current.weights + current.offsets + current.taps, next.weights + next.offsets + next.taps) {
+                b.emit(.move(dst, .register(src)))
+            }
+        } else {
+            current = loadEntries(nonzeros, at: pointer, offset: 0, guard: nil, builder: &b)
+            accumulate(current, loadB(current, builder: &b), builder: &b)
+        }
+        b.emit(.binary(.add, pointer, .register(pointer), .u64(UInt64(nonzeros * 4))))
+        let more = b.compare(.lt, .u64, .register(pointer), .register(end))
+        b.emit(.branch(top), guard: more)
+        b.emit(.label(after))
+    }
+
+    /// The last `bytes / 4` (< 4 * (quads + 1)) nonzeros from `pointer`, as up to `quads` groups of 4 and up
+    /// to 3 single nonzeros, each guarded by whether it exists; every load is issued before the first FMA
+    /// so the tail costs one load latency, not one per group. (Splitting it into a phase of groups and one
+    /// of singles changed ptxas's register choice and ran up to 2x slower on an H200.)
+    func emitTail(pointer: Register, bytes: Register, quads: Int, builder b: inout KernelBuilder) {
+        var groups: [Entries] = []
+        let quadBytes = b.binary(.and, .u32, .register(bytes), .u32(~UInt32(15)))
+        for q in 0..<quads {
+            let present = b.compare(.gt, .u32, .register(quadBytes), .u32(UInt32(16 * q)))
+            groups.append(loadEntries(4, at: pointer, offset: Int64(16 * q), guard: present, builder: &b))
+        }
+        let singleBytes = b.binary(.and, .u32, .register(bytes), .u32(15))
+        var singles = pointer
+        if quads > 0 {
+            let wide = b.register(.u64)
+            b.emit(.extend(wide, quadBytes))
+            singles = b.binary(.add, .u64, .register(pointer), .register(wide))
+        }
+        for i in 0..<3 {
+            let present = b.compare(.gt, .u32, .register(singleBytes), .u32(UInt32(4 * i)))
+            groups.append(loadEntries(1, at: singles, offset: Int64(4 * i), guard: present, builder: &b))
+        }
+        let values = groups.map { loadB($0, builder: &b) }
+        for (group, loaded) in zip(groups, values) { accumulate(group, loaded, builder: &b) }
+    }
+
+    /// Loads `count` (1, 2 or a multiple of 4) entries at byte `offset` from `base`, up to 16 bytes at a time.
+    func loadEntries(
+        _ count: Int, at base: Register, offset: Int64, guard predicate: Register?, builder b: inout KernelBuilder
+    ) -> Entries {
+        var entries = Entries(guardPredicate: predicate)
+        let group = min(count, 4)
+        for g in stride(from: 0, to: count, by: group) {
+            let at = offset + Int64(g * 4)
+            let w = (0..<group).map { _ in b.register(.f32) }
+            b.emit(.load(.globalReadOnly, w, address: base, offset: at), guard: predicate)
+            let o = (0..<group).map { _ in b.register(.u32) }
+            b.emit(.load(.globalReadOnly, o, address: base, offset: at + sectionBytes), guard: predicate)
+            entries.weights += w
+            entries.offsets += o
+            if hasTaps {
+                let t = (0..<group).map { _ in b.register(.u32) }
+                b.emit(.load(.globalReadOnly, t, address: base, offset: at + 2 * sectionBytes), guard: predicate)
+                entries.taps += t
+            }
+        }
+        return entries
+    }
+
+    /// Per entry and vector, one W-wide load of B (vectors sharing a base share the address add); a
+    /// convolution's load also needs the tap's bit in the vector's mask, else the value is 0.
+    func loadB(_ entries: Entries, builder b: inout KernelBuilder) -> [[[Register]]] {
+        let width = accumulators[0].count
+        return entries.offsets.indices.map { i in
+            var wide: Register?
+            if bSpace != .shared {
+                wide = b.register(.u64)
+                b.emit(.extend(wide!, entries.offsets[i]))
+            }
+            var addresses: [Register: Register] = [:]
+            return vectors.map { vector in
+                let address: Register
+                if let known = addresses[vector.b.base] {
+                    address = known
+                } else if let wide {
+                    address = b.binary(.add, .u64, .register(vector.b.base), .register(wide))
+                    addresses[vector.b.base] = address
+                } else {
+                    address = b.binary(.add, .u32, .register(vector.b.base), .register(entries.offsets[i]))
+                    addresses[vector.b.base] = address
+                }
+                let loaded = (0..<width).map { _ in b.register(.f32) }
+                var predicate = vector.inside.map { b.conjunction($0, entries.guardPredicate) } ?? entries.guardPredicate
+                if let mask = vector.tapMask {
+                    let shifted = b.binary(.shr, .u64, .register(mask), .register(entries.taps[i]))
+                    let bit = b.binary(.and, .u64, .register(shifted), .u64(1))
+                    let inside = b.conjunction(b.compare(.ne, .u64, .register(bit), .u64(0)), entries.guardPredicate)!
+                    for r in loaded { b.emit(.move(r, .f32(0))) }
+                    predicate = inside
+                }
+                b.emit(.load(bSpace, loaded, address: address, offset: vector.b.offset), guard: predicate)
+                return loaded
+            }
+        }
+    }
+
+    /// `acc[j][w] += weight * B value`, entry by entry in order (the summation order is the layout's), under
+    /// the entries' guard. (Guarded FMAs also keep the tail's loads independent in ptxas's schedule: with
+    /// absent entries zeroed and unguarded FMAs instead, ptxas packed the kernel into 40 registers and
+    /// serialized the loads, 1.2-1.9x slower at N = 256 on an H200.)
+    func accumulate(_ entries: Entries, _ values: [[[Register]]], builder b: inout KernelBuilder) {
+        for (weight, perVector) in zip(entries.weights, values) {
+            for (acc, loaded) in zip(accumulators, perVector) {
+                for (sum, x) in zip(acc, loaded) {
+                    b.emit(.fma(sum, .register(x), .register(weight), .register(sum)), guard: entries.guardPredicate)
+                }
+            }
+        }
+    }
+}
