@@ -106,8 +106,8 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     /// the same rows of B at about the same time, which L1 can serve once: on Table 1's problems 7-9 at 0.9,
     /// blocks of 4 rows have 4-9% fewer distinct columns than in length order (more for larger R). Needs
     /// R >= 2 or parts by row length (``adaptiveSplit``); not with staged B, whose rows are dealt across
-    /// blocks. Not yet timed on a GPU (the tuner's winners there hold one row a block), so the tuner does not
-    /// list it.
+    /// blocks. The tuner's third pass times the `o1` twins of its fastest data-driven candidates that gather
+    /// rows (the runtime's tuner); not yet timed on a GPU.
     public var similarRows = false
 
     public init(

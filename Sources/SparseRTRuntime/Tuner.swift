@@ -62,8 +62,8 @@ public struct TuningPhases: Codable, Sendable {
 
 /// The autotuner (paper section 3.7): compiles candidates of both families in parallel, verifies each on
 /// the GPU against the float64 reference, times the ones that pass with a short timer, adds a second pass of
-/// register-capped twins of the fastest unrolled ones (``registerCapRefinement``) and a third of twins with
-/// rows that share columns gathered into blocks (``rowOrderRefinement``), each skipped when set to 0, times
+/// register-capped twins of the fastest unrolled ones (``registerCapRefinement``) and a third of twins of
+/// either family with rows that share columns gathered into blocks (``rowOrderRefinement``), each skipped when set to 0, times
 /// the fastest few again with the benchmark's timer (``finalists``), and keeps the fastest of those.
 public struct Tuner {
     public let session: GPUSession
@@ -89,12 +89,14 @@ public struct Tuner {
     public var registerCapRefinement = Tuner.defaultRegisterCapRefinement
     /// Four: the twins of the first pass's four fastest unrolled candidates.
     public static let defaultRegisterCapRefinement = 4
-    /// Unrolled candidates, the fastest after the second pass, whose `sim` twins (the same config with rows that
-    /// share columns gathered into blocks, ``BlockBalance/similarColumns``: 8-35% fewer loads of B on Table 1's
-    /// unrolled winners) are timed in a third pass; 0 skips it. On an H200 a `sim` twin won 38 of Table 1's 49
-    /// instances tuned to the unrolled family (up to 1.17x faster than the former configs).
+    /// Candidates of each family, the fastest after the second pass, whose twins with rows that share columns
+    /// gathered into blocks are timed in a third pass; 0 skips it. Unrolled ones get their `sim` twins
+    /// (``BlockBalance/similarColumns``: 8-35% fewer loads of B on Table 1's unrolled winners; on an H200 a `sim`
+    /// twin won 38 of Table 1's 49 instances tuned to the unrolled family, up to 1.17x faster than the former
+    /// configs). Data-driven ones whose blocks hold several rows get their `o1` twins
+    /// (``DataDrivenConfig/similarRows``; not yet timed on a GPU).
     public var rowOrderRefinement = Tuner.defaultRowOrderRefinement
-    /// Two: one more compile round of two kernels.
+    /// Two: one more compile round of up to four kernels.
     public static let defaultRowOrderRefinement = 2
 
     /// The passes after the first as set, for reports: `register-cap twins of the 4 fastest unrolled, sim
@@ -106,7 +108,9 @@ public struct Tuner {
     static func passesSummary(registerCapRefinement: Int, rowOrderRefinement: Int) -> String {
         var passes: [String] = []
         if registerCapRefinement > 0 { passes.append("register-cap twins of the \(registerCapRefinement) fastest unrolled") }
-        if rowOrderRefinement > 0 { passes.append("sim twins of the \(rowOrderRefinement) fastest unrolled") }
+        if rowOrderRefinement > 0 {
+            passes.append("sim twins of the \(rowOrderRefinement) fastest unrolled, o1 twins of the \(rowOrderRefinement) fastest data-driven")
+        }
         return passes.isEmpty ? "none" : passes.joined(separator: ", ")
     }
 
@@ -221,45 +225,65 @@ public struct Tuner {
     static func registerCapRefinements(
         specs: [KernelSpec], results: [CandidateResult], problem: SpMMProblem, limits: DeviceLimits, count: Int
     ) -> [Twin] {
-        twins(of: fastestUnrolled(specs: specs, results: results, count: count) { $0.maxRegisters == nil },
-              named: "register-cap", tried: specs) {
-            KernelSpec.registerCapTwins(of: $0, problem: problem, limits: limits)
+        let uncapped = fastest(specs: specs, results: results, count: count) { (spec: KernelSpec) -> TilingConfig? in
+            guard case .unrolled(let config) = spec, config.maxRegisters == nil else { return nil }
+            return config
+        }
+        return twins(of: uncapped, named: "register-cap", family: "unrolled", tried: specs) {
+            KernelSpec.registerCapTwins(of: $0, problem: problem, limits: limits).map(KernelSpec.unrolled)
         }
     }
 
     /// The third pass's candidates: the `sim` twins (``BlockBalance/similarColumns``) of the `count` fastest
-    /// unrolled candidates with contiguous row ranges, capped or not, that plan, leaving out specs already tried.
+    /// unrolled candidates with contiguous row ranges, capped or not, and the `o1` twins
+    /// (``DataDrivenConfig/similarRows``) of the `count` fastest data-driven ones whose blocks gather rows (two
+    /// or more a block, or parts by row length), those that plan, leaving out specs already tried.
     static func rowOrderRefinements(
         specs: [KernelSpec], results: [CandidateResult], problem: SpMMProblem, limits: DeviceLimits, count: Int
     ) -> [Twin] {
-        twins(of: fastestUnrolled(specs: specs, results: results, count: count) { $0.balance == .nonzeros },
-              named: "sim", tried: specs) {
+        let ranges = fastest(specs: specs, results: results, count: count) { (spec: KernelSpec) -> TilingConfig? in
+            guard case .unrolled(let config) = spec, config.balance == .nonzeros else { return nil }
+            return config
+        }
+        let unrolled = twins(of: ranges, named: "sim", family: "unrolled", tried: specs) {
             var similar = $0
             similar.balance = .similarColumns
-            return (try? SpMMPlan(problem: problem, config: similar, limits: limits)) == nil ? [] : [similar]
+            return (try? SpMMPlan(problem: problem, config: similar, limits: limits)) == nil ? [] : [.unrolled(similar)]
         }
+        let gathering = fastest(specs: specs, results: results, count: count) { (spec: KernelSpec) -> DataDrivenConfig? in
+            guard case .dataDriven(let config) = spec, !config.similarRows, config.stageRows == nil,
+                  config.rowsPerBlock >= 2 || config.adaptiveSplit else { return nil }
+            return config
+        }
+        let dataDriven = twins(of: gathering, named: "o1", family: "data-driven", tried: specs) {
+            var similar = $0
+            similar.similarRows = true
+            return (try? similar.validate(for: problem, limits: limits)) == nil ? [] : [.dataDriven(similar)]
+        }
+        return unrolled + dataDriven
     }
 
-    /// The `count` fastest timed unrolled configs that satisfy `include`, by their times in `results` (parallel
-    /// to `specs`).
-    static func fastestUnrolled(
-        specs: [KernelSpec], results: [CandidateResult], count: Int, where include: (TilingConfig) -> Bool
-    ) -> [TilingConfig] {
-        zip(specs, results).compactMap { spec, result -> (TilingConfig, Double)? in
-            guard case .unrolled(let config) = spec, include(config), let time = result.microseconds else { return nil }
-            return (config, time)
-        }.sorted { $0.1 < $1.1 }.prefix(count).map(\.0)
+    /// The `count` fastest timed candidates that `select` maps to a config, fastest first, by their times in
+    /// `results` (parallel to `specs`), each with its spec.
+    static func fastest<Config>(
+        specs: [KernelSpec], results: [CandidateResult], count: Int, _ select: (KernelSpec) -> Config?
+    ) -> [(spec: KernelSpec, config: Config)] {
+        zip(specs, results).compactMap { spec, result -> (KernelSpec, Config, Double)? in
+            guard let config = select(spec), let time = result.microseconds else { return nil }
+            return (spec, config, time)
+        }.sorted { $0.2 < $1.2 }.prefix(count).map { ($0.0, $0.1) }
     }
 
-    /// `make`'s twins of `configs` (fastest first) as unrolled specs, without those among `tried` (or
-    /// repeated), each with its origin: `<name> twin of <config>, the <rank> fastest unrolled`.
-    static func twins(
-        of configs: [TilingConfig], named name: String, tried: [KernelSpec], make: (TilingConfig) -> [TilingConfig]
+    /// `make`'s twins of `sources` (fastest first), without those among `tried` (or repeated), each with its
+    /// origin: `<name> twin of <spec>, the <rank> fastest <family>`.
+    static func twins<Config>(
+        of sources: [(spec: KernelSpec, config: Config)], named name: String, family: String, tried: [KernelSpec],
+        make: (Config) -> [KernelSpec]
     ) -> [Twin] {
         var seen = Set(tried.map(\.description))
-        return configs.enumerated().flatMap { rank, config in
-            make(config).map(KernelSpec.unrolled).filter { seen.insert($0.description).inserted }.map {
-                Twin(spec: $0, origin: "\(name) twin of \(config), the \(ordinal(rank + 1)) fastest unrolled")
+        return sources.enumerated().flatMap { rank, source in
+            make(source.config).filter { seen.insert($0.description).inserted }.map {
+                Twin(spec: $0, origin: "\(name) twin of \(source.spec), the \(ordinal(rank + 1)) fastest \(family)")
             }
         }
     }
@@ -328,7 +352,7 @@ public final class TuningCache: @unchecked Sendable {
     public static func key(problem: SpMMProblem, device: String, registerCapRefinement: Int = 0, rowOrderRefinement: Int = 0) -> String {
         "\(WeightsHash.hex(problem.weights))|\(problem.description)|\(device)|\(SparseCompiler.generatorVersion)"
             + (registerCapRefinement > 0 ? "|caps\(registerCapRefinement)" : "")
-            + (rowOrderRefinement > 0 ? "|rows\(rowOrderRefinement)" : "")
+            + (rowOrderRefinement > 0 ? "|order\(rowOrderRefinement)" : "")
     }
 
     public func lookup(_ key: String) -> TuningResult? { lock.withLock { entries[key] } }

@@ -63,25 +63,35 @@ struct RegisterCapRefinementTests {
         #expect(Tuner.registerCapRefinements(specs: specs, results: results, problem: problem, limits: .hopper, count: 0).isEmpty)
     }
 
-    @Test("sim twins of the fastest unrolled candidates with row ranges, capped or not, none already tried")
+    @Test("row-order twins: sim for the fastest unrolled with row ranges, o1 for the fastest data-driven that gather rows")
     func rowOrderTwins() throws {
         let problem = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 256, density: 0.1, seed: 3), n: 64)
-        let specs = ["8,2,1", "4,2,2,m96", "16,2,1,sim", "8,2,2", "dd:w32,v2,c1,r4,k1,u2", "2,2,1"].map { KernelSpec(parsing: $0)! }
-        let results = [3.0, 2.0, 1.0, 2.5, 0.5, nil].map { CandidateResult(spec: "", family: "", microseconds: $0) }
+        let specs = [
+            "8,2,1", "4,2,2,m96", "16,2,1,sim", "8,2,2", "dd:w32,v2,c1,r4,k1,u2", "2,2,1", "dd:w32,v2,c1,r1,k2,u2",
+            "dd:w32,v2,c1,r2,k1,u2,o1", "dd:w32,v2,c1,r1,k8,u2,b1",
+        ].map { KernelSpec(parsing: $0)! }
+        let results = [3.0, 2.0, 1.0, 2.5, 0.5, nil, 0.4, 0.3, 0.9].map { CandidateResult(spec: "", family: "", microseconds: $0) }
         let twins = Tuner.rowOrderRefinements(specs: specs, results: results, problem: problem, limits: .hopper, count: 2)
-        // 16,2,1,sim is already a sim config, the data-driven one has no twin, 2,2,1 failed.
-        #expect(twins.map(\.spec.description) == ["4,2,2,sim,m96", "8,2,2,sim"])
+        // 16,2,1,sim is already a sim config and 2,2,1 failed; of the data-driven ones, r1 without b1 holds one
+        // row a block and the r2 one already has o1.
+        #expect(twins.map(\.spec.description) == [
+            "4,2,2,sim,m96", "8,2,2,sim", "dd:w32,v2,c1,r4,k1,u2,o1", "dd:w32,v2,c1,r1,k8,u2,b1,o1",
+        ])
         #expect(twins.map(\.origin) == [
             "sim twin of 4,2,2,m96, the 1st fastest unrolled", "sim twin of 8,2,2, the 2nd fastest unrolled",
+            "o1 twin of dd:w32,v2,c1,r4,k1,u2, the 1st fastest data-driven",
+            "o1 twin of dd:w32,v2,c1,r1,k8,u2,b1, the 2nd fastest data-driven",
         ])
-        let tried = specs + [KernelSpec(parsing: "8,2,2,sim")!]
-        #expect(Tuner.rowOrderRefinements(specs: tried, results: results + [CandidateResult(spec: "", family: "", microseconds: 9)],
-                                          problem: problem, limits: .hopper, count: 2).map(\.spec.description) == ["4,2,2,sim,m96"])
+        let tried = specs + [KernelSpec(parsing: "8,2,2,sim")!, KernelSpec(parsing: "dd:w32,v2,c1,r4,k1,u2,o1")!]
+        let moreResults = results + [9, 9].map { CandidateResult(spec: "", family: "", microseconds: $0) }
+        #expect(Tuner.rowOrderRefinements(specs: tried, results: moreResults, problem: problem, limits: .hopper, count: 2)
+            .map(\.spec.description) == ["4,2,2,sim,m96", "dd:w32,v2,c1,r1,k8,u2,b1,o1"])
+        #expect(Tuner.rowOrderRefinements(specs: specs, results: results, problem: problem, limits: .hopper, count: 0).isEmpty)
     }
 
     @Test("the passes are summarized for reports as set", arguments: [
-        (4, 2, "register-cap twins of the 4 fastest unrolled, sim twins of the 2 fastest unrolled"),
-        (0, 3, "sim twins of the 3 fastest unrolled"), (0, 0, "none"),
+        (4, 2, "register-cap twins of the 4 fastest unrolled, sim twins of the 2 fastest unrolled, o1 twins of the 2 fastest data-driven"),
+        (0, 3, "sim twins of the 3 fastest unrolled, o1 twins of the 3 fastest data-driven"), (0, 0, "none"),
     ])
     func summary(caps: Int, rows: Int, expected: String) {
         #expect(Tuner.passesSummary(registerCapRefinement: caps, rowOrderRefinement: rows) == expected)
