@@ -2,7 +2,7 @@
 # On the GPU host, after scripts/make-carry.sh here: verification suite, the paper benchmarks and tuning
 # experiments, each under its own time limit. Logs and reports go to a work folder, packed at the end into
 # $OUT/results.tar.gz (the device tool returns at most 8 files). Usage:
-#   bash scripts/gpu-bench.sh [verify] [spmm] [spmm90] [spmm95] [spmm8] [conv] [conv8] [explore] [ncu] [regs] [regslarge] [sim] [simdd] [ncuunrolled] [torch]
+#   bash scripts/gpu-bench.sh [verify] [spmm] [spmm90] [spmm95] [spmm8] [conv] [conv8] [explore] [ncu] [regs] [regslarge] [sim] [simdd] [ncuunrolled] [torch] [mobilenet]
 # (default: verify spmm spmm8 conv conv8; spmm90 and spmm95 split batch 1 by sparsity, each under 10 minutes;
 # verify128, spmm90a and spmm95a do the same with B's and C's rows padded to 128 bytes, `--row-align 128`;
 # PROBLEMS=1,2,3 limits the spmm steps to those problems, so a sparsity too long for one device call can be
@@ -11,7 +11,9 @@
 # sim and simdd run scripts/microbench/similar-rows-run.sh (unrolled winners at both sparsities with and
 # without `sim`, then the data-driven mid layers with and without `o1`); ncuunrolled profiles problem 6's
 # unrolled kernels with N in 1, 2 or 4 tiles (warp stall reasons: instruction supply or loads); torch runs
-# examples/torch_spmm.py on kernels of both families;
+# examples/torch_spmm.py on kernels of both families; mobilenet compiles MobileNetV1's 1x1 layers
+# (scripts/mobilenet-compile.sh, options MOBILENET_COMPILE, default `--tune --verify`) and runs
+# examples/torch_mobilenet.py, the whole network against dense PyTorch;
 # BENCH_EXTRA adds options to every bench step (e.g. `--refine-register-caps 4`); WORK and PACK name the
 # work folder and the archive, and a set SPARSERT skips the set-up, for scripts/gpu-parallel.sh)
 set -uo pipefail
@@ -67,6 +69,11 @@ dd11 contraction_1x1_11 49 --row-align 128
 sim5 contraction_1x1_5 196 --row-align 128 --config 128,1,1,sim,m128
 dd0-bias-relu contraction_1x1_0 12544 --bias $m/contraction_1x1_0_bias.npy --relu
 unrolled5-bias-relu contraction_1x1_5 196 --config 128,1,1,m128 --bias $m/contraction_1x1_5_bias.npy --relu" ;;
+    mobilenet)
+      m=$SPARSERT_DATA/sparsert-weights/mobilenet
+      SPARSERT=$SPARSERT bash "$repo/scripts/mobilenet-compile.sh" "$m" "$work/mobilenet" ${MOBILENET_COMPILE:---tune --verify} \
+        > "$work/mobilenet-compile.log" 2>&1; echo "   compile exit $?"
+      python3 "$repo/examples/torch_mobilenet.py" --data "$m" --kernels "$work/mobilenet" 2>&1 | tee "$work/mobilenet.log" ;;
     ncuunrolled)
       # Problem 6 at 0.9: N in 1, 2 and 4 tiles (4 tiles ran 2x slower on the H200), capped, and with sim;
       # stall reasons per issued instruction: loads (long scoreboard, LSU throttle), instruction supply, barriers.
