@@ -63,8 +63,9 @@ public struct TuningPhases: Codable, Sendable {
 /// The autotuner (paper section 3.7): compiles candidates of both families in parallel, verifies each on
 /// the GPU against the float64 reference, times the ones that pass with a short timer, adds a second pass of
 /// register-capped twins of the fastest unrolled ones (``registerCapRefinement``) and a third of twins of
-/// either family with rows that share columns gathered into blocks (``rowOrderRefinement``), each skipped when set to 0, times
-/// the fastest few again with the benchmark's timer (``finalists``), and keeps the fastest of those.
+/// either family with rows that share columns gathered into blocks (``rowOrderRefinement``), each skipped
+/// when set to 0, times the fastest few again with the benchmark's timer (``finalists``), and keeps the
+/// fastest of those.
 public struct Tuner {
     public let session: GPUSession
     public var timer: KernelTimer
@@ -183,7 +184,7 @@ public struct Tuner {
             }
         }
         evaluate(&batch)
-        // Further passes: twins of the fastest unrolled candidates so far.
+        // Further passes: twins of the fastest candidates so far.
         func refine(_ twins: [Twin]) {
             guard !twins.isEmpty else { return }
             specs += twins.map(\.spec)
