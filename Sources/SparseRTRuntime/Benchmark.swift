@@ -38,6 +38,10 @@ public struct BenchmarkRow: Codable, Sendable {
     public static let tunedOnEachInstance = "each instance"
     /// Each timed instance's kernel, in the order of `sparsertPerInstance` (absent in older reports).
     public var specPerInstance: [String]?
+    /// Where each instance's tuned kernel came from, in the same order: the tuner pass and source of a later
+    /// pass's twin (``TuningResult/winnerOrigin``), nil for a first-pass candidate or an untuned kernel (absent
+    /// in older reports).
+    public var originPerInstance: [String?]?
     /// The longest tuning of one instance, seconds, and the most candidates it tried.
     public var tuningSeconds: Double
     public var candidatesTried: Int
@@ -95,14 +99,17 @@ public struct BenchmarkRunner {
         let first = instances[0]
         // One spec per instance: tuned on each, or the first's shared.
         var specs: [KernelSpec] = []
+        var origins: [String?] = []
         var tunings: [TuningResult] = []
         for (i, instance) in instances.enumerated() {
             if shareConfig, let shared = specs.first {
                 specs.append(shared)
+                origins.append(origins[0])
                 continue
             }
             let (spec, tuning) = try chooseSpec(for: instance, limits: limits)
             specs.append(spec)
+            origins.append(tuning?.winnerOrigin)
             if let tuning { tunings.append(tuning) }
             let origin = tuning?.winnerOrigin.map { " (\($0))" } ?? ""
             log?("problem \(problem.number) (\(problem.m)x\(problem.k)x\(problem.n), \(problem.sparsity)) \(timed[i].name): \(spec)\(origin) [\(tuning.map { String(format: "%.1f s tuning, %d candidates", $0.wallSeconds, $0.candidates.count) + ($0.phases.map { ": \($0.summary)" } ?? "") } ?? "no tuning")]")
@@ -145,7 +152,7 @@ public struct BenchmarkRunner {
             source: problem.source, instancesTimed: times.count, instancesAvailable: problem.instances.count,
             nonzerosMean: nnzMean, spec: specs[0].description, family: specs[0].family.rawValue,
             selection: selection.rawValue, tunedOn: shareConfig || timed.count == 1 ? timed[0].name : BenchmarkRow.tunedOnEachInstance,
-            specPerInstance: specs.map(\.description),
+            specPerInstance: specs.map(\.description), originPerInstance: origins,
             tuningSeconds: tunings.map(\.wallSeconds).max() ?? 0,
             candidatesTried: tunings.map(\.candidates.count).max() ?? 0,
             sparsertMicroseconds: mean, sparsertPerInstance: times, worstRelativeError: worst,

@@ -25,6 +25,15 @@ struct BenchmarkReportTests {
         return try JSONDecoder().decode(BenchmarkRow.self, from: JSONSerialization.data(withJSONObject: fields))
     }
 
+    @Test("each instance's tuned-kernel origin round-trips, and rows from before it read without it")
+    func originPerInstance() throws {
+        var row = try Self.row(occupancy: true)
+        #expect(row.originPerInstance == nil)
+        row.originPerInstance = [nil, "o1 twin of dd:w32,v4,c1,r2,k2,u4,p0, the 1st fastest data-driven"]
+        let decoded = try JSONDecoder().decode(BenchmarkRow.self, from: JSONEncoder().encode(row))
+        #expect(decoded.originPerInstance == row.originPerInstance)
+    }
+
     static func report(_ rows: [BenchmarkRow]) -> BenchmarkReport {
         BenchmarkReport(
             suite: "paper-spmm", gpu: "test GPU", date: "2026-11-22", commit: "abc1234", command: "bench", batch: 1,
