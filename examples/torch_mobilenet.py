@@ -39,14 +39,15 @@ class Weights:
     """The network's parameters as float64 tensors on the CPU."""
 
     def __init__(self, data, extra=None):
+        folders = [data] + ([extra] if extra else [])
+
         def load(name):
-            for folder in [data] + ([extra] if extra else []):
+            for folder in folders:
                 path = os.path.join(folder, name + ".npy")
                 if os.path.exists(path):
                     return torch.from_numpy(np.load(path).astype(np.float64))
-            folders = " nor ".join([data] + ([extra] if extra else []))
             hint = "" if extra else " (layer 12's stand-in: give --kernels, the folder scripts/mobilenet-compile.sh wrote)"
-            raise SystemExit(f"error: {name}.npy is not in {folders}{hint}")
+            raise SystemExit(f"error: {name}.npy is not in {' nor '.join(folders)}{hint}")
 
         self.input = load("input_image")
         self.depthwise = [(load(f"depthwise_nxn_{i}"), load(f"depthwise_nxn_{i}_bias")) for i in range(13)]
@@ -83,6 +84,18 @@ def forward(weights, pointwise):
 
 def dense_pointwise(weights):
     return lambda i, x: F.relu(F.conv2d(x, *weights.pointwise[i]))
+
+
+def pointwise_inputs(weights):
+    """The inputs of the 1x1 layers, (1, K, H, W) each, in the dense network on `weights`."""
+    inputs, dense = [], dense_pointwise(weights)
+
+    def record(i, x):
+        inputs.append(x)
+        return dense(i, x)
+
+    forward(weights, record)
+    return inputs
 
 
 def sparse_pointwise(kernels, poison=False):
@@ -185,10 +198,7 @@ def main():
     if args.device == "cpu":
         dense = weights.to("cpu", torch.float32)
         # The sparse path's reshapes and poisoned outputs, with torch's products standing in for the kernels.
-        sizes, size = [], dense.input.shape[1]
-        for stride in STRIDES:
-            size = (size - 1) // stride + 1  # 3 x 3, padding 1
-            sizes.append(size * size)
+        sizes = [x.shape[2] * x.shape[3] for x in pointwise_inputs(dense)]
         stand_ins = [StandIn(a[:, :, 0, 0], bias, n) for (a, bias), n in zip(dense.pointwise, sizes)]
         results = [report("dense fp32 on the CPU", forward(dense, dense_pointwise(dense)), 1e-4),
                    report("1x1 layers as matrix products on the CPU",
@@ -220,11 +230,7 @@ def main():
           + f"; sparse fp32 {times['dense fp32'] / times['sparse fp32']:.2f}x dense fp32, "
           f"{times['dense fp16'] / times['sparse fp32']:.2f}x dense fp16")
     # The 1x1 layers alone, on their inputs from the dense fp32 network.
-    inputs, x = [], dense.input[None]
-    for i, (filters, bias) in enumerate(dense.depthwise):
-        x = F.relu(F.conv2d(x, filters, bias, stride=STRIDES[i], padding=1, groups=x.shape[1]))
-        inputs.append(x)
-        x = dense_pointwise(dense)(i, x)
+    inputs = pointwise_inputs(dense)
     totals = {"dense fp32": 0.0, "dense fp16": 0.0, "sparse fp32": 0.0}
     for i, x in enumerate(inputs):
         layer = {

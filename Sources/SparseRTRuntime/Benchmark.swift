@@ -111,7 +111,7 @@ public struct BenchmarkRunner {
             specs.append(spec)
             origins.append(tuning?.winnerOrigin)
             if let tuning { tunings.append(tuning) }
-            let origin = tuning?.winnerOrigin.map { " (\($0))" } ?? ""
+            let origin = origins[i].map { " (\($0))" } ?? ""
             log?("problem \(problem.number) (\(problem.m)x\(problem.k)x\(problem.n), \(problem.sparsity)) \(timed[i].name): \(spec)\(origin) [\(tuning.map { String(format: "%.1f s tuning, %d candidates", $0.wallSeconds, $0.candidates.count) + ($0.phases.map { ": \($0.summary)" } ?? "") } ?? "no tuning")]")
         }
         let kernelStart = Date()
