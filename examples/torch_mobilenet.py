@@ -22,6 +22,7 @@ timed alone, each in its own graph. With `--device cpu` only the dense network r
 of the network itself, and of the sparse path's reshapes with torch's products for the kernels; no GPU needed).
 """
 import argparse
+import datetime
 import glob
 import os
 import sys
@@ -184,6 +185,8 @@ def main():
     weights = Weights(args.data, args.kernels)
     exact = weights.to("cpu", torch.float64)
     reference_map, reference_logits = forward(exact, dense_pointwise(exact))
+    where = torch.cuda.get_device_name() if args.device == "cuda" else "cpu"
+    print(f"run:     {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%dT%H:%M:%SZ} on {where}, torch {torch.__version__}")
     print(f"network: MobileNetV1, batch 1, input {tuple(weights.input.shape)}; 1x1 layers "
           + ", ".join(f"{a.shape[0]}x{a.shape[1]} ({float((a == 0).double().mean()):.0%} zero)" for a, _ in weights.pointwise))
 

@@ -31,7 +31,11 @@ run() {
   [ "$1" = bench ] && set -- "$@" ${BENCH_EXTRA:-}
   echo "== $name (limit ${limit}s)"; timeout "$limit" "$SPARSERT" "$@" > "$work/$name.log" 2>&1; echo "   exit $?"
 }
-pack() { [ -n "${OUT:-}" ] && tar czf "$OUT/${PACK:-results}.tar.gz" -C "$work" . ; }
+# The tuning cache goes along: it holds every candidate's time and origin, where the reports keep the winner's.
+pack() {
+  cp "${SPARSERT_CACHE:-${HOME:-/tmp}/.cache/sparsert/tuning.json}" "$work/tuning-cache.json" 2>/dev/null
+  [ -n "${OUT:-}" ] && tar czf "$OUT/${PACK:-results}.tar.gz" -C "$work" .
+}
 trap pack EXIT
 cd /tmp
 for step in $steps; do

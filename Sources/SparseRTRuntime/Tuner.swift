@@ -95,10 +95,19 @@ public struct Tuner {
     /// (``BlockBalance/similarColumns``: 8-35% fewer loads of B on Table 1's unrolled winners; on an H200 a `sim`
     /// twin won 38 of Table 1's 49 instances tuned to the unrolled family, up to 1.17x faster than the former
     /// configs). Data-driven ones whose blocks hold several rows get their `o1` twins
-    /// (``DataDrivenConfig/similarRows``; not yet timed on a GPU).
+    /// (``DataDrivenConfig/similarRows``; on an H200 an `o1` twin won 14 of Table 1's 24 data-driven
+    /// instances, but within 3% of the former kernels' times either way).
     public var rowOrderRefinement = Tuner.defaultRowOrderRefinement
-    /// Two: one more compile round of up to four kernels.
+    /// Two: one more compile round of up to four kernels (eight with near ties, ``rowOrderNearTie``).
     public static let defaultRowOrderRefinement = 2
+    /// The third pass also twins up to ``rowOrderRefinement`` more candidates of each family that the first
+    /// passes timed within this fraction of the family's fastest: those short timings rank configs within a
+    /// few percent either way, and a twin's gain does not follow its source's rank (on an H200, problem 4 at
+    /// 0.95, instance 3: the `sim` twin of 16,25,1,m128 won at 1.75 us in one run; the next chose another
+    /// config at 2.17 us).
+    public static let rowOrderNearTie = 0.05
+    /// ``rowOrderNearTie`` in whole percent, for reports and cache keys.
+    public static var rowOrderNearTiePercent: Int { Int((rowOrderNearTie * 100).rounded()) }
 
     /// The passes after the first as set, for reports: `register-cap twins of the 4 fastest unrolled, sim
     /// twins of the 2 fastest`, or `none`.
@@ -110,7 +119,9 @@ public struct Tuner {
         var passes: [String] = []
         if registerCapRefinement > 0 { passes.append("register-cap twins of the \(registerCapRefinement) fastest unrolled") }
         if rowOrderRefinement > 0 {
-            passes.append("sim twins of the \(rowOrderRefinement) fastest unrolled, o1 twins of the \(rowOrderRefinement) fastest data-driven")
+            let n = rowOrderRefinement
+            passes.append("sim twins of the \(n) fastest unrolled, o1 twins of the \(n) fastest data-driven "
+                + "(and of up to \(n) more of each within \(rowOrderNearTiePercent)% of the fastest)")
         }
         return passes.isEmpty ? "none" : passes.joined(separator: ", ")
     }
@@ -238,11 +249,12 @@ public struct Tuner {
     /// The third pass's candidates: the `sim` twins (``BlockBalance/similarColumns``) of the `count` fastest
     /// unrolled candidates with contiguous row ranges, capped or not, and the `o1` twins
     /// (``DataDrivenConfig/similarRows``) of the `count` fastest data-driven ones whose blocks gather rows (two
-    /// or more a block, or parts by row length), those that plan, leaving out specs already tried.
+    /// or more a block, or parts by row length), each list extended by up to `count` more within
+    /// ``rowOrderNearTie`` of its fastest; those that plan, leaving out specs already tried.
     static func rowOrderRefinements(
         specs: [KernelSpec], results: [CandidateResult], problem: SpMMProblem, limits: DeviceLimits, count: Int
     ) -> [Twin] {
-        let ranges = fastest(specs: specs, results: results, count: count) { (spec: KernelSpec) -> TilingConfig? in
+        let ranges = fastest(specs: specs, results: results, count: count, nearTie: rowOrderNearTie) { (spec: KernelSpec) -> TilingConfig? in
             guard case .unrolled(let config) = spec, config.balance == .nonzeros else { return nil }
             return config
         }
@@ -251,7 +263,7 @@ public struct Tuner {
             similar.balance = .similarColumns
             return (try? SpMMPlan(problem: problem, config: similar, limits: limits)) == nil ? [] : [.unrolled(similar)]
         }
-        let gathering = fastest(specs: specs, results: results, count: count) { (spec: KernelSpec) -> DataDrivenConfig? in
+        let gathering = fastest(specs: specs, results: results, count: count, nearTie: rowOrderNearTie) { (spec: KernelSpec) -> DataDrivenConfig? in
             guard case .dataDriven(let config) = spec, !config.similarRows, config.stageRows == nil,
                   config.rowsPerBlock >= 2 || config.adaptiveSplit else { return nil }
             return config
@@ -265,14 +277,18 @@ public struct Tuner {
     }
 
     /// The `count` fastest timed candidates that `select` maps to a config, fastest first, by their times in
-    /// `results` (parallel to `specs`), each with its spec.
+    /// `results` (parallel to `specs`), each with its spec; then up to `count` more whose times are within
+    /// `nearTie` (a fraction) of the fastest's.
     static func fastest<Config>(
-        specs: [KernelSpec], results: [CandidateResult], count: Int, _ select: (KernelSpec) -> Config?
+        specs: [KernelSpec], results: [CandidateResult], count: Int, nearTie: Double = 0, _ select: (KernelSpec) -> Config?
     ) -> [(spec: KernelSpec, config: Config)] {
-        zip(specs, results).compactMap { spec, result -> (KernelSpec, Config, Double)? in
+        let ranked = zip(specs, results).compactMap { spec, result -> (KernelSpec, Config, Double)? in
             guard let config = select(spec), let time = result.microseconds else { return nil }
             return (spec, config, time)
-        }.sorted { $0.2 < $1.2 }.prefix(count).map { ($0.0, $0.1) }
+        }.sorted { $0.2 < $1.2 }
+        guard let best = ranked.first?.2, count > 0 else { return [] }
+        let ties = ranked.dropFirst(count).prefix(count).prefix { $0.2 <= best * (1 + nearTie) }
+        return (ranked.prefix(count) + (nearTie > 0 ? ties : [])).map { ($0.0, $0.1) }
     }
 
     /// `make`'s twins of `sources` (fastest first), without those among `tried` (or repeated), each with its
@@ -353,7 +369,7 @@ public final class TuningCache: @unchecked Sendable {
     public static func key(problem: SpMMProblem, device: String, registerCapRefinement: Int = 0, rowOrderRefinement: Int = 0) -> String {
         "\(WeightsHash.hex(problem.weights))|\(problem.description)|\(device)|\(SparseCompiler.generatorVersion)"
             + (registerCapRefinement > 0 ? "|caps\(registerCapRefinement)" : "")
-            + (rowOrderRefinement > 0 ? "|order\(rowOrderRefinement)" : "")
+            + (rowOrderRefinement > 0 ? "|order\(rowOrderRefinement)+\(Tuner.rowOrderNearTiePercent)%" : "")
     }
 
     public func lookup(_ key: String) -> TuningResult? { lock.withLock { entries[key] } }

@@ -89,9 +89,27 @@ struct RegisterCapRefinementTests {
         #expect(Tuner.rowOrderRefinements(specs: specs, results: results, problem: problem, limits: .hopper, count: 0).isEmpty)
     }
 
+    @Test("sources of twins: the count fastest, then up to count more within the near-tie margin of the fastest", arguments: [
+        // (times in us, count, margin, the times of the sources chosen, fastest first)
+        ([1.04, 1.0, 1.06, 1.02, 1.03], 2, 0.05, [1.0, 1.02, 1.03, 1.04]),
+        ([1.04, 1.0, 1.06, 1.02, 1.03], 1, 0.05, [1.0, 1.02]),
+        ([1.04, 1.0, 1.06, 1.02, 1.03], 2, 0.0, [1.0, 1.02]),
+        ([1.3, 1.0, 1.2], 1, 0.05, [1.0]),
+        ([1.3, 1.0, 1.2], 0, 0.05, []),
+    ])
+    func nearTies(times: [Double], count: Int, margin: Double, expected: [Double]) {
+        let specs = times.indices.map { KernelSpec(parsing: "\(2 << $0),2,1")! }
+        let results = times.map { CandidateResult(spec: "", family: "", microseconds: $0) }
+        let chosen = Tuner.fastest(specs: specs, results: results, count: count, nearTie: margin) { $0 }
+        #expect(chosen.map { times[specs.firstIndex(of: $0.spec)!] } == expected)
+    }
+
     @Test("the passes are summarized for reports as set", arguments: [
-        (4, 2, "register-cap twins of the 4 fastest unrolled, sim twins of the 2 fastest unrolled, o1 twins of the 2 fastest data-driven"),
-        (0, 3, "sim twins of the 3 fastest unrolled, o1 twins of the 3 fastest data-driven"), (0, 0, "none"),
+        (4, 2, "register-cap twins of the 4 fastest unrolled, sim twins of the 2 fastest unrolled, o1 twins of the 2 fastest "
+            + "data-driven (and of up to 2 more of each within 5% of the fastest)"),
+        (0, 3, "sim twins of the 3 fastest unrolled, o1 twins of the 3 fastest data-driven (and of up to 3 more of each within "
+            + "5% of the fastest)"),
+        (0, 0, "none"),
     ])
     func summary(caps: Int, rows: Int, expected: String) {
         #expect(Tuner.passesSummary(registerCapRefinement: caps, rowOrderRefinement: rows) == expected)
