@@ -2,7 +2,7 @@
 # On the GPU host, after scripts/make-carry.sh here: verification suite, the paper benchmarks and tuning
 # experiments, each under its own time limit. Logs and reports go to a work folder, packed at the end into
 # $OUT/results.tar.gz (the device tool returns at most 8 files). Usage:
-#   bash scripts/gpu-bench.sh [verify] [spmm] [spmm90] [spmm95] [spmm8] [conv] [conv8] [explore] [ncu] [regs] [regslarge] [sim] [simdd] [ncuunrolled] [torch] [mobilenet]
+#   bash scripts/gpu-bench.sh [verify] [spmm] [spmm90] [spmm95] [spmm8] [conv] [conv8] [explore] [ncu] [regs] [regslarge] [sim] [simdd] [ncuunrolled] [torch] [mobilenet] [compare]
 # (default: verify spmm spmm8 conv conv8; spmm90 and spmm95 split batch 1 by sparsity, each under 10 minutes;
 # verify128, spmm90a and spmm95a do the same with B's and C's rows padded to 128 bytes, `--row-align 128`;
 # PROBLEMS=1,2,3 limits the spmm steps to those problems, so a sparsity too long for one device call can be
@@ -13,7 +13,8 @@
 # unrolled kernels with N in 1, 2 or 4 tiles (warp stall reasons: instruction supply or loads); torch runs
 # examples/torch_spmm.py on kernels of both families; mobilenet compiles MobileNetV1's 1x1 layers
 # (scripts/mobilenet-compile.sh, options MOBILENET_COMPILE, default `--tune --verify`) and runs
-# examples/torch_mobilenet.py, the whole network against dense PyTorch;
+# examples/torch_mobilenet.py, the whole network against dense PyTorch; compare runs `sparsert compare` on
+# three layers given as files (a matrix product, padded rows, a 3x3 convolution);
 # BENCH_EXTRA adds options to every bench step (e.g. `--refine-register-caps 4`); WORK and PACK name the
 # work folder and the archive, and a set SPARSERT skips the set-up, for scripts/gpu-parallel.sh)
 set -uo pipefail
@@ -73,6 +74,16 @@ dd11 contraction_1x1_11 49 --row-align 128
 sim5 contraction_1x1_5 196 --row-align 128 --config 128,1,1,sim,m128
 dd0-bias-relu contraction_1x1_0 12544 --bias $m/contraction_1x1_0_bias.npy --relu
 unrolled5-bias-relu contraction_1x1_5 196 --config 128,1,1,m128 --bias $m/contraction_1x1_5_bias.npy --relu" ;;
+    compare)
+      # `sparsert compare` on layers given as files: the README's sample, a MobileNet layer on padded rows, and
+      # a ResNet-50 3x3 filter as a convolution (cuDNN's turn).
+      m=$SPARSERT_DATA/sparsert-weights/mobilenet; mkdir -p "$work/compare"
+      while read -r tag weights options; do
+        "$SPARSERT" compare "$weights" $options -o "$work/compare" > "$work/compare/$tag.log" 2>&1; echo "   $tag exit $?"
+        grep -E "^\| 1 \|" "$work/compare/$tag.log"
+      done <<< "sample $repo/data/dlmc/bottleneck_1_block_group1_1_1.smtx --n 3136
+mobilenet5 $m/contraction_1x1_5.npy --n 196 --row-align 128
+conv3x3 $SPARSERT_DATA/sparsert-weights/rn50_3x3/90/filter_bg2.npy --conv --input 128x28x28 --kernel 3 --pad 1" ;;
     mobilenet)
       m=$SPARSERT_DATA/sparsert-weights/mobilenet
       SPARSERT=$SPARSERT bash "$repo/scripts/mobilenet-compile.sh" "$m" "$work/mobilenet" ${MOBILENET_COMPILE:---tune --verify} \

@@ -79,6 +79,8 @@ public struct BenchmarkRunner {
     public var tuner: Tuner
     public var timer = KernelTimer()
     public var selection: KernelSelection = .tuned
+    /// A kernel config to use for every instance as given, instead of ``selection``'s (no tuning).
+    public var givenSpec: KernelSpec?
     public var maxInstances: Int = .max
     /// Tune the first instance only and use its spec for every instance.
     public var shareConfig = false
@@ -151,7 +153,7 @@ public struct BenchmarkRunner {
             number: problem.number, m: problem.m, k: problem.k, n: problem.n, sparsity: problem.sparsity,
             source: problem.source, instancesTimed: times.count, instancesAvailable: problem.instances.count,
             nonzerosMean: nnzMean, spec: specs[0].description, family: specs[0].family.rawValue,
-            selection: selection.rawValue, tunedOn: shareConfig || timed.count == 1 ? timed[0].name : BenchmarkRow.tunedOnEachInstance,
+            selection: givenSpec == nil ? selection.rawValue : Self.givenSelection, tunedOn: shareConfig || timed.count == 1 ? timed[0].name : BenchmarkRow.tunedOnEachInstance,
             specPerInstance: specs.map(\.description), originPerInstance: origins,
             tuningSeconds: tunings.map(\.wallSeconds).max() ?? 0,
             candidatesTried: tunings.map(\.candidates.count).max() ?? 0,
@@ -162,6 +164,7 @@ public struct BenchmarkRunner {
     }
 
     func chooseSpec(for problem: SpMMProblem, limits: DeviceLimits) throws -> (KernelSpec, TuningResult?) {
+        if let givenSpec { return (givenSpec, nil) }
         switch selection {
         case .tuned:
             let (spec, result) = try tuner.tune(problem)
@@ -184,6 +187,9 @@ public struct BenchmarkRunner {
 
     /// The unrolled family's candidates, which the ablations tune; an error naming the selection when none
     /// fits (the unrolled code of a large layer exceeds the code-size bound).
+    /// The rows' `selection` with ``givenSpec``.
+    public static let givenSelection = "given config"
+
     func unrolledCandidates(_ problem: SpMMProblem, limits: DeviceLimits) throws -> [KernelSpec] {
         let unrolled = KernelSpec.candidates(for: problem, limits: limits).filter { $0.family == .unrolled }
         guard !unrolled.isEmpty else { throw BenchmarkError.notApplicable(selection: selection.rawValue, problem: problem.description) }

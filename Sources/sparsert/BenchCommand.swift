@@ -114,7 +114,7 @@ struct BenchCommand: ParsableCommand {
         if let problems { stem += "-p" + problems.replacingOccurrences(of: ",", with: "_") }
         var report = BenchmarkReport(
             suite: suite.rawValue, gpu: gpu, date: ISO8601DateFormatter().string(from: Date()),
-            commit: commit ?? ProcessInfo.processInfo.environment["SPARSERT_COMMIT"] ?? gitCommit() ?? "unknown",
+            commit: reportCommit(commit),
             command: CommandLine.arguments.dropFirst().joined(separator: " "), batch: batch,
             selection: kernelSelection.rawValue, rowAlignBytes: rowAlign, floors: floors,
             mainBaseline: VendorBaselines.mainName(for: suite == .paperSpmm), rows: [])
@@ -162,19 +162,5 @@ struct BenchCommand: ParsableCommand {
         if selection != KernelSelection.tuned.rawValue { stem += "-\(selection)" }
         if let rowAlign { stem += "-a\(rowAlign)" }
         return stem
-    }
-
-    func gitCommit() -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "rev-parse", "--short", "HEAD"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        process.waitUntilExit()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        return process.terminationStatus == 0 && !text.isEmpty ? text : nil
     }
 }

@@ -25,6 +25,8 @@ struct BenchmarkReport: Codable {
     /// e.g. `register-cap twins of the 4 fastest unrolled, sim twins of the 2 fastest`; nil when nothing was
     /// tuned or in reports written before it was recorded.
     var tunerPasses: String? = nil
+    /// The Markdown title when it is not a suite's (`sparsert compare 512x512x256 ...`); nil for the suites.
+    var heading: String? = nil
 
     /// Geometric mean of the speedup over `baseline` for the rows at `sparsity`.
     func geometricMean(over baseline: String, sparsity: Double) -> Double? {
@@ -39,7 +41,7 @@ struct BenchmarkReport: Codable {
         func floorText(_ f: DeviceFloors) -> String {
             String(format: "empty-kernel floor: %.2f us; device-to-device copy: %.0f GB/s (read + write)", f.emptyKernelMicroseconds, f.copyBytesPerSecond / 1e9)
         }
-        var lines = ["# sparsert bench --suite \(suite) (batch \(batch))", "", "- GPU: \(gpu)"]
+        var lines = ["# " + (heading ?? "sparsert bench --suite \(suite) (batch \(batch))"), "", "- GPU: \(gpu)"]
         if let runs {
             lines.append("- merged from \(runs.count) runs on this GPU (each row from one of them, its floor column from that run's floors):")
             lines += runs.map { run in
@@ -82,7 +84,8 @@ struct BenchmarkReport: Codable {
             lines.append("| " + cells.joined(separator: " | ") + " |")
         }
         lines.append("")
-        for sparsity in Array(Set(rows.map(\.sparsity))).sorted() {
+        // A geometric mean of one row would only repeat its speedup.
+        for sparsity in Array(Set(rows.map(\.sparsity))).sorted() where rows.filter({ $0.sparsity == sparsity }).count > 1 {
             for name in names {
                 if let g = geometricMean(over: name, sparsity: sparsity) {
                     lines.append(String(format: "- geometric-mean speedup over %@ at %.2f sparsity: **%.2fx** (%d problems)",
@@ -174,4 +177,25 @@ struct BenchmarkReport: Codable {
             return url.path
         }
     }
+}
+
+/// The commit a report records: the one given, else `$SPARSERT_COMMIT`, else the checkout's `HEAD`, else
+/// `unknown`.
+func reportCommit(_ given: String?) -> String {
+    given ?? ProcessInfo.processInfo.environment["SPARSERT_COMMIT"] ?? gitHead() ?? "unknown"
+}
+
+/// `git rev-parse --short HEAD` in the working directory, or nil outside a checkout.
+private func gitHead() -> String? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["git", "rev-parse", "--short", "HEAD"]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return nil }
+    process.waitUntilExit()
+    let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+    return process.terminationStatus == 0 && !text.isEmpty ? text : nil
 }

@@ -69,6 +69,17 @@ struct ProblemOptions: ParsableArguments {
         }
     }
 
+    /// ``problem()``, or with `productOnly` ``productProblem()``, for a command's `run`: bad options stay
+    /// validation errors; any other error (an unreadable or malformed file) is printed and exits with 2.
+    func load(productOnly: Bool = false) throws -> (SpMMProblem, LoadedWeights) {
+        do { return try productOnly ? productProblem() : problem() } catch let error as ValidationError {
+            throw error
+        } catch {
+            printError(error)
+            throw ExitCode(2)
+        }
+    }
+
     /// The product alone, as the weights and shape options give it.
     func productProblem() throws -> (SpMMProblem, LoadedWeights) {
         let loaded = try WeightFile.load(path: weights, seed: seed, tensor: tensor)

@@ -9,7 +9,7 @@ struct SparsertCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             InspectCommand.self, PruneCommand.self,
-            CompileCommand.self, VerifyCommand.self, TuneCommand.self, BenchCommand.self,
+            CompileCommand.self, VerifyCommand.self, TuneCommand.self, CompareCommand.self, BenchCommand.self,
             DevicesCommand.self, SelftestCommand.self,
         ])
 }

@@ -56,13 +56,7 @@ struct TuneCommand: ParsableCommand {
     func run() throws {
         // Input first, so a bad file or config is reported as such on any machine.
         let explicit = try explicitCandidates()
-        let problem: SpMMProblem, loaded: LoadedWeights
-        do { (problem, loaded) = try problemOptions.problem() } catch let error as ValidationError {
-            throw error
-        } catch {
-            printError(error)
-            throw ExitCode(2)
-        }
+        let (problem, loaded) = try problemOptions.load()
         if list {
             for spec in explicit ?? KernelSpec.candidates(for: problem) { print(spec) }
             return

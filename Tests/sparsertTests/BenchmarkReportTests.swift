@@ -64,6 +64,29 @@ struct BenchmarkReportTests {
         #expect(abs((report.geometricMean(over: "cuBLAS fp32", sparsity: 0.9) ?? 0) - 2.0) < 1e-9)
     }
 
+    @Test("a geometric mean per sparsity only over two rows or more; a compare report is titled by its layer")
+    func singleLayer() throws {
+        let two = Self.report([try Self.row(occupancy: true), try Self.row(occupancy: false)]).markdown()
+        #expect(two.hasPrefix("# sparsert bench --suite paper-spmm (batch 1)\n"))
+        #expect(two.contains("geometric-mean speedup over cuBLAS fp32 at 0.90 sparsity: **2.00x** (2 problems)"))
+        var one = Self.report([try Self.row(occupancy: true)])
+        one.heading = "sparsert compare 2048x512x256"
+        let text = one.markdown()
+        #expect(text.hasPrefix("# sparsert compare 2048x512x256\n") && !text.contains("geometric-mean"))
+        #expect(text.contains("| 9.50 | 19.00 | 13.00 | 2.00 | 1.37 |"))
+    }
+
+    @Test("a layer of the user's own is a problem of one instance with the matrix's own sparsity")
+    func layerProblem() throws {
+        let weights = try CSRMatrix(rows: 2, columns: 4, rowOffsets: [0, 1, 3], columnIndices: [1, 0, 3], values: [1, 2, 3])
+        let problem = try SpMMProblem(weights: weights, n: 8)
+        let layer = BenchmarkProblem(layer: problem, name: "w.npy", source: "w.npy (npy; values from the file)")
+        #expect(layer.number == 1 && layer.m == 2 && layer.k == 4 && layer.n == 8 && layer.sparsity == 0.625)
+        #expect(layer.instances.count == 1 && layer.instances[0].nonzeros == 3)
+        let loaded = try layer.instances[0].load()
+        #expect(loaded.weights == weights && loaded.n == 8)
+    }
+
     @Test("instances tuned on their own list their other configs where they differ")
     func perInstanceSpecs() throws {
         var differing = try Self.row(occupancy: true)

@@ -53,6 +53,13 @@ struct CommandErrorTests {
         ["verify", "--row-align", "0", "--cpu"],
         ["verify", "--data", "/nonexistent"],
         ["prune", good, "--sparsity", "1.5", "-o", directory.appendingPathComponent("out.smtx").path],
+        ["compare", good],  // no --n
+        ["compare", "/nonexistent/file.smtx", "--n", "4"],
+        ["compare", good, "--n", "4", "--relu"],  // the baselines compute the product alone
+        ["compare", good, "--n", "4", "--bias", file("bias.npy", "not read")],
+        ["compare", good, "--n", "4", "--row-align", "6"],
+        ["compare", good, "--n", "4", "--config", "3,1,1"],  // M_blocks 3 > M = 2, refused before any GPU work
+        ["compare", good, "--n", "4", "--config", "not,a,config"],
     ])
     func rejects(arguments: [String]) {
         #expect(Self.exitCode(arguments) != 0)
