@@ -3,61 +3,10 @@ import Dispatch
 import Foundation
 import SparseRT
 
-/// One candidate's outcome in a tuning run.
-public struct CandidateResult: Codable, Sendable {
-    public var spec: String
-    public var family: String
-    /// Median microseconds per run; nil when the candidate failed.
-    public var microseconds: Double?
-    public var maxRelativeError: Double?
-    /// Why the candidate was dropped, if it was.
-    public var failure: String?
-    public var registers: Int?
-    /// Median microseconds from the final round (the fastest few timed again, longer); nil for the others.
-    public var finalMicroseconds: Double?
-    /// For a later pass's twin, which pass made it from which candidate, e.g. `sim twin of 16,7,4,m128, the
-    /// 2nd fastest unrolled`; nil for the first pass's candidates (and in results cached before it was recorded).
-    public var origin: String?
-}
-
 /// A later pass's candidate: a twin of an earlier one, and where it came from (``CandidateResult/origin``).
 struct Twin {
     let spec: KernelSpec
     let origin: String
-}
-
-/// The outcome of tuning one problem.
-public struct TuningResult: Codable, Sendable {
-    public var best: String
-    public var bestMicroseconds: Double
-    public var candidates: [CandidateResult]
-    /// Wall-clock seconds the tuning took (compile, verify and time).
-    public var wallSeconds: Double
-    /// True when the result came from the tuning cache.
-    public var fromCache: Bool
-    /// Where the wall time went; nil in results cached before it was recorded.
-    public var phases: TuningPhases?
-    /// The winner's ``CandidateResult/origin``: nil when it came from the first pass.
-    public var winnerOrigin: String? { candidates.first { $0.spec == best }?.origin }
-}
-
-/// Wall-clock seconds of a tuning run's phases, to show what bounds it: the host's cores (compile) or the GPU
-/// and the reference (verify, time, final round).
-public struct TuningPhases: Codable, Sendable {
-    /// Generating every candidate and assembling and loading it, in parallel.
-    public var compileSeconds: Double
-    /// Checking the candidates against the float64 reference (the reference computed on the host included).
-    public var verifySeconds: Double
-    /// The first pass's short timings.
-    public var timeSeconds: Double
-    /// The final round.
-    public var finalSeconds: Double
-
-    /// `compile 9.1 s, verify 3.2 s, time 20.0 s, final 1.2 s`.
-    public var summary: String {
-        String(format: "compile %.1f s, verify %.1f s, time %.1f s, final %.1f s",
-               compileSeconds, verifySeconds, timeSeconds, finalSeconds)
-    }
 }
 
 /// The autotuner (paper section 3.7): compiles candidates of both families in parallel, verifies each on
@@ -341,48 +290,5 @@ public enum TuningError: Error, CustomStringConvertible {
         case .noCandidates(let p): return "no kernel configuration fits \(p) on this device"
         case .allFailed(let why): return "every candidate failed; first failure: \(why)"
         }
-    }
-}
-
-/// Tuning results on disk, keyed by weights hash, problem shape, GPU name and generator version, so a
-/// repeated `tune` or `compile --tune` skips the search.
-public final class TuningCache: @unchecked Sendable {
-    public let url: URL
-    private var entries: [String: TuningResult]
-    private let lock = NSLock()
-
-    /// Opens (or starts) the cache file at `url`; default `$SPARSERT_CACHE` or `~/.cache/sparsert/tuning.json`.
-    public init(url: URL? = nil) {
-        let env = ProcessInfo.processInfo.environment
-        self.url = url ?? URL(fileURLWithPath: env["SPARSERT_CACHE"]
-            ?? ((env["HOME"] ?? "/tmp") + "/.cache/sparsert/tuning.json"))
-        if let data = try? Data(contentsOf: self.url),
-           let decoded = try? JSONDecoder().decode([String: TuningResult].self, from: data) {
-            entries = decoded
-        } else {
-            entries = [:]
-        }
-    }
-
-    /// The entry of `problem` on `device`; a tuner with further passes (``Tuner/registerCapRefinement``,
-    /// ``Tuner/rowOrderRefinement``) keeps its own entries, since it may choose differently.
-    public static func key(problem: SpMMProblem, device: String, registerCapRefinement: Int = 0, rowOrderRefinement: Int = 0) -> String {
-        "\(WeightsHash.hex(problem.weights))|\(problem.description)|\(device)|\(SparseCompiler.generatorVersion)"
-            + (registerCapRefinement > 0 ? "|caps\(registerCapRefinement)" : "")
-            + (rowOrderRefinement > 0 ? "|order\(rowOrderRefinement)+\(Tuner.rowOrderNearTiePercent)%" : "")
-    }
-
-    public func lookup(_ key: String) -> TuningResult? { lock.withLock { entries[key] } }
-
-    public func store(_ key: String, _ result: TuningResult) throws {
-        let data: Data = try lock.withLock {
-            entries[key] = result
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            return try encoder.encode(entries)
-        }
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try data.write(to: url, options: .atomic)
     }
 }
