@@ -1,5 +1,6 @@
 import CUDADriver
 import Foundation
+import SparseRT
 
 /// What ``SelfTest/run()`` found: the device, the kernel's JIT resources, the numerical check and a timing.
 public struct SelfTestReport: Codable, Sendable {
@@ -65,7 +66,7 @@ public enum SelfTest {
         let module = try CUDAModule(context: context, ptx: axpyPTX(target: target))
         let kernel = try module.function(named: "axpy")
 
-        var random = SplitMix64(seed: 0x5EED_CAFE)
+        var random = SeededNormal(seed: 0x5EED_CAFE)
         let n = elementCount
         let x = (0..<n).map { _ in random.nextFloat() }
         let y = (0..<n).map { _ in random.nextFloat() }
@@ -171,25 +172,5 @@ public enum SelfTest {
         }
 
         """
-    }
-}
-
-/// A small seeded generator (SplitMix64) so the self-test's data is the same on every run.
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A float uniform in [-1, 1).
-    mutating func nextFloat() -> Float {
-        Float(next() >> 40) / Float(1 << 23) - 1
     }
 }

@@ -106,15 +106,15 @@ struct MalformedInputTests {
 
     @Test("seeded random byte edits are errors or consistent results", arguments: readers)
     func byteEdits(reader: Reader) {
-        var random = SplitMix64(seed: 2020)
+        var random = SeededNormal(seed: 2020)
         let special = Array("\0\u{7F}-+9e.\n ,[]{}\":%".utf8) + [0xFF, 0x80]
         var read = 0
         let trials = 2000
         for trial in 0..<trials {
             var bytes = reader.valid
-            for _ in 0...random.next(below: 3) {
-                let i = random.next(below: bytes.count)
-                bytes[i] = random.next(below: 2) == 0 ? special[random.next(below: special.count)] : UInt8(random.next(below: 256))
+            for _ in 0...random.nextInt(below: 3) {
+                let i = random.nextInt(below: bytes.count)
+                bytes[i] = random.nextInt(below: 2) == 0 ? special[random.nextInt(below: special.count)] : UInt8(random.nextInt(below: 256))
             }
             if Self.expectSafe(reader, bytes, "edit \(trial)") { read += 1 }
         }
@@ -142,19 +142,4 @@ struct MalformedInputTests {
             }
         }
     }
-}
-
-/// A small deterministic generator (SplitMix64) for the mutations.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// A value in `0..<bound` (bound > 0).
-    mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }
