@@ -120,6 +120,7 @@ def main():
     c.fill_(float("nan"))
     kernel(b, c)
     torch.cuda.synchronize()
+    print(f"device:  {torch.cuda.get_device_name(kernel.device)}, torch {torch.__version__}")
     print(f"kernel:  {kernel.manifest['kernelName']} ({kernel.manifest['config']}; epilogue: {kernel.epilogue or 'none'})")
     if args.weights:
         a = torch.from_numpy(np.load(args.weights).astype(np.float64)).to(kernel.device)
