@@ -6,9 +6,9 @@
 The kernel's PTX is loaded with cuModuleLoadData into the context PyTorch uses, its weight buffers (data-driven
 kernels) are uploaded once, and each call launches it on PyTorch's current stream with B and C as torch
 tensors. Given the weights as an .npy file (which holds their values; DLMC .smtx patterns get theirs drawn by
-sparsert), C is checked against A @ B computed in float64 by torch (plus the bias and ReLU of a kernel compiled
-with `--bias` and `--relu`), with C filled with NaN before the launch so an unwritten output shows. Matrix
-products (`problem.kind` "spmm") only.
+sparsert), C is checked against A @ B computed in float64 by torch (plus the epilogue of a kernel compiled with
+`--bias`, `--relu`, `--relu6` or `--cap`), with C filled with NaN before the launch so an unwritten output
+shows. Matrix products (`problem.kind` "spmm") only.
 """
 import argparse
 import ctypes
@@ -46,8 +46,9 @@ class SparseKernel:
             raise ValueError(f"{manifest_path}: a {problem['kind']} kernel; this example runs matrix products")
         self.m, self.k, self.n = problem["m"], problem["k"], problem["n"]
         self.b_stride, self.c_stride = problem["bRowStride"], problem["cRowStride"]
-        # "bias", "relu" or "bias, relu" when the kernel applies them after the product.
+        # The steps the kernel applies after the product, in order: "bias", "relu", "cap X" (min(x, X)).
         self.epilogue = problem.get("epilogue") or ""
+        self.steps = [step.strip() for step in self.epilogue.split(",") if step.strip()]
         self.device = torch.device(device or "cuda")
         if self.device.index is None:
             self.device = torch.device("cuda", torch.cuda.current_device())
@@ -127,12 +128,15 @@ def main():
         if tuple(a.shape) != (kernel.m, kernel.k):
             raise SystemExit(f"error: {args.weights} is {tuple(a.shape)}, the kernel was compiled for {kernel.m} x {kernel.k}")
         reference = a @ b.double()
-        if "bias" in kernel.epilogue:
+        if "bias" in kernel.steps:
             if not args.bias:
                 raise SystemExit("error: the kernel adds a bias; give the same file with --bias")
             reference += torch.from_numpy(np.load(args.bias).astype(np.float64).reshape(-1, 1)).to(kernel.device)
-        if "relu" in kernel.epilogue:
+        if "relu" in kernel.steps:
             reference = reference.clamp_min(0)
+        for step in kernel.steps:
+            if step.startswith("cap "):
+                reference = reference.clamp_max(float(step[4:]))
         unwritten = int(torch.isnan(c).sum())
         error = float(((c.double() - reference).abs().max() / reference.abs().max().clamp_min(1e-30)))
         passed = unwritten == 0 and error <= 1e-4

@@ -22,8 +22,9 @@ public struct KernelManifest: Codable, Sendable {
         public var cRowStride: Int?
         public var nonzeros: Int
         public var convolution: ConvolutionShape?
-        /// What the kernel applies to each output after the product (`bias`, `relu`, `bias, relu`; the bias
-        /// is baked into the kernel or its weight buffers); nil for none.
+        /// What the kernel applies to each output after the product, its steps in order, comma-separated:
+        /// `bias`, `relu`, `cap X` (min(x, X)), e.g. `bias, relu, cap 6` (the bias is baked into the kernel or
+        /// its weight buffers); nil for none.
         public var epilogue: String?
     }
     public var kernelName: String

@@ -11,13 +11,12 @@ struct CompareCommand: ParsableCommand {
         abstract: "Tune a layer's kernel, verify it, and time it beside cuBLAS, cuSPARSE and cuDNN on this GPU.",
         discussion: """
             The layer's kernel is tuned (or taken from the tuning cache, as `tune` leaves it; or given by \
-            --config), verified against \
-            the float64 reference on fresh inputs with its output poisoned first, and timed with the benchmark's \
-            timer: R launches in one CUDA graph, replayed between two events, median of 21 replays / R. The \
-            baselines get the same operands (A densified for cuBLAS, in CSR for cuSPARSE, the filter for cuDNN) \
-            and the same timer. The product alone is timed, as the libraries compute it, so --bias and --relu are \
-            refused. A table like `bench`'s goes to standard output; --output also writes it as Markdown, CSV, \
-            JSON and SVG.
+            --config), verified against the float64 reference on fresh inputs with its output poisoned first, and \
+            timed with the benchmark's timer: R launches in one CUDA graph, replayed between two events, median of \
+            21 replays / R. The baselines get the same operands (A densified for cuBLAS, in CSR for cuSPARSE, the \
+            filter for cuDNN) and the same timer. The product alone is timed, as the libraries compute it, so the \
+            epilogue options (--bias, --relu, --relu6, --cap) are refused. A table like `bench`'s goes to standard \
+            output; --output also writes it as Markdown, CSV, JSON and SVG.
             """)
 
     @OptionGroup var problemOptions: ProblemOptions
@@ -40,8 +39,8 @@ struct CompareCommand: ParsableCommand {
     var commit: String?
 
     func run() throws {
-        guard problemOptions.bias == nil, !problemOptions.relu else {
-            throw ValidationError("compare times the product alone, as the vendor libraries compute it: drop --bias and --relu")
+        guard !problemOptions.hasEpilogue else {
+            throw ValidationError("compare times the product alone, as the vendor libraries compute it: drop --bias, --relu, --relu6 and --cap")
         }
         let (problem, loaded) = try problemOptions.load(productOnly: true)
         let spec = try config.map(KernelCompilation.parseSpec)

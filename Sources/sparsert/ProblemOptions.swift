@@ -47,13 +47,23 @@ struct ProblemOptions: ParsableArguments {
     @Flag(help: "Apply ReLU (max(x, 0)) after the product and bias, fused into the kernel.")
     var relu = false
 
+    @Option(help: "Cap every output at this value (min(x, CAP)) after the bias and ReLU, fused into the kernel.")
+    var cap: Float?
+
+    @Flag(help: "ReLU6 (MobileNet's activation): --relu with --cap 6.")
+    var relu6 = false
+
+    /// Whether any epilogue option was given.
+    var hasEpilogue: Bool { bias != nil || relu || cap != nil || relu6 }
+
     @Option(help: "The tensor to read from a .safetensors file.")
     var tensor: String?
 
     /// Loads the weights and builds the problem, with its epilogue; errors name the input and the problem.
     func problem() throws -> (SpMMProblem, LoadedWeights) {
         let (problem, loaded) = try productProblem()
-        guard bias != nil || relu else { return (problem, loaded) }
+        guard hasEpilogue else { return (problem, loaded) }
+        if relu6, cap != nil { throw ValidationError("give --relu6 or --cap, not both") }
         var values: [Float]?
         if let bias {
             let tensor = try NPY.readDense(path: bias)
@@ -63,9 +73,9 @@ struct ProblemOptions: ParsableArguments {
             values = tensor.values
         }
         do {
-            return (try problem.withEpilogue(Epilogue(bias: values, relu: relu)), loaded)
+            return (try problem.withEpilogue(Epilogue(bias: values, relu: relu || relu6, cap: relu6 ? 6 : cap)), loaded)
         } catch {
-            throw ValidationError("\(bias ?? "--relu"): \(error)")
+            throw ValidationError("\(bias ?? "--relu, --cap"): \(error)")
         }
     }
 

@@ -10,15 +10,16 @@ struct EpilogueCase: CustomTestStringConvertible, Sendable {
     let spec: String
     var bias = true
     var relu = true
+    var cap: Float? = nil
     var rowAlign: Int? = nil
-    var testDescription: String { "\(label) \(spec)\(bias ? " bias" : "")\(relu ? " relu" : "")" }
+    var testDescription: String { "\(label) \(spec)\(bias ? " bias" : "")\(relu ? " relu" : "")\(cap.map { " cap \($0)" } ?? "")" }
 
     func problem() throws -> SpMMProblem {
         var problem = try SpMMProblem(weights: weights, operand: operand)
         if let rowAlign { problem = try problem.withRowsAligned(toBytes: rowAlign) }
         var random = SeededNormal(seed: 31)
         let values = (0..<weights.rows).map { _ in Float(random.nextUniform() * 2 - 1) }
-        return try problem.withEpilogue(Epilogue(bias: bias ? values : nil, relu: relu))
+        return try problem.withEpilogue(Epilogue(bias: bias ? values : nil, relu: relu, cap: cap))
     }
 
     func compile() throws -> CompiledKernel {
@@ -39,6 +40,9 @@ let epilogueCases: [EpilogueCase] = {
         EpilogueCase(label: "empty rows", weights: emptyRowsMatrix, operand: .matrix(n: 33), spec: "5,1,3"),
         EpilogueCase(label: "37x45 padded", weights: odd, operand: .matrix(n: 7), spec: "5,1,2", rowAlign: 128),
         EpilogueCase(label: "conv 3x3 s2 b2", weights: filter, operand: .convolution(conv), spec: "3,2,2"),
+        // Capped: ReLU6-like (a cap of 0.5 clips many of these outputs), and a cap alone.
+        EpilogueCase(label: "64x256", weights: random, operand: .matrix(n: 49), spec: "4,2,2", cap: 0.5),
+        EpilogueCase(label: "64x256", weights: random, operand: .matrix(n: 64), spec: "8,2,2,v2,sim", bias: false, relu: false, cap: -0.25),
         // Data-driven: plain, K split, padding slots, heads (across the warp), parts by row length dealt
         // evenly, interleaved, a cluster split, staged B, a convolution.
         EpilogueCase(label: "64x256", weights: random, operand: .matrix(n: 49), spec: "dd:w32,v1,c2,r3,k1,u2"),
@@ -49,10 +53,12 @@ let epilogueCases: [EpilogueCase] = {
         EpilogueCase(label: "64x256 staged", weights: random, operand: .matrix(n: 64), spec: "dd:w16,v4,c1,r4,k1,u2,s32", bias: true, relu: true),
         EpilogueCase(label: "37x45 padded", weights: odd, operand: .matrix(n: 7), spec: "dd:w4,v1,c3,r5,k2,u2", rowAlign: 128),
         EpilogueCase(label: "conv 3x3 s2 b2", weights: filter, operand: .convolution(conv), spec: "dd:w8,v1,c3,r3,k2,u2"),
+        EpilogueCase(label: "64x256", weights: random, operand: .matrix(n: 49), spec: "dd:w32,v1,c2,r3,k1,u2", cap: 0.5),
+        EpilogueCase(label: "37x45 padded", weights: odd, operand: .matrix(n: 7), spec: "dd:w4,v1,c3,r5,k2,u2", relu: false, cap: 1, rowAlign: 128),
     ]
 }()
 
-@Suite("Fused epilogues (bias, ReLU)")
+@Suite("Fused epilogues (bias, ReLU, cap)")
 struct EpilogueTests {
     @Test("the IR matches the float64 reference with the epilogue applied", arguments: epilogueCases)
     func matchesReference(_ c: EpilogueCase) throws {
@@ -88,6 +94,16 @@ struct EpilogueTests {
             try problem.withEpilogue(Epilogue(bias: [1, 2, 3]))
         }
         #expect(throws: PlanError.self) { try problem.withEpilogue(Epilogue(bias: [1, .nan, 3, 4])) }
+        #expect(throws: PlanError.invalidProblem("the cap is inf, not finite")) { try problem.withEpilogue(Epilogue(cap: .infinity)) }
+    }
+
+    @Test("the cap is applied: a capped kernel's outputs reach the cap and none pass it", arguments: ["4,2,2", "dd:w32,v1,c2,r3,k1,u2"])
+    func capBinds(spec: String) throws {
+        let c = EpilogueCase(label: "64x256", weights: TestMatrices.random(rows: 64, columns: 256, density: 0.1, seed: 1), operand: .matrix(n: 49), spec: spec, cap: 0.5)
+        let data = try ProblemData(problem: c.problem(), seed: 11)
+        let output = try CPUVerifier.run(c.compile(), input: data.input, outputCount: data.outputCount)
+        #expect(output.contains(0.5) && output.allSatisfy { $0 >= 0 && $0 <= 0.5 })
+        #expect(data.reference.filter { $0 == 0.5 }.count > data.reference.count / 10)
     }
 
     @Test("the epilogue shows in kernel names and the problem's description, and survives padding rows")
@@ -97,5 +113,9 @@ struct EpilogueTests {
         #expect(problem.nameFragment.hasSuffix("_bias_relu") && problem.description.hasSuffix(" + bias, relu"))
         #expect(try problem.withRowsAligned(toBytes: 64).epilogue == problem.epilogue)
         #expect(try SpMMProblem(weights: problem.weights, n: 5).withEpilogue(Epilogue(relu: true)).nameFragment.hasSuffix("_n5_relu"))
+        let relu6 = try SpMMProblem(weights: problem.weights, n: 5).withEpilogue(Epilogue(bias: [1, 2, 3, 4], relu: true, cap: 6))
+        #expect(relu6.nameFragment.hasSuffix("_bias_relu_cap6") && relu6.description.hasSuffix(" + bias, relu, cap 6"))
+        let capped = try SpMMProblem(weights: problem.weights, n: 5).withEpilogue(Epilogue(cap: -0.25))
+        #expect(capped.description.hasSuffix(" + cap -0.25") && capped.nameFragment.hasSuffix("_n5_capm0p25"))
     }
 }

@@ -56,6 +56,9 @@ struct CommandErrorTests {
         ["compare", good],  // no --n
         ["compare", "/nonexistent/file.smtx", "--n", "4"],
         ["compare", good, "--n", "4", "--relu"],  // the baselines compute the product alone
+        ["compare", good, "--n", "4", "--relu6"],
+        ["compile", good, "--n", "4", "--relu6", "--cap", "3"],
+        ["compile", good, "--n", "4", "--cap", "inf"],
         ["compare", good, "--n", "4", "--bias", file("bias.npy", "not read")],
         ["compare", good, "--n", "4", "--row-align", "6"],
         ["compare", good, "--n", "4", "--config", "3,1,1"],  // M_blocks 3 > M = 2, refused before any GPU work
