@@ -61,7 +61,7 @@ for step in $steps; do
     ncu) bash "$repo/scripts/gpu-ncu.sh" "$work" ;;
     torch)
       # examples/torch_spmm.py on real MobileNet weights: both families, contiguous and padded rows, with and
-      # without a fused bias and ReLU.
+      # without a fused bias, ReLU, ReLU6 or cap.
       m=$SPARSERT_DATA/sparsert-weights/mobilenet; mkdir -p "$work/torch"
       while read -r tag layer n options; do
         dir=$work/torch/$tag
@@ -73,7 +73,9 @@ unrolled0 contraction_1x1_0 12544 --config 1,392,1
 dd11 contraction_1x1_11 49 --row-align 128
 sim5 contraction_1x1_5 196 --row-align 128 --config 128,1,1,sim,m128
 dd0-bias-relu contraction_1x1_0 12544 --bias $m/contraction_1x1_0_bias.npy --relu
-unrolled5-bias-relu contraction_1x1_5 196 --config 128,1,1,m128 --bias $m/contraction_1x1_5_bias.npy --relu" ;;
+unrolled5-bias-relu contraction_1x1_5 196 --config 128,1,1,m128 --bias $m/contraction_1x1_5_bias.npy --relu
+unrolled5-bias-relu6 contraction_1x1_5 196 --config 128,1,1,sim,m128 --bias $m/contraction_1x1_5_bias.npy --relu6
+dd11-cap contraction_1x1_11 49 --row-align 128 --cap 0.5" ;;
     compare)
       # `sparsert compare` on layers given as files: the README's sample, a MobileNet layer on padded rows, and
       # a ResNet-50 3x3 filter as a convolution (cuDNN's turn).
