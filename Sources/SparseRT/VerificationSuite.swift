@@ -58,6 +58,28 @@ public enum VerificationSuite {
         }
         items += try mobileNet(dataRoot: dataRoot)
         items += synthetic()
+        items += fusedEpilogues(dataRoot: dataRoot)
+        return items
+    }
+
+    /// Layers with a fused epilogue: MobileNet's 6th 1x1 layer with its own bias and ReLU6, and an odd
+    /// synthetic shape with a drawn bias and a cap alone (outputs clipped from above, negatives kept).
+    public static func fusedEpilogues(dataRoot: URL) -> [SuiteItem] {
+        var items: [SuiteItem] = []
+        let folder = dataRoot.appendingPathComponent("sparsert-weights/mobilenet")
+        let weights = folder.appendingPathComponent("contraction_1x1_5.npy"), bias = folder.appendingPathComponent("contraction_1x1_5_bias.npy")
+        if FileManager.default.fileExists(atPath: weights.path), FileManager.default.fileExists(atPath: bias.path) {
+            items.append(SuiteItem(name: "mobilenet/contraction_1x1_5.npy + bias, relu, cap 6", nonzeros: 512 * 256 / 10) {
+                try SpMMProblem(weights: WeightFile.load(path: weights.path).matrix, n: 196)
+                    .withEpilogue(Epilogue(bias: NPY.readDense(path: bias.path).values, relu: true, cap: 6))
+            })
+        }
+        items.append(SuiteItem(name: "synthetic/random_58x101_n7 + bias, cap 0.5", nonzeros: 58 * 101 / 10) {
+            let weights = try Pruning.random(dense: (0..<58 * 101).map { Float($0 % 17) - 8 }, rows: 58, columns: 101, sparsity: 0.9, seed: 7)
+            var random = SeededNormal(seed: 8)
+            return try SpMMProblem(weights: weights, n: 7)
+                .withEpilogue(Epilogue(bias: (0..<58).map { _ in random.nextNormalFloat() }, cap: 0.5))
+        })
         return items
     }
 

@@ -65,6 +65,14 @@ struct SuiteTests {
         }
     }
 
+    @Test("the suite checks fused epilogues: ReLU6 with a real bias, and a cap alone")
+    func fusedEpilogues() throws {
+        let items = VerificationSuite.fusedEpilogues(dataRoot: try #require(SharedData.root))
+        let epilogues = try items.map { try $0.load().epilogue }
+        #expect(epilogues.map(\.description) == ["bias, relu, cap 6", "bias, cap 0.5"])
+        #expect(zip(items, epilogues).allSatisfy { $0.name.hasSuffix(" + " + $1.description) })
+    }
+
     @Test("the suite's register-capped unrolled variant assembles without spills",
           .enabled(if: TestMatrices.ptxas != nil, "ptxas not installed (scripts/install-ptxas.sh)"))
     func cappedVariantAssembles() throws {
