@@ -140,39 +140,63 @@ struct BenchmarkReport: Codable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Bars of the speedup over the main baseline per problem, one colour per sparsity (like Fig. 4c).
-    func svg() -> String {
-        let bars = rows.compactMap { r in r.speedup(over: mainBaseline).map { (r, $0) } }
-        let width = 60 + bars.count * 28, height = 320
-        let top = max(2, (bars.map(\.1).max() ?? 1).rounded(.up))
-        func y(_ v: Double) -> Double { 270 - v / top * 240 }
-        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" font-family=\"sans-serif\" font-size=\"10\">\n"
-        out += "<text x=\"10\" y=\"14\" font-size=\"12\">sparsert speedup over \(mainBaseline) (\(suite), batch \(batch), \(gpu))</text>\n"
-        for tick in stride(from: 0.0, through: top, by: top > 8 ? 2 : 1) {
-            out += String(format: "<line x1=\"40\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/><text x=\"8\" y=\"%.1f\">%.0fx</text>\n", width - 10, y(tick), y(tick), y(tick) + 3, tick)
+    /// The paper's Fig. 4 from the rows, each as a file-name suffix and its SVG: the speedup over the main
+    /// baseline per problem and sparsity (4c, the report's own `.svg`, suffix ""), over cuSPARSE (4d,
+    /// `-speedup-cusparse`), the TFLOP/s of sparsert and every baseline at the lowest sparsity (4a, `-tflops`;
+    /// the dense libraries credited with the dense product's 2 M K N flops, sparsert and cuSPARSE with 2 nnz N,
+    /// nnz the instances' mean), and sparsert's TFLOP/s per sparsity (4b, `-tflops-sparsity`).
+    func figures() -> [(suffix: String, svg: String)] {
+        let problems = Array(Set(rows.map(\.number))).sorted()
+        let sparsities = Array(Set(rows.map(\.sparsity))).sorted()
+        let context = "\(suite), batch \(batch), \(gpu)"
+        func row(_ number: Int, _ sparsity: Double) -> BenchmarkRow? {
+            rows.first { $0.number == number && $0.sparsity == sparsity }
         }
-        out += String(format: "<line x1=\"40\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#c00\" stroke-dasharray=\"4 2\"/>\n", width - 10, y(1), y(1))
-        for (i, (row, speedup)) in bars.enumerated() {
-            let x = 46 + i * 28
-            let colour = row.sparsity >= 0.95 ? "#d95f02" : "#1b9e77"
-            out += String(format: "<rect x=\"%d\" y=\"%.1f\" width=\"20\" height=\"%.1f\" fill=\"%@\"><title>problem %d, %.2f: %.2fx</title></rect>\n",
-                          x, y(speedup), 270 - y(speedup), colour, row.number, row.sparsity, speedup)
-            out += "<text x=\"\(x + 4)\" y=\"284\">\(row.number)</text>\n"
+        func perSparsity(_ value: (BenchmarkRow) -> Double?) -> [BarChart.Series] {
+            sparsities.enumerated().map { i, sparsity in
+                BarChart.Series(name: String(format: "%.2f", sparsity), colour: BarChart.colours[i % BarChart.colours.count],
+                                values: problems.map { row($0, sparsity).flatMap(value) })
+            }
         }
-        out += "<rect x=\"50\" y=\"296\" width=\"10\" height=\"10\" fill=\"#1b9e77\"/><text x=\"64\" y=\"305\">0.90</text>"
-        out += "<rect x=\"100\" y=\"296\" width=\"10\" height=\"10\" fill=\"#d95f02\"/><text x=\"114\" y=\"305\">0.95</text>\n</svg>\n"
-        return out
+        let labels = problems.map(String.init)
+        func speedups(over baseline: String) -> BarChart {
+            BarChart(title: "sparsert speedup over \(baseline) (\(context))", unit: "x", groups: labels,
+                     series: perSparsity { $0.speedup(over: baseline) }, referenceLine: 1)
+        }
+        var figures = [(suffix: "", svg: speedups(over: mainBaseline).svg())]
+        if let sparseBaseline = baselineNames.first(where: { $0.hasPrefix("cuSPARSE") }) {
+            figures.append(("-speedup-cusparse", speedups(over: sparseBaseline).svg()))
+        }
+        func teraflops(_ flops: Double, _ microseconds: Double?) -> Double? { microseconds.map { flops / $0 / 1e6 } }
+        let sparseFlops = { (r: BenchmarkRow) in 2 * r.nonzerosMean * Double(r.n) }
+        if let lowest = sparsities.first {
+            let kernels = [("sparsert", true)] + baselineNames.map { ($0, $0.hasPrefix("cuSPARSE")) }
+            let series = kernels.enumerated().map { i, kernel in
+                BarChart.Series(name: kernel.0, colour: BarChart.colours[i % BarChart.colours.count], values: problems.map { number in
+                    row(number, lowest).flatMap { r in
+                        let flops = kernel.1 ? sparseFlops(r) : 2 * Double(r.m) * Double(r.k) * Double(r.n)
+                        return teraflops(flops, kernel.0 == "sparsert" ? r.sparsertMicroseconds : r.baselines[kernel.0])
+                    }
+                })
+            }
+            let title = String(format: "TFLOP/s at %.2f sparsity, dense libraries credited with 2MKN, sparse with 2 nnz N (%@)", lowest, context)
+            figures.append(("-tflops", BarChart(title: title, unit: "", groups: labels, series: series).svg()))
+        }
+        figures.append(("-tflops-sparsity", BarChart(
+            title: "sparsert TFLOP/s (2 nnz N / time) per sparsity (\(context))", unit: "", groups: labels,
+            series: perSparsity { teraflops(sparseFlops($0), $0.sparsertMicroseconds) }).svg()))
+        return figures
     }
 
-    /// Writes all four files as `<folder>/<stem>.{md,csv,json,svg}`; returns their paths.
+    /// Writes `<folder>/<stem>.{md,csv,json,svg}` and the other figures as `<stem><suffix>.svg`; returns their
+    /// paths.
     func write(to folder: URL, stem: String) throws -> [String] {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let files: [(String, Data)] = [
-            ("md", Data(markdown().utf8)), ("csv", Data(csv().utf8)), ("json", try reportEncoder().encode(self)),
-            ("svg", Data(svg().utf8)),
-        ]
-        return try files.map { ext, data in
-            let url = folder.appendingPathComponent("\(stem).\(ext)")
+            (".md", Data(markdown().utf8)), (".csv", Data(csv().utf8)), (".json", try reportEncoder().encode(self)),
+        ] + figures().map { ($0.suffix + ".svg", Data($0.svg.utf8)) }
+        return try files.map { ending, data in
+            let url = folder.appendingPathComponent(stem + ending)
             try data.write(to: url)
             return url.path
         }

@@ -76,6 +76,37 @@ struct BenchmarkReportTests {
         #expect(text.contains("| 9.50 | 19.00 | 13.00 | 2.00 | 1.37 |"))
     }
 
+    @Test("the paper's Fig. 4 panels: speedups over the main baseline and cuSPARSE, TFLOP/s of every kernel, TFLOP/s per sparsity")
+    func figures() throws {
+        var at95 = try Self.row(occupancy: false)
+        at95.sparsity = 0.95
+        at95.sparsertMicroseconds = 4.75
+        var other = try Self.row(occupancy: false)
+        other.number = 3
+        other.baselines = ["cuBLAS fp32": 19.0]  // no cuSPARSE time: a gap in its panels
+        let figures = Self.report([try Self.row(occupancy: true), at95, other]).figures()
+        #expect(figures.map(\.suffix) == ["", "-speedup-cusparse", "-tflops", "-tflops-sparsity"])
+        func bars(_ svg: String) -> [String] {
+            svg.components(separatedBy: "<title>").dropFirst().map { String($0.prefix { $0 != "<" }) }
+        }
+        #expect(bars(figures[0].svg) == ["3, 0.90: 2.00x", "9, 0.90: 2.00x", "9, 0.95: 4.00x"])
+        #expect(bars(figures[1].svg) == ["9, 0.90: 1.37x", "9, 0.95: 2.74x"])
+        // Problem 9 at 0.90: sparsert and cuSPARSE credited with 2 nnz N, cuBLAS with the dense 2 M K N.
+        #expect(bars(figures[2].svg).filter { $0.hasPrefix("9,") } == [
+            "9, sparsert: 5.65", "9, cuBLAS fp32: 28.26", "9, cuSPARSE CSR fp32: 4.13",
+        ])
+        #expect(bars(figures[3].svg) == ["3, 0.90: 5.65", "9, 0.90: 5.65", "9, 0.95: 11.30"])
+        #expect(figures.allSatisfy { $0.svg.hasPrefix("<svg") && $0.svg.hasSuffix("</svg>\n") })
+    }
+
+    @Test("chart axes step by 1, 2 or 5 times a power of ten, at most five steps to the top", arguments: [
+        (5.0, 5.0, 1.0), (158.0, 200.0, 50.0), (0.3, 0.3, 0.1), (4.39, 5.0, 1.0), (11.3, 15.0, 5.0),
+    ])
+    func axis(largest: Double, top: Double, step: Double) {
+        let axis = BarChart.axis(largest)
+        #expect(abs(axis.top - top) < 1e-9 && abs(axis.step - step) < 1e-12)
+    }
+
     @Test("a layer of the user's own is a problem of one instance with the matrix's own sparsity")
     func layerProblem() throws {
         let weights = try CSRMatrix(rows: 2, columns: 4, rowOffsets: [0, 1, 3], columnIndices: [1, 0, 3], values: [1, 2, 3])
