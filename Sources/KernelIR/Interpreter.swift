@@ -48,7 +48,10 @@ public struct Interpreter {
     }
 
     /// Runs the launch against `memory`; throws on any invalid access, bad branch or barrier misuse.
-    public func run(_ launch: SimulatedLaunch, memory: inout SimulatedMemory) throws {
+    /// `progress`, if given, hears (blocks done, blocks in the grid) after every cluster of blocks.
+    public func run(
+        _ launch: SimulatedLaunch, memory: inout SimulatedMemory, progress: ((Int, Int) -> Void)? = nil
+    ) throws {
         guard launch.arguments.count == kernel.parameters.count else {
             throw InterpreterError(message: "\(launch.arguments.count) arguments for \(kernel.parameters.count) parameters")
         }
@@ -58,10 +61,14 @@ public struct Interpreter {
             throw InterpreterError(
                 message: "grid x \(launch.grid.x) is not a multiple of the cluster size \(clusterSize)")
         }
+        let blocks = launch.grid.x * launch.grid.y * launch.grid.z
+        var done = 0
         for bz in 0..<launch.grid.z {
             for by in 0..<launch.grid.y {
                 for first in stride(from: 0, to: launch.grid.x, by: clusterSize) {
                     try runCluster(firstBlock: (first, by, bz), launch: launch, memory: &memory)
+                    done += clusterSize
+                    progress?(done, blocks)
                 }
             }
         }

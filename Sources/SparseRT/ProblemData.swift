@@ -111,23 +111,28 @@ public enum CPUVerifier {
     /// A quiet NaN with a recognisable payload, written over C before every run.
     public static let poison: UInt32 = 0x7FC0_DEAD
 
-    /// Interprets `kernel` for every thread on inputs drawn with `seed`.
-    public static func verify(_ kernel: CompiledKernel, seed: UInt64, tolerance: Double = 1e-5) throws -> VerificationReport {
+    /// Interprets `kernel` for every thread on inputs drawn with `seed`; `progress` hears (blocks done, blocks)
+    /// as the interpreter goes (a large layer takes minutes).
+    public static func verify(
+        _ kernel: CompiledKernel, seed: UInt64, tolerance: Double = 1e-5, progress: ((Int, Int) -> Void)? = nil
+    ) throws -> VerificationReport {
         let data = try ProblemData(problem: kernel.problem, seed: seed)
-        let output = try run(kernel, input: data.input, outputCount: data.outputCount)
+        let output = try run(kernel, input: data.input, outputCount: data.outputCount, progress: progress)
         return VerificationReport(
             kernel: kernel.name, config: kernel.configDescription, executor: "cpu-ir", problem: kernel.problem,
             buffer: output, reference: data.reference, poison: poison, tolerance: tolerance)
     }
 
     /// Interprets `kernel` on `input` and returns C.
-    public static func run(_ kernel: CompiledKernel, input: [Float], outputCount: Int) throws -> [Float] {
+    public static func run(
+        _ kernel: CompiledKernel, input: [Float], outputCount: Int, progress: ((Int, Int) -> Void)? = nil
+    ) throws -> [Float] {
         var memory = SimulatedMemory()
         let weights = kernel.weightBuffers.map { memory.allocate(words: $0) }
         let b = memory.allocate(floats: input)
         let c = memory.allocate(words: outputCount, fill: poison)
         let launch = SimulatedLaunch(grid: kernel.grid, arguments: weights + [b, c])
-        try Interpreter(kernel.kernel).run(launch, memory: &memory)
+        try Interpreter(kernel.kernel).run(launch, memory: &memory, progress: progress)
         return memory.floats(at: c)
     }
 }

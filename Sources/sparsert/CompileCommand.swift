@@ -111,7 +111,7 @@ struct CompileCommand: ParsableCommand {
             report = try GPUVerifier.verify(LoadedKernel(kernel, session: session), session: session, seed: 7)
         } else {
             printNote("no GPU: verifying through the kernel IR on the CPU")
-            report = try CPUVerifier.verify(kernel, seed: 7)
+            report = try CPUVerifier.verify(kernel, seed: 7, progress: InterpreterProgress.reporter())
         }
         print(String(format: "verify:   %@ on %@: max relative error %.2e, %d unwritten outputs%@ (tolerance %.0e)",
                      report.passed ? "PASS" : "FAIL", report.executor, report.maxRelativeError, report.unwritten,

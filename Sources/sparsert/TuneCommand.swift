@@ -136,3 +136,21 @@ private final class LockedCounter: @unchecked Sendable {
         return true
     }
 }
+
+/// Progress of a CPU check through the IR interpreter, which takes minutes on a large layer: after the first
+/// few seconds, a line on standard error every few seconds with blocks done and the time left at that rate.
+enum InterpreterProgress {
+    static func reporter(every interval: TimeInterval = 5) -> (Int, Int) -> Void {
+        var start: (time: Date, done: Int)?
+        var next = interval
+        return { done, total in
+            // Timed from the first block on: drawing the inputs and the reference comes before it.
+            guard let first = start else { start = (Date(), done); return }
+            let elapsed = Date().timeIntervalSince(first.time)
+            guard elapsed >= next, done < total, done > first.done else { return }
+            next = elapsed + interval
+            let left = elapsed / Double(done - first.done) * Double(total - done)
+            printNote(String(format: "cpu-ir: %d of %d blocks, %.0f s, about %.0f s left", done, total, elapsed, left))
+        }
+    }
+}

@@ -30,6 +30,17 @@ func threadAddress(_ b: inout KernelBuilder, _ base: Register) -> Register {
 
 @Suite("Kernel IR interpreter")
 struct InterpreterTests {
+    @Test("progress hears every block of the grid, in order, ending at the total")
+    func progress() throws {
+        var b = KernelBuilder()
+        b.emit(.exit)
+        let kernel = b.build(name: "empty", parameters: [], threadsPerBlock: 32, sharedMemoryBytes: 0)
+        var memory = SimulatedMemory()
+        var heard: [[Int]] = []
+        try Interpreter(kernel).run(SimulatedLaunch(grid: (3, 2, 1), arguments: []), memory: &memory) { heard.append([$0, $1]) }
+        #expect(heard == (1...6).map { [$0, 6] })
+    }
+
     @Test("fma with an immediate rounds once, like fma.rn.f32")
     func fused() throws {
         let x: Float = 1 + 0x1p-12  // x * x = 1 + 2^-11 + 2^-24: the last term survives only one rounding
