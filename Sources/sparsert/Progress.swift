@@ -1,7 +1,8 @@
 import Foundation
 
 /// Progress of a tuning run: a redrawn bar on a terminal; otherwise plain lines, one per tenth of the
-/// candidates done and one when all are (later passes add candidates), so a log holds about ten lines per tuning run instead of one per candidate.
+/// candidates done and one when all are (later passes add candidates), so a log holds about ten lines per
+/// tuning run instead of one per candidate.
 enum TuningProgress {
     static func reporter(label: String) -> @Sendable (Int, Int, Double?) -> Void {
         let start = Date()
