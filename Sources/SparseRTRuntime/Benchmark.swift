@@ -84,6 +84,13 @@ public struct BenchmarkRunner {
     public var maxInstances: Int = .max
     /// Tune the first instance only and use its spec for every instance.
     public var shareConfig = false
+    /// With every instance tuned on its own (the ``KernelSelection/tuned`` selection, not ``shareConfig``):
+    /// instances after a problem's first are tuned over only this many of the first instance's fastest configs
+    /// (later passes' twins among them) and their own twins; 0 tunes each over the full list. Instances of
+    /// one shape rank configs alike (the paper: the runtimes of a problem's instances barely vary), so each
+    /// keeps a kernel tuned on its own weights at a fraction of the tuning time, which a full list spends
+    /// mostly in ptxas (Table 1's problem 11 on an H200: 33-39 s an instance).
+    public var narrowing = 0
     public var floors: DeviceFloors
     public var baselines: BaselineTimer?
     public var log: (@Sendable (String) -> Void)?
@@ -103,18 +110,25 @@ public struct BenchmarkRunner {
         var specs: [KernelSpec] = []
         var origins: [String?] = []
         var tunings: [TuningResult] = []
+        var narrowed: [KernelSpec]?
         for (i, instance) in instances.enumerated() {
             if shareConfig, let shared = specs.first {
                 specs.append(shared)
                 origins.append(origins[0])
                 continue
             }
-            let (spec, tuning) = try chooseSpec(for: instance, limits: limits)
+            // A narrowed list that fails on this instance's weights falls back to the full one.
+            let (spec, tuning) = try narrowed.flatMap { try? chooseSpec(for: instance, limits: limits, among: $0) }
+                ?? chooseSpec(for: instance, limits: limits)
+            if i == 0, narrowing > 0, selection == .tuned, givenSpec == nil, let tuning {
+                narrowed = Self.fastestSpecs(of: tuning, count: narrowing)
+            }
             specs.append(spec)
             origins.append(tuning?.winnerOrigin)
             if let tuning { tunings.append(tuning) }
             let origin = origins[i].map { " (\($0))" } ?? ""
-            log?("problem \(problem.number) (\(problem.m)x\(problem.k)x\(problem.n), \(problem.sparsity)) \(timed[i].name): \(spec)\(origin) [\(tuning.map { String(format: "%.1f s tuning, %d candidates", $0.wallSeconds, $0.candidates.count) + ($0.phases.map { ": \($0.summary)" } ?? "") } ?? "no tuning")]")
+            let scope = i > 0 && narrowed != nil ? " over the first instance's \(narrowing) fastest and their twins" : ""
+            log?("problem \(problem.number) (\(problem.m)x\(problem.k)x\(problem.n), \(problem.sparsity)) \(timed[i].name): \(spec)\(origin) [\(tuning.map { String(format: "%.1f s tuning, %d candidates", $0.wallSeconds, $0.candidates.count) + scope + ($0.phases.map { ": \($0.summary)" } ?? "") } ?? "no tuning")]")
         }
         let kernelStart = Date()
         let kernels = ParallelWork.map(timed.count, width: tuner.jobs) { i in
@@ -163,11 +177,14 @@ public struct BenchmarkRunner {
             floorMicroseconds: floors.floorMicroseconds(problem: first), registers: registers, occupancy: occupancy)
     }
 
-    func chooseSpec(for problem: SpMMProblem, limits: DeviceLimits) throws -> (KernelSpec, TuningResult?) {
+    /// The kernel for one instance and its tuning, if any: tuned over `among` when given (``narrowing``).
+    func chooseSpec(
+        for problem: SpMMProblem, limits: DeviceLimits, among narrowed: [KernelSpec]? = nil
+    ) throws -> (KernelSpec, TuningResult?) {
         if let givenSpec { return (givenSpec, nil) }
         switch selection {
         case .tuned:
-            let (spec, result) = try tuner.tune(problem)
+            let (spec, result) = try tuner.tune(problem, candidates: narrowed)
             return (spec, result)
         case .unrolledOnly:
             let (spec, result) = try tuner.tune(problem, candidates: try unrolledCandidates(problem, limits: limits))
@@ -183,6 +200,12 @@ public struct BenchmarkRunner {
             }
             return (KernelSpec.notUnrolled(matching: config, problem: problem, limits: limits), result)
         }
+    }
+
+    /// The `count` configs `result` timed fastest in its passes (short timings; failed ones left out).
+    public static func fastestSpecs(of result: TuningResult, count: Int) -> [KernelSpec] {
+        result.candidates.compactMap { c in c.microseconds.flatMap { time in KernelSpec(parsing: c.spec).map { ($0, time) } } }
+            .sorted { $0.1 < $1.1 }.prefix(count).map(\.0)
     }
 
     /// The rows' `selection` with ``givenSpec``.

@@ -59,6 +59,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Tune only the first instance of each problem and use its config for the others (the paper's method) instead of tuning each.")
     var shareConfig = false
 
+    @Option(help: "Tune each instance after a problem's first over only the K fastest configs of the first's tuning (and their twins); 0: every instance over the full list.")
+    var narrowInstances = 0
+
     @OptionGroup var tuningOptions: TuningOptions
 
     @Flag(help: "Skip the vendor baselines.")
@@ -73,6 +76,7 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("unknown --selection '\(selection)'; one of \(KernelSelection.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        guard narrowInstances >= 0 else { throw ValidationError("--narrow-instances must be 0 or more, not \(narrowInstances)") }
         try validateRowAlign(rowAlign)
         guard let root = DataLocation.find(data) else {
             printError(data.map { "\($0): not a data folder (expected dlmc/ or sparsert-weights/ inside)" } ?? "no data folder: pass --data DIR (the shared/data layout) or set SPARSERT_DATA")
@@ -103,6 +107,7 @@ struct BenchCommand: ParsableCommand {
         runner.selection = kernelSelection
         if let maxInstances { runner.maxInstances = maxInstances }
         runner.shareConfig = shareConfig
+        runner.narrowing = narrowInstances
         runner.log = { printNote($0) }
         if !noBaselines { runner.baselines = VendorBaselines.timer(runner.timer) }
 
@@ -118,7 +123,10 @@ struct BenchCommand: ParsableCommand {
             command: CommandLine.arguments.dropFirst().joined(separator: " "), batch: batch,
             selection: kernelSelection.rawValue, rowAlignBytes: rowAlign, floors: floors,
             mainBaseline: VendorBaselines.mainName(for: suite == .paperSpmm), rows: [])
-        if kernelSelection == .tuned { report.tunerPasses = tuner.passesSummary }
+        if kernelSelection == .tuned {
+            report.tunerPasses = tuner.passesSummary
+                + (narrowInstances > 0 && !shareConfig ? "; instances after a problem's first tuned over the first's \(narrowInstances) fastest configs and their twins" : "")
+        }
         var failures: [String] = []
         for problem in list {
             do {

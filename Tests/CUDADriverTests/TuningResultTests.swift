@@ -104,6 +104,15 @@ struct RegisterCapRefinementTests {
         #expect(chosen.map { times[specs.firstIndex(of: $0.spec)!] } == expected)
     }
 
+    @Test("a problem's later instances are tuned over the first's fastest configs, twins included, failures left out")
+    func narrowing() {
+        let candidates = [("8,2,1", 3.0), ("4,2,2", 2.0), ("16,2,1", nil), ("dd:w32,v2,c1,r4,k1,u2", 1.0), ("4,2,2,sim,m96", 1.5)]
+            .map { CandidateResult(spec: $0.0, family: "", microseconds: $0.1) }
+        let result = TuningResult(best: "dd:w32,v2,c1,r4,k1,u2", bestMicroseconds: 1, candidates: candidates, wallSeconds: 1, fromCache: false)
+        #expect(BenchmarkRunner.fastestSpecs(of: result, count: 3).map(\.description) == ["dd:w32,v2,c1,r4,k1,u2", "4,2,2,sim,m96", "4,2,2"])
+        #expect(BenchmarkRunner.fastestSpecs(of: result, count: 10).count == 4)
+    }
+
     @Test("the passes are summarized for reports as set", arguments: [
         (4, 2, "register-cap twins of the 4 fastest unrolled, sim twins of the 2 fastest unrolled, o1 twins of the 2 fastest "
             + "data-driven (and of up to 2 more of each within 5% of the fastest)"),

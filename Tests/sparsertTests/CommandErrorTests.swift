@@ -51,6 +51,7 @@ struct CommandErrorTests {
         ["compile", good, "--n", "5", "--ldb", "6", "--config", "dd:w8,v4,r2"],  // 16-byte vectors on rows of 6
         ["compile", good, "--conv", "--input", "3x4x4", "--kernel", "1", "--ldb", "20"],
         ["verify", "--row-align", "0", "--cpu"],
+        ["bench", "--narrow-instances=-1"],
         ["verify", "--data", "/nonexistent"],
         ["prune", good, "--sparsity", "1.5", "-o", directory.appendingPathComponent("out.smtx").path],
         ["compare", good],  // no --n
