@@ -32,7 +32,8 @@ run() {
   [ "$1" = bench ] && set -- "$@" ${BENCH_EXTRA:-}
   echo "== $name (limit ${limit}s)"; timeout "$limit" "$SPARSERT" "$@" > "$work/$name.log" 2>&1; echo "   exit $?"
 }
-# The tuning cache goes along: it holds every candidate's time and origin, where the reports keep the winner's.
+# The tuning cache goes along (`compile --tune`, `tune` and `compare` fill it; bench writes its own
+# <stem>.tuning.json): every candidate's time and origin, where the reports keep the winner's.
 pack() {
   cp "${SPARSERT_CACHE:-${HOME:-/tmp}/.cache/sparsert/tuning.json}" "$work/tuning-cache.json" 2>/dev/null
   [ -n "${OUT:-}" ] && tar czf "$OUT/${PACK:-results}.tar.gz" -C "$work" .

@@ -94,6 +94,9 @@ public struct BenchmarkRunner {
     public var floors: DeviceFloors
     public var baselines: BaselineTimer?
     public var log: (@Sendable (String) -> Void)?
+    /// Hears every instance's tuning in full (every candidate's time, failure and origin), named
+    /// `problem N (sparsity S) INSTANCE`, for a record beside the report's winners.
+    public var tuningRecord: ((String, TuningResult) -> Void)?
 
     public init(session: GPUSession, tuner: Tuner, floors: DeviceFloors) {
         self.session = session
@@ -125,7 +128,10 @@ public struct BenchmarkRunner {
             }
             specs.append(spec)
             origins.append(tuning?.winnerOrigin)
-            if let tuning { tunings.append(tuning) }
+            if let tuning {
+                tunings.append(tuning)
+                tuningRecord?("problem \(problem.number) (sparsity \(problem.sparsity)) \(timed[i].name)", tuning)
+            }
             let origin = origins[i].map { " (\($0))" } ?? ""
             let scope = i > 0 && narrowed != nil ? " over the first instance's \(narrowing) fastest and their twins" : ""
             log?("problem \(problem.number) (\(problem.m)x\(problem.k)x\(problem.n), \(problem.sparsity)) \(timed[i].name): \(spec)\(origin) [\(tuning.map { String(format: "%.1f s tuning, %d candidates", $0.wallSeconds, $0.candidates.count) + scope + ($0.phases.map { ": \($0.summary)" } ?? "") } ?? "no tuning")]")

@@ -109,6 +109,8 @@ struct BenchCommand: ParsableCommand {
         runner.shareConfig = shareConfig
         runner.narrowing = narrowInstances
         runner.log = { printNote($0) }
+        let tuningRecord = TuningRecord()
+        runner.tuningRecord = { tuningRecord.entries[$0] = $1 }
         if !noBaselines { runner.baselines = VendorBaselines.timer(runner.timer) }
 
         let gpu = session.properties.name
@@ -138,12 +140,18 @@ struct BenchCommand: ParsableCommand {
                           + (main.map { String(format: "; speedup %.2fx", $0 / row.sparsertMicroseconds) } ?? ""))
                 // Rewrite the files after every problem, so an interrupted run keeps what it measured.
                 _ = try report.write(to: folder, stem: stem)
+                try tuningRecord.write(to: folder.appendingPathComponent(stem + ".tuning.json"))
             } catch {
                 failures.append("problem \(problem.number) (\(problem.sparsity)): \(error)")
                 printError("problem \(problem.number) (\(problem.sparsity)): \(error)")
             }
         }
         for file in try report.write(to: folder, stem: stem) { printNote("wrote \(file)") }
+        if !tuningRecord.entries.isEmpty {
+            let record = folder.appendingPathComponent(stem + ".tuning.json")
+            try tuningRecord.write(to: record)
+            printNote("wrote \(record.path)")
+        }
         print(report.markdown())
         if !failures.isEmpty { throw ExitCode(1) }
     }
@@ -170,5 +178,16 @@ struct BenchCommand: ParsableCommand {
         if selection != KernelSelection.tuned.rawValue { stem += "-\(selection)" }
         if let rowAlign { stem += "-a\(rowAlign)" }
         return stem
+    }
+}
+
+/// Every instance's tuning in full, written beside a benchmark's report as `<stem>.tuning.json` (the report
+/// keeps only the winners): what each candidate timed, why one failed, which pass made it.
+final class TuningRecord {
+    var entries: [String: TuningResult] = [:]
+
+    func write(to url: URL) throws {
+        guard !entries.isEmpty else { return }
+        try reportEncoder().encode(entries).write(to: url)
     }
 }

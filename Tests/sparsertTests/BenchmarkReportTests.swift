@@ -1,6 +1,6 @@
 import Foundation
 import SparseRT
-import SparseRTRuntime
+@testable import SparseRTRuntime
 import Testing
 
 @testable import sparsert
@@ -105,6 +105,27 @@ struct BenchmarkReportTests {
     func axis(largest: Double, top: Double, step: Double) {
         let axis = BarChart.axis(largest)
         #expect(abs(axis.top - top) < 1e-9 && abs(axis.step - step) < 1e-12)
+    }
+
+    @Test("the tuning record keeps every candidate of every instance, and writes nothing when nothing was tuned")
+    func tuningRecord() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sparsert-record-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let record = TuningRecord()
+        let url = folder.appendingPathComponent("b.tuning.json")
+        try record.write(to: url)
+        #expect(!FileManager.default.fileExists(atPath: url.path))
+        var twin = CandidateResult(spec: "8,98,1,sim", family: "unrolled", microseconds: 1.9)
+        twin.origin = "sim twin of 8,98,1, the 1st fastest unrolled"
+        let failed = CandidateResult(spec: "1,1,1", family: "unrolled", microseconds: nil, failure: "too many registers")
+        record.entries["problem 13 (sparsity 0.9) mobilenet/contraction_1x1_1.npy"] = TuningResult(
+            best: "8,98,1,sim", bestMicroseconds: 1.9, candidates: [twin, failed], wallSeconds: 2.7, fromCache: false)
+        try record.write(to: url)
+        let read = try JSONDecoder().decode([String: TuningResult].self, from: Data(contentsOf: url))
+        let entry = try #require(read["problem 13 (sparsity 0.9) mobilenet/contraction_1x1_1.npy"])
+        #expect(entry.candidates.map(\.spec) == ["8,98,1,sim", "1,1,1"] && entry.winnerOrigin == twin.origin)
+        #expect(entry.candidates[1].failure == "too many registers")
     }
 
     @Test("a layer of the user's own is a problem of one instance with the matrix's own sparsity")
