@@ -22,11 +22,9 @@ extension BenchmarkProblem {
     /// One layer of the user's own as a problem of one instance, numbered 1 (`sparsert compare`); its
     /// sparsity is the matrix's own.
     public init(layer: SpMMProblem, name: String, source: String) {
-        let weights = layer.weights
-        let sparsity = 1 - Double(weights.nonzeroCount) / Double(max(1, weights.rows * weights.columns))
         self.init(
-            number: 1, m: layer.m, k: layer.k, n: layer.n, sparsity: (sparsity * 10_000).rounded() / 10_000, source: source,
-            instances: [SuiteItem(name: name, nonzeros: weights.nonzeroCount) { layer }])
+            number: 1, m: layer.m, k: layer.k, n: layer.n, sparsity: (layer.weights.sparsity * 10_000).rounded() / 10_000,
+            source: source, instances: [SuiteItem(name: name, nonzeros: layer.weights.nonzeroCount) { layer }])
     }
 
     /// The same problem with every instance's B and C rows padded to multiples of `bytes`

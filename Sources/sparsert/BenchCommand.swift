@@ -130,6 +130,7 @@ struct BenchCommand: ParsableCommand {
                 + (narrowInstances > 0 && !shareConfig ? "; instances after a problem's first tuned over the first's \(narrowInstances) fastest configs and their twins" : "")
         }
         var failures: [String] = []
+        let recordURL = folder.appendingPathComponent(stem + ".tuning.json")
         for problem in list {
             do {
                 let row = try runner.run(problem)
@@ -140,18 +141,14 @@ struct BenchCommand: ParsableCommand {
                           + (main.map { String(format: "; speedup %.2fx", $0 / row.sparsertMicroseconds) } ?? ""))
                 // Rewrite the files after every problem, so an interrupted run keeps what it measured.
                 _ = try report.write(to: folder, stem: stem)
-                try tuningRecord.write(to: folder.appendingPathComponent(stem + ".tuning.json"))
             } catch {
                 failures.append("problem \(problem.number) (\(problem.sparsity)): \(error)")
                 printError("problem \(problem.number) (\(problem.sparsity)): \(error)")
             }
+            try tuningRecord.write(to: recordURL)
         }
         for file in try report.write(to: folder, stem: stem) { printNote("wrote \(file)") }
-        if !tuningRecord.entries.isEmpty {
-            let record = folder.appendingPathComponent(stem + ".tuning.json")
-            try tuningRecord.write(to: record)
-            printNote("wrote \(record.path)")
-        }
+        if !tuningRecord.entries.isEmpty { printNote("wrote \(recordURL.path)") }
         print(report.markdown())
         if !failures.isEmpty { throw ExitCode(1) }
     }

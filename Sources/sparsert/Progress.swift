@@ -34,10 +34,11 @@ private final class LockedCounter: @unchecked Sendable {
     init(_ value: Int) { self.value = value }
     /// Sets the value to `newValue` if that is larger; returns whether it did.
     func raise(to newValue: Int) -> Bool {
-        lock.lock(); defer { lock.unlock() }
-        guard newValue > value else { return false }
-        value = newValue
-        return true
+        lock.withLock {
+            guard newValue > value else { return false }
+            value = newValue
+            return true
+        }
     }
 }
 
