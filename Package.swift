@@ -2,6 +2,7 @@
 // sparsert: a compiler and runtime for unstructured-sparse neural-network layers on NVIDIA GPUs.
 //
 // The pipeline, one module per stage, GPU-free up to the driver:
+//   Float16Bits      IEEE half and bfloat16 bit conversions, the same on every platform
 //   SparseFormats    weight files -> CSR matrix (readers, writers, statistics, pruning)
 //   SparseReference  float64 CPU oracle (SpMM, direct convolution)
 //   KernelIR         a small typed register IR, its PTX renderer and its CPU interpreter
@@ -25,17 +26,18 @@ let package = Package(
     ],
     targets: [
         // GPU-free stages.
-        .target(name: "SparseFormats"),
+        .target(name: "Float16Bits"),
+        .target(name: "SparseFormats", dependencies: ["Float16Bits"]),
         .target(name: "SparseReference", dependencies: ["SparseFormats"]),
-        .target(name: "KernelIR"),
-        .target(name: "SparseCompiler", dependencies: ["SparseFormats", "SparseReference", "KernelIR"]),
+        .target(name: "KernelIR", dependencies: ["Float16Bits"]),
+        .target(name: "SparseCompiler", dependencies: ["Float16Bits", "SparseFormats", "SparseReference", "KernelIR"]),
         .target(
             name: "SparseRT",
-            dependencies: ["SparseFormats", "SparseReference", "KernelIR", "SparseCompiler"]),
+            dependencies: ["Float16Bits", "SparseFormats", "SparseReference", "KernelIR", "SparseCompiler"]),
 
         // GPU stages: bound at run time, so they build anywhere.
         .target(name: "CUDADriver"),
-        .target(name: "SparseRTRuntime", dependencies: ["SparseRT", "CUDADriver"]),
+        .target(name: "SparseRTRuntime", dependencies: ["SparseRT", "CUDADriver", "Float16Bits"]),
 
         // The command-line tool.
         .executableTarget(
@@ -47,10 +49,10 @@ let package = Package(
 
         // Test support and tests.
         .target(name: "SparseRTTestSupport", dependencies: ["SparseRT"]),
-        .testTarget(name: "SparseFormatsTests", dependencies: ["SparseFormats", "SparseReference", "SparseRTTestSupport"]),
+        .testTarget(name: "SparseFormatsTests", dependencies: ["Float16Bits", "SparseFormats", "SparseReference", "SparseRTTestSupport"]),
         .testTarget(name: "KernelIRTests", dependencies: ["KernelIR", "SparseRTTestSupport"]),
         .testTarget(name: "SparseCompilerTests", dependencies: ["SparseRT", "SparseRTTestSupport"]),
-        .testTarget(name: "CUDADriverTests", dependencies: ["CUDADriver", "SparseRTRuntime", "SparseRTTestSupport"]),
+        .testTarget(name: "CUDADriverTests", dependencies: ["Float16Bits", "CUDADriver", "SparseRTRuntime", "SparseRTTestSupport"]),
         .testTarget(name: "sparsertTests", dependencies: ["sparsert", "SparseRTTestSupport"]),
     ]
 )

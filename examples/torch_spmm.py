@@ -8,7 +8,8 @@ kernels) are uploaded once, and each call launches it on PyTorch's current strea
 tensors. Given the weights as an .npy file (which holds their values; DLMC .smtx patterns get theirs drawn by
 sparsert), C is checked against A @ B computed in float64 by torch (plus the epilogue of a kernel compiled with
 `--bias`, `--relu`, `--relu6` or `--cap`), with C filled with NaN before the launch so an unwritten output
-shows. Matrix products (`problem.kind` "spmm") only.
+shows. Kernels compiled with `--precision fp16` take B and return C as torch.float16 tensors (accumulating in
+float32, with float32 weights); the others use torch.float32. Matrix products (`problem.kind` "spmm") only.
 """
 import argparse
 import ctypes
@@ -46,6 +47,13 @@ class SparseKernel:
             raise ValueError(f"{manifest_path}: a {problem['kind']} kernel; this example runs matrix products")
         self.m, self.k, self.n = problem["m"], problem["k"], problem["n"]
         self.b_stride, self.c_stride = problem["bRowStride"], problem["cRowStride"]
+        # B and C's element type: IEEE half for fp16 kernels, float otherwise (manifests without the key are fp32).
+        self.precision = problem.get("precision", "fp32")
+        dtypes = {"fp32": torch.float32, "fp16": torch.float16}
+        if self.precision not in dtypes:
+            raise ValueError(f"{manifest_path}: unknown precision {self.precision!r}")
+        self.dtype = dtypes[self.precision]
+        self.dtype_name = str(self.dtype).replace("torch.", "")
         # The steps the kernel applies after the product, in order: "bias", "relu", "cap X" (min(x, X)).
         self.epilogue = problem.get("epilogue") or ""
         self.steps = [step.strip() for step in self.epilogue.split(",") if step.strip()]
@@ -78,16 +86,18 @@ class SparseKernel:
                 raise ValueError(f"{self.manifest['weightBufferFile']}: {words.size} words, the manifest lists {start}")
 
     def empty_output(self):
-        """C as the kernel writes it: M rows of N floats, `cRowStride` apart."""
-        return torch.empty((self.m, self.c_stride), dtype=torch.float32, device=self.device)[:, : self.n]
+        """C as the kernel writes it: M rows of N elements of `dtype`, `cRowStride` apart."""
+        return torch.empty((self.m, self.c_stride), dtype=self.dtype, device=self.device)[:, : self.n]
 
     def __call__(self, b, c=None):
-        """C = A B for B a float32 K x N tensor on the device whose rows are `bRowStride` elements apart."""
-        if b.dtype != torch.float32 or b.device != self.device or tuple(b.shape) != (self.k, self.n):
-            raise ValueError(f"B must be float32 {self.k} x {self.n} on {self.device}, not {b.dtype} {tuple(b.shape)} on {b.device}")
+        """C = A B for B a K x N tensor of `dtype` on the device whose rows are `bRowStride` elements apart."""
+        if b.dtype != self.dtype or b.device != self.device or tuple(b.shape) != (self.k, self.n):
+            raise ValueError(f"B must be {self.dtype_name} {self.k} x {self.n} on {self.device}, not {b.dtype} {tuple(b.shape)} on {b.device}")
         if b.stride() != (self.b_stride, 1):
             raise ValueError(f"B's rows must be {self.b_stride} elements apart (strides {b.stride()})")
         c = self.empty_output() if c is None else c
+        if c.dtype != self.dtype or c.device != self.device:
+            raise ValueError(f"C must be {self.dtype_name} on {self.device}, not {c.dtype} on {c.device}")
         if c.stride() != (self.c_stride, 1) or tuple(c.shape) != (self.m, self.n):
             raise ValueError(f"C must be {self.m} x {self.n} with rows {self.c_stride} elements apart")
         pointers = [ctypes.c_uint64(t.data_ptr()) for t in self.weights + [b, c]]
@@ -100,9 +110,9 @@ class SparseKernel:
         return c
 
 
-def padded(rows, columns, stride, device):
-    """A rows x columns float32 tensor whose rows are `stride` elements apart, filled from N(0, 1)."""
-    storage = torch.randn((rows, stride), dtype=torch.float32, device=device)
+def padded(rows, columns, stride, device, dtype=torch.float32):
+    """A rows x columns tensor of `dtype` whose rows are `stride` elements apart, filled from N(0, 1)."""
+    storage = torch.randn((rows, stride), dtype=dtype, device=device)
     return storage[:, :columns]
 
 
@@ -116,15 +126,18 @@ def main():
 
     kernel = SparseKernel(args.manifest)
     torch.manual_seed(0)
-    b = padded(kernel.k, kernel.n, kernel.b_stride, kernel.device)
+    b = padded(kernel.k, kernel.n, kernel.b_stride, kernel.device, kernel.dtype)
     c = kernel.empty_output()
-    c.fill_(float("nan"))
+    c.fill_(float("nan"))  # a NaN of C's dtype (half NaN for fp16), in place so C keeps its row stride
     kernel(b, c)
     torch.cuda.synchronize()
     print(f"device:  {torch.cuda.get_device_name(kernel.device)}, torch {torch.__version__}")
     print(f"kernel:  {kernel.manifest['kernelName']} ({kernel.manifest['config']}; epilogue: {kernel.epilogue or 'none'})")
     if args.weights:
-        a = torch.from_numpy(np.load(args.weights).astype(np.float64)).to(kernel.device)
+        a = np.load(args.weights)
+        if kernel.precision == "fp16":
+            a = a.astype(np.float32)  # the kernel's weights are float32 values; B is the half B passed in
+        a = torch.from_numpy(a.astype(np.float64)).to(kernel.device)
         if tuple(a.shape) != (kernel.m, kernel.k):
             raise SystemExit(f"error: {args.weights} is {tuple(a.shape)}, the kernel was compiled for {kernel.m} x {kernel.k}")
         reference = a @ b.double()
@@ -139,8 +152,9 @@ def main():
                 reference = reference.clamp_max(float(step[4:]))
         unwritten = int(torch.isnan(c).sum())
         error = float(((c.double() - reference).abs().max() / reference.abs().max().clamp_min(1e-30)))
-        passed = unwritten == 0 and error <= 1e-4
-        print(f"check:   {'PASS' if passed else 'FAIL'}: max error {error:.2e} of max |C|, {unwritten} unwritten outputs")
+        # fp16: each output is rounded to a half once; allow two half ulps (1e-3) of max |C|.
+        passed = unwritten == 0 and error <= (1e-3 if kernel.precision == "fp16" else 1e-4)
+        print(f"check:   {'PASS' if passed else 'FAIL'} ({kernel.precision}): max error {error:.2e} of max |C|, {unwritten} unwritten outputs")
         if not passed:
             raise SystemExit(1)
     # Timing: CUDA events around `runs` launches on PyTorch's stream, after a warm-up.

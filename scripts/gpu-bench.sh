@@ -2,7 +2,7 @@
 # On the GPU host, after scripts/make-carry.sh here: verification suite, the paper benchmarks and tuning
 # experiments, each under its own time limit. Logs and reports go to a work folder, packed at the end into
 # $OUT/results.tar.gz (the device tool returns at most 8 files). Usage:
-#   bash scripts/gpu-bench.sh [verify] [spmm] [spmm90] [spmm95] [spmm8] [conv] [conv8] [explore] [ncu] [regs] [regslarge] [sim] [simdd] [ncuunrolled] [torch] [mobilenet] [compare]
+#   bash scripts/gpu-bench.sh [verify] [spmm] [spmm90] [spmm95] [spmm8] [conv] [conv8] [explore] [ncu] [regs] [regslarge] [sim] [simdd] [ncuunrolled] [torch] [mobilenet] [compare] [fp16]
 # (default: verify spmm spmm8 conv conv8; spmm90 and spmm95 split batch 1 by sparsity, each under 10 minutes;
 # verify128, spmm90a and spmm95a do the same with B's and C's rows padded to 128 bytes, `--row-align 128`;
 # PROBLEMS=1,2,3 limits the spmm steps to those problems, so a sparsity too long for one device call can be
@@ -14,7 +14,8 @@
 # examples/torch_spmm.py on kernels of both families; mobilenet compiles MobileNetV1's 1x1 layers
 # (scripts/mobilenet-compile.sh, options MOBILENET_COMPILE, default `--tune --verify`) and runs
 # examples/torch_mobilenet.py, the whole network against dense PyTorch; compare runs `sparsert compare` on
-# three layers given as files (a matrix product, padded rows, a 3x3 convolution);
+# three layers given as files (a matrix product, padded rows, a 3x3 convolution); fp16 checks and times
+# half-precision kernels (verification suite parts, torch, Table 1 problems against cuBLAS fp16);
 # BENCH_EXTRA adds options to every bench step (e.g. `--refine-register-caps 4`); WORK and PACK name the
 # work folder and the archive, and a set SPARSERT skips the set-up, for scripts/gpu-parallel.sh)
 set -uo pipefail
@@ -87,6 +88,26 @@ dd11-cap contraction_1x1_11 49 --row-align 128 --cap 0.5" ;;
       done <<< "sample $repo/data/dlmc/bottleneck_1_block_group1_1_1.smtx --n 3136
 mobilenet5 $m/contraction_1x1_5.npy --n 196 --row-align 128
 conv3x3 $SPARSERT_DATA/sparsert-weights/rn50_3x3/90/filter_bg2.npy --conv --input 128x28x28 --kernel 3 --pad 1" ;;
+    fp16)
+      # Half-precision B and C: the verification suite's parts on the GPU, examples/torch_spmm.py on fp16 kernels of
+      # both families, then Table 1 problems (FP16_PROBLEMS, one instance each at 0.9) against cuBLAS fp16.
+      run verify-fp16-rn50-a128 ${FP16_VERIFY_LIMIT:-150} verify --precision fp16 --row-align 128 --filter rn50/0.9/ --json "$work/verify-fp16-rn50-a128.json"
+      run verify-fp16-mobilenet 100 verify --precision fp16 --filter mobilenet --json "$work/verify-fp16-mobilenet.json"
+      run verify-fp16-synthetic 60 verify --precision fp16 --filter synthetic --json "$work/verify-fp16-synthetic.json"
+      run verify-fp16-transformer-a128 100 verify --precision fp16 --row-align 128 --filter transformer/0.9/body_decoder_layer_0 --json "$work/verify-fp16-transformer-a128.json"
+      tail -qn 1 "$work"/verify-fp16-*.log
+      m=$SPARSERT_DATA/sparsert-weights/mobilenet; mkdir -p "$work/torch-fp16"
+      while read -r tag layer n options; do
+        dir=$work/torch-fp16/$tag
+        "$SPARSERT" compile "$m/$layer.npy" --n "$n" --precision fp16 $options --verify -o "$dir" > "$dir.log" 2>&1
+        extra=; [[ $options == *--bias* ]] && extra="--bias $m/${layer}_bias.npy"
+        python3 "$repo/examples/torch_spmm.py" "$dir"/*.json --weights "$m/$layer.npy" $extra 2>&1 | tee -a "$work/torch-fp16.log"
+      done <<< "dd0 contraction_1x1_0 12544
+unrolled0 contraction_1x1_0 12544 --config 1,392,1,v2
+dd11 contraction_1x1_11 49 --row-align 128
+sim5-bias-relu6 contraction_1x1_5 196 --row-align 128 --config 128,1,1,sim,m128 --bias $m/contraction_1x1_5_bias.npy --relu6"
+      run spmm-b1-fp16-a128-s0.9 ${FP16_BENCH_LIMIT:-300} bench --precision fp16 --max-instances 1 --sparsity 0.9 --row-align 128 \
+        --problems ${FP16_PROBLEMS:-1,3,6,7,9,10,11,13,17} --output "$work/bench" ;;
     mobilenet)
       m=$SPARSERT_DATA/sparsert-weights/mobilenet
       SPARSERT=$SPARSERT bash "$repo/scripts/mobilenet-compile.sh" "$m" "$work/mobilenet" ${MOBILENET_COMPILE:---tune --verify} \

@@ -1,12 +1,13 @@
 /// Bit-level conversions between 16-bit floating-point encodings and `Float`.
 ///
-/// Weight files store IEEE 754 binary16 ("half", NumPy `f2`, safetensors `F16`) and bfloat16 (`BF16`).
-/// These helpers work on raw bits so they behave the same on every platform, including x86 macOS where
+/// Weight files store IEEE 754 binary16 ("half", NumPy `f2`, safetensors `F16`) and bfloat16 (`BF16`);
+/// half-precision kernels read and write binary16, and the IR interpreter must round exactly as the GPU's
+/// `cvt.rn.f16.f32` does. These helpers work on raw bits so they behave the same on every platform, including x86 macOS where
 /// Swift's `Float16` type is unavailable.
-enum HalfPrecision {
+public enum HalfPrecision {
     /// Widens IEEE binary16 bits (1 sign, 5 exponent, 10 mantissa bits) to `Float`; exact for every input,
     /// including subnormals, infinities and NaN payloads.
-    static func float(fromHalfBits h: UInt16) -> Float {
+    public static func float(fromHalfBits h: UInt16) -> Float {
         let sign = UInt32(h & 0x8000) << 16
         let exponent = UInt32(h >> 10) & 0x1f
         let mantissa = UInt32(h & 0x3ff)
@@ -24,7 +25,7 @@ enum HalfPrecision {
 
     /// Narrows a `Float` to IEEE binary16 bits with round-to-nearest-even; overflow gives infinity,
     /// NaN stays NaN (quiet), tiny values become subnormals or signed zero.
-    static func halfBits(from value: Float) -> UInt16 {
+    public static func halfBits(from value: Float) -> UInt16 {
         let bits = value.bitPattern
         let sign = UInt16((bits >> 16) & 0x8000)
         let exponent = Int((bits >> 23) & 0xff)
@@ -46,8 +47,14 @@ enum HalfPrecision {
         return sign | UInt16(roundShift(combined, by: 13))
     }
 
+    /// Every value narrowed with ``halfBits(from:)-(Float)``.
+    public static func halfBits(from values: [Float]) -> [UInt16] { values.map { halfBits(from: $0) } }
+
+    /// Every value widened with ``float(fromHalfBits:)-(UInt16)``.
+    public static func floats(fromHalfBits values: [UInt16]) -> [Float] { values.map { float(fromHalfBits: $0) } }
+
     /// Widens bfloat16 bits (the top half of a binary32) to `Float`; exact.
-    static func float(fromBFloat16Bits b: UInt16) -> Float {
+    public static func float(fromBFloat16Bits b: UInt16) -> Float {
         Float(bitPattern: UInt32(b) << 16)
     }
 

@@ -17,14 +17,18 @@ public enum Operation: Hashable, Sendable {
     case extend(Register, Register)
     /// `dst(f32) = a * b + c` with one rounding (`fma.rn.f32`).
     case fma(Register, Operand, Operand, Operand)
+    /// `dst = src` converted between f16 and f32 (`cvt.f32.f16`, exact; `cvt.rn.f16.f32`, rounded to
+    /// nearest even, overflow to infinity).
+    case convert(Register, Register)
     /// `dst(pred) = a cmp b`, compared as `type` (u32, u64 or f32).
     case compare(Comparison, ValueType, Register, Operand, Operand)
     /// `dst(pred) = a && b`.
     case predicateAnd(Register, Register, Register)
-    /// Loads `values.count` (1, 2 or 4) consecutive 4-byte words from `address + offset` bytes into
-    /// `values` (all f32 or all u32). Global addresses are u64 registers, shared ones u32.
+    /// Loads `values.count` (1, 2 or 4) consecutive elements from `address + offset` bytes into `values`
+    /// (all f32, all u32 or all f16; 4-byte words, or 2-byte halves for f16, whose loads are global only),
+    /// aligned to the whole access. Global addresses are u64 registers, shared ones u32.
     case load(MemorySpace, [Register], address: Register, offset: Int64)
-    /// Stores `values` (1, 2 or 4 words) to `address + offset` bytes.
+    /// Stores `values` (1, 2 or 4 elements, as for ``load``) to `address + offset` bytes.
     case store(MemorySpace, [Operand], address: Register, offset: Int64)
     /// `dst = src` of lane `sourceLane` of this thread's segment of `width` lanes (1 to 32, a power of two)
     /// within its warp (`shfl.sync.idx.b32`, all 32 lanes taking part): 32-bit registers of one type.

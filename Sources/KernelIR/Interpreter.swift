@@ -1,3 +1,5 @@
+import Float16Bits
+
 /// Why the interpreter stopped a kernel: each case names the block, thread and instruction.
 public struct InterpreterError: Error, CustomStringConvertible, Sendable {
     public let message: String
@@ -28,7 +30,7 @@ public struct SimulatedLaunch: Sendable {
 public struct Interpreter {
     let kernel: Kernel
     let code: [Decoded]
-    let registerCounts: [Int]  // per ValueType case order f32, u32, u64, pred
+    let registerCounts: [Int]  // per ValueType case order f32, u32, u64, pred, f16
     let labelTargets: [Int: Int]  // label index -> instruction index
 
     public init(_ kernel: Kernel) throws {
@@ -244,6 +246,7 @@ public struct Interpreter {
         launch: SimulatedLaunch, memory: inout SimulatedMemory, bases: (Int, Int, Int, Int), fail: (String) -> Fault
     ) throws {
         let (fBase, rBase, dBase, pBase) = bases
+        let hBase = t * registerCounts[4]
         func u32(_ o: Operand) -> UInt32 {
             switch o {
             case .register(let r): return r.type == .u32 ? block.r[rBase + r.index] : UInt32(truncatingIfNeeded: block.d[dBase + r.index])
@@ -279,7 +282,7 @@ public struct Interpreter {
             case .u64: set(dst, u64: v)
             case .u32: set(dst, u32: UInt32(truncatingIfNeeded: v))
             case .f32: set(dst, f32: Float(bitPattern: UInt32(truncatingIfNeeded: v)))
-            case .pred: throw fail("predicate parameter")
+            case .pred, .f16: throw fail("\(dst.type) parameter")
             }
         case .readSpecial(let dst, let special):
             let v: Int
@@ -300,6 +303,9 @@ public struct Interpreter {
             case .pred:
                 guard case .register(let r) = src else { throw fail("immediate predicate") }
                 block.p[pBase + dst.index] = block.p[pBase + r.index]
+            case .f16:
+                guard case .register(let r) = src, r.type == .f16 else { throw fail("f16 move from \(src)") }
+                block.h[hBase + dst.index] = block.h[hBase + r.index]
             }
         case .binary(let bop, let dst, let a, let b):
             switch dst.type {
@@ -319,7 +325,7 @@ public struct Interpreter {
             case .u64:
                 let x = u64(a), y = u64(b)
                 set(dst, u64: try integer(bop, x, y, fail: fail))
-            case .pred: throw fail("arithmetic on a predicate")
+            case .pred, .f16: throw fail("arithmetic on \(dst.type)")
             }
         case .multiplyWide(let dst, let a, let b):
             set(dst, u64: UInt64(u32(a)) * UInt64(u32(b)))
@@ -327,6 +333,12 @@ public struct Interpreter {
             set(dst, u64: UInt64(block.r[rBase + src.index]))
         case .fma(let dst, let a, let b, let c):
             set(dst, f32: fusedMultiplyAdd(f32(a), f32(b), f32(c)))
+        case .convert(let dst, let src):
+            switch (dst.type, src.type) {
+            case (.f32, .f16): set(dst, f32: HalfPrecision.float(fromHalfBits: block.h[hBase + src.index]))
+            case (.f16, .f32): block.h[hBase + dst.index] = HalfPrecision.halfBits(from: block.f[fBase + src.index])
+            default: throw fail("conversion from \(src.type) to \(dst.type)")
+            }
         case .compare(let cmp, let type, let dst, let a, let b):
             let result: Bool
             switch type {
@@ -337,6 +349,13 @@ public struct Interpreter {
             block.p[pBase + dst.index] = result
         case .predicateAnd(let dst, let a, let b):
             block.p[pBase + dst.index] = block.p[pBase + a.index] && block.p[pBase + b.index]
+        case .load(let space, let values, let address, let offset) where values[0].type == .f16:
+            guard space != .shared else { throw fail("f16 load from shared memory") }
+            let addr = block.d[dBase + address.index] &+ UInt64(bitPattern: offset)
+            guard let (buf, half) = memory.locateHalves(addr, count: values.count) else {
+                throw fail("global load of \(values.count) halves at invalid or misaligned address 0x\(String(addr, radix: 16))")
+            }
+            for (i, v) in values.enumerated() { block.h[hBase + v.index] = memory.half(buf, half + i) }
         case .load(let space, let values, let address, let offset):
             let width = values.count
             if space == .shared {
@@ -374,6 +393,16 @@ public struct Interpreter {
                 }
                 for (i, v) in values.enumerated() { store(cluster.shared[rank][word + i], into: v, &block, fBase, rBase) }
                 block.remoteLoad = block.remoteLoad ?? (t, pc)
+            }
+        case .store(let space, let values, let address, let offset) where values.contains(where: Self.isHalf):
+            guard space == .global, values.allSatisfy(Self.isHalf) else { throw fail("f16 store to \(space) or mixed with words") }
+            let addr = block.d[dBase + address.index] &+ UInt64(bitPattern: offset)
+            guard let (buf, half) = memory.locateHalves(addr, count: values.count) else {
+                throw fail("global store of \(values.count) halves at invalid or misaligned address 0x\(String(addr, radix: 16))")
+            }
+            for (i, v) in values.enumerated() {
+                guard case .register(let r) = v else { continue }
+                memory.setHalf(buf, half + i, block.h[hBase + r.index])
             }
         case .store(let space, let values, let address, let offset):
             let width = values.count
@@ -433,6 +462,11 @@ public struct Interpreter {
         }
     }
 
+    static func isHalf(_ operand: Operand) -> Bool {
+        if case .register(let r) = operand { return r.type == .f16 }
+        return false
+    }
+
     func labelIndex(_ label: Label) -> Int {
         labelTargets[label.index] ?? code.count
     }
@@ -484,6 +518,7 @@ struct BlockState {
     var r: [UInt32]
     var d: [UInt64]
     var p: [Bool]
+    var h: [UInt16]
     var shared: [UInt32]
     /// For each shared word, 1 + the thread whose async copy to it has not been waited for, else 0.
     var pendingCopyOwner: [Int32]
@@ -501,6 +536,7 @@ struct BlockState {
         r = [UInt32](repeating: 0xDEAD_BEEF, count: threads * counts[1])
         d = [UInt64](repeating: 0xDEAD_0000_0000_0000, count: threads * counts[2])
         p = [Bool](repeating: false, count: threads * counts[3])
+        h = [UInt16](repeating: 0x7e00, count: threads * counts[4])
         shared = [UInt32](repeating: Float.nan.bitPattern, count: sharedWords)
         pendingCopyOwner = [Int32](repeating: 0, count: sharedWords)
         pendingCopies = [[(word: Int, value: UInt32)]](repeating: [], count: threads)

@@ -56,7 +56,7 @@ public enum PTXRenderer {
         out += "{\n"
         for type in ValueType.allCases {
             if let count = kernel.registerCounts[type], count > 0 {
-                out += "\t.reg .\(type.rawValue) \(type.registerPrefix)<\(count)>;\n"
+                out += "\t.reg .\(type.ptxType) \(type.registerPrefix)<\(count)>;\n"
             }
         }
         if kernel.instructions.contains(where: {
@@ -104,6 +104,8 @@ public enum PTXRenderer {
             out += "mul.wide.u32 \(dst), \(operand(a)), \(operand(b));"
         case .extend(let dst, let src):
             out += "cvt.u64.u32 \(dst), \(src);"
+        case .convert(let dst, let src):
+            out += dst.type == .f16 ? "cvt.rn.f16.f32 \(dst), \(src);" : "cvt.f32.f16 \(dst), \(src);"
         case .fma(let dst, let a, let b, let c):
             out += "fma.rn.f32 \(dst), \(operand(a)), \(operand(b)), \(operand(c));"
         case .compare(let cmp, let type, let dst, let a, let b):
@@ -167,6 +169,7 @@ public enum PTXRenderer {
         case .u32: return "u32"
         case .u64: return "u64"
         case .pred: return "pred"
+        case .f16: return "b16"
         }
     }
 
@@ -196,7 +199,7 @@ public enum PTXRenderer {
 
     static func memoryMnemonic(_ verb: String, _ spaceText: String, _ width: Int, _ type: ValueType) -> String {
         let vectorText = width == 1 ? "" : ".v\(width)"
-        let typeText = type == .u32 ? "u32" : "f32"
+        let typeText = type == .u32 ? "u32" : type == .f16 ? "b16" : "f32"
         return "\(verb).\(spaceText)\(vectorText).\(typeText)"
     }
 

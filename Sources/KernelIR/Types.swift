@@ -8,6 +8,9 @@ public enum ValueType: String, Sendable, Hashable, CaseIterable, Codable {
     case u64
     /// Predicate (`.pred`, registers `%p`).
     case pred
+    /// 16-bit IEEE half (registers `%h`, declared `.b16`): only loaded, stored, moved and converted
+    /// (``Operation/convert(_:_:)``); arithmetic stays in f32.
+    case f16
 
     /// The PTX register-name prefix of this class.
     var registerPrefix: String {
@@ -16,6 +19,19 @@ public enum ValueType: String, Sendable, Hashable, CaseIterable, Codable {
         case .u32: return "%r"
         case .u64: return "%rd"
         case .pred: return "%p"
+        case .f16: return "%h"
+        }
+    }
+
+    /// The PTX type a register of this class is declared with and loaded or stored as.
+    var ptxType: String { self == .f16 ? "b16" : rawValue }
+
+    /// Bytes a memory access moves per register of this class.
+    public var bytes: Int {
+        switch self {
+        case .f16: return 2
+        case .u64: return 8
+        default: return 4
         }
     }
 }

@@ -245,6 +245,9 @@ extension DataDrivenConfig {
             guard kSplit >= 2 else { throw infeasible("interleaved parts (i1) need a K split of 2 or more") }
             guard stageRows == nil else { throw infeasible("interleaved parts (i1) and staged B do not combine") }
         }
+        if stageRows != nil, problem.precision != .fp32 {
+            throw infeasible("staged B (s) copies whole words: it needs fp32 operands")
+        }
         guard [1, 2, 4, 8].contains(clusterSplit) else { throw infeasible("cluster split must be 1, 2, 4 or 8") }
         if clusterSplit > 1 {
             guard case .matrix = problem.operand else { throw infeasible("a cluster split (q) is for matrix products") }

@@ -100,7 +100,8 @@ public enum DataDrivenKernelGenerator {
         for acc in accumulators.joined() { b.emit(.move(acc, .f32(0))) }
         let body = LoopBody(
             sectionBytes: Int64(layout.capacity) * 4, hasTaps: layout.sections == 3, vectors: vectors,
-            accumulators: accumulators, bSpace: config.stageRows == nil ? .globalReadOnly : .shared)
+            accumulators: accumulators, bSpace: config.stageRows == nil ? .globalReadOnly : .shared,
+            precision: problem.precision)
         if config.stageRows != nil {
             emitStagedChunks(
                 problem: problem, config: config, layout: layout, coordinates: here, bPointer: bPointer,
@@ -146,7 +147,7 @@ public enum DataDrivenKernelGenerator {
             emitClusterSum(config: config, k: problem.k, subwarp: here.subwarp, lane: here.lane, rank: rank,
                            leading: leading, accumulators: accumulators, gathered: gathered, finish: finish, builder: &b)
         }
-        // C's byte offset: the record's row offset, plus colBase * 4 for a matrix (whose per-vector C bases
+        // C's byte offset: the record's row offset, plus colBase * E for a matrix (whose per-vector C bases
         // are not kept through the loop). Vector j's columns start at colBase + j * T * W.
         // (With parts by row length only leaders get here, and every leader's row is real.)
         let realRow: Register? = layout.slots > problem.m && !config.adaptiveSplit
@@ -154,8 +155,9 @@ public enum DataDrivenKernelGenerator {
         let stride = config.subwarpWidth * w
         let partialTile = problem.n % config.tileColumns != 0
         let isMatrix = problem.operand == .matrix(n: problem.n)
+        let e = problem.elementBytes
         let cOffset = isMatrix ? b.binary(.add, .u32, .register(cRowOffset),
-                                          .register(b.binary(.mul, .u32, .register(columnBase), .u32(4)))) : cRowOffset
+                                          .register(b.binary(.mul, .u32, .register(columnBase), .u32(UInt32(e))))) : cRowOffset
         var matrixRow: Register?
         var cBases: [Register?] = []
         let cOffsetWide = b.register(.u64)
@@ -179,7 +181,7 @@ public enum DataDrivenKernelGenerator {
             guardPredicate = b.conjunction(guardPredicate, realRow)
             let (address, offset): (Register, Int64)
             if let matrixRow {
-                (address, offset) = (matrixRow, Int64(j * stride * 4))
+                (address, offset) = (matrixRow, Int64(j * stride * e))
             } else {
                 (address, offset) = (b.binary(.add, .u64, .register(cBases[j]!), .register(cOffsetWide)), 0)
             }
@@ -187,12 +189,11 @@ public enum DataDrivenKernelGenerator {
                 // Vectors of W do not tile N (its rows are padded): one store per column, each below N.
                 for (i, value) in acc.enumerated() where problem.n > j * stride + i {
                     let inside = b.compare(.lt, .u32, .register(columnBase), .u32(UInt32(problem.n - j * stride - i)))
-                    b.emit(.store(.global, [.register(value)], address: address, offset: offset + Int64(i * 4)),
-                           guard: b.conjunction(inside, realRow))
+                    b.storeElements(problem.precision, [value], address: address, offset: offset + Int64(i * e),
+                                    guard: b.conjunction(inside, realRow))
                 }
             } else {
-                b.emit(.store(.global, acc.map(Operand.register), address: address, offset: offset),
-                       guard: guardPredicate)
+                b.storeElements(problem.precision, acc, address: address, offset: offset, guard: guardPredicate)
             }
         }
         b.emit(.label(finish))
@@ -273,7 +274,7 @@ public enum DataDrivenKernelGenerator {
             let access = OperandAccess.emit(problem, column: columnBase, bPointer: bPointer, cPointer: cPointer, builder: &b)
             let partial = n % config.tileColumns != 0
             return (0..<config.vectorsPerThread).map { j in
-                let offset = Int64(j * stride * 4)
+                let offset = Int64(j * stride * problem.elementBytes)
                 var inside: Register?
                 if partial {
                     let column = j == 0 ? columnBase : b.binary(.add, .u32, .register(columnBase), .u32(UInt32(j * stride)))

@@ -90,16 +90,17 @@ public struct DataDrivenLayout: Sendable {
         let parts = config.kSplit
         func infeasible(_ reason: String) -> PlanError { .infeasible(config: config.description, reason: reason) }
 
-        // B offset and tap of column k; C row stride.
+        // B offset and tap of column k; C row stride (bytes, E an element).
+        let e = Int64(problem.elementBytes)
         var bOffset: (Int) -> Int64
         let tap: (Int) -> UInt32
         let cRowBytes: Int64
         switch problem.operand {
         case .matrix:
-            let bRowBytes = Int64(problem.bRowStride) * 4
+            let bRowBytes = Int64(problem.bRowStride) * e
             bOffset = { Int64($0) * bRowBytes }
             tap = { _ in 0 }
-            cRowBytes = Int64(problem.cRowStride) * 4
+            cRowBytes = Int64(problem.cRowStride) * e
             sections = 2
             bOffsetBias = 0
         case .convolution(let g):
@@ -107,12 +108,12 @@ public struct DataDrivenLayout: Sendable {
             let plane = Int64(g.height * g.width)
             bOffset = { k in
                 let ic = k / taps, kh = (k % taps) / g.kernelW, kw = k % g.kernelW
-                return (Int64(ic) * plane + Int64(kh) * Int64(g.width) + Int64(kw)) * 4
+                return (Int64(ic) * plane + Int64(kh) * Int64(g.width) + Int64(kw)) * e
             }
             tap = { UInt32($0 % taps) }
-            cRowBytes = Int64(g.outputHeight * g.outputWidth) * 4
+            cRowBytes = Int64(g.outputHeight * g.outputWidth) * e
             sections = Self.tapsNeedPredicates(g) ? 3 : 2
-            bOffsetBias = Int64(g.pad * g.width + g.pad) * 4
+            bOffsetBias = Int64(g.pad * g.width + g.pad) * e
         }
         let stage = config.stageRows.map { max(1, $0) }
         let chunkCount = stage.map { max(1, (weights.columns + $0 - 1) / $0) } ?? 1

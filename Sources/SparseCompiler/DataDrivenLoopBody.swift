@@ -10,6 +10,8 @@ struct LoopBody {
     let accumulators: [[Register]]
     /// Where B is read: global memory (u64 addresses) or the staged shared chunk (u32 addresses).
     var bSpace: MemorySpace = .globalReadOnly
+    /// B's element type (halves are widened to f32 as they load).
+    var precision: Precision = .fp32
 
     /// The nonzeros at byte offsets [start, end) of the entries' first section: a main loop of `4 * unroll`
     /// per iteration, then a tail of fewer than that.
@@ -199,7 +201,7 @@ struct LoopBody {
                     for r in loaded { b.emit(.move(r, .f32(0))) }
                     predicate = inside
                 }
-                b.emit(.load(bSpace, loaded, address: address, offset: vector.b.offset), guard: predicate)
+                b.loadElements(precision, into: loaded, space: bSpace, address: address, offset: vector.b.offset, guard: predicate)
                 return loaded
             }
         }

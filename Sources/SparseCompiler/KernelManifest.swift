@@ -26,6 +26,9 @@ public struct KernelManifest: Codable, Sendable {
         /// `bias`, `relu`, `cap X` (min(x, X)), e.g. `bias, relu, cap 6` (the bias is baked into the kernel or
         /// its weight buffers); nil for none.
         public var epilogue: String?
+        /// Element type of B and C: `fp32` or `fp16` (products accumulate in fp32 either way). Absent in
+        /// manifests written before half-precision kernels: fp32.
+        public var precision: Precision?
     }
     public var kernelName: String
     public var ptxFile: String
@@ -63,22 +66,23 @@ public struct KernelManifest: Codable, Sendable {
         dynamicSharedMemoryBytes = kernel.sharedMemoryBytes
         clusterBlocks = kernel.kernel.clusterSize > 1 ? kernel.kernel.clusterSize : nil
         let convolution: ConvolutionShape?
+        let element = problem.precision == .fp16 ? "float16" : "float32"
         let bLayout: String
         let cLayout: String
         switch problem.operand {
         case .matrix(let n):
             convolution = nil
             if problem.hasPaddedRows {
-                bLayout = "float32 B[K=\(problem.k)][N=\(n)], row-major, rows \(problem.bRowStride) elements apart (ldb), 16-byte aligned; the kernel may read the padding"
-                cLayout = "float32 C[M=\(problem.m)][N=\(n)], row-major, rows \(problem.cRowStride) elements apart (ldc), 16-byte aligned; columns below N overwritten, the padding untouched"
+                bLayout = "\(element) B[K=\(problem.k)][N=\(n)], row-major, rows \(problem.bRowStride) elements apart (ldb), 16-byte aligned; the kernel may read the padding"
+                cLayout = "\(element) C[M=\(problem.m)][N=\(n)], row-major, rows \(problem.cRowStride) elements apart (ldc), 16-byte aligned; columns below N overwritten, the padding untouched"
             } else {
-                bLayout = "float32 B[K=\(problem.k)][N=\(n)], row-major, 16-byte aligned"
-                cLayout = "float32 C[M=\(problem.m)][N=\(n)], row-major, 16-byte aligned; fully overwritten"
+                bLayout = "\(element) B[K=\(problem.k)][N=\(n)], row-major, 16-byte aligned"
+                cLayout = "\(element) C[M=\(problem.m)][N=\(n)], row-major, 16-byte aligned; fully overwritten"
             }
         case .convolution(let g):
             convolution = g
-            bLayout = "float32 input[batch=\(g.batch)][C=\(g.inChannels)][H=\(g.height)][W=\(g.width)] (NCHW)"
-            cLayout = "float32 output[batch=\(g.batch)][C=\(problem.m)][H=\(g.outputHeight)][W=\(g.outputWidth)] (NCHW); fully overwritten"
+            bLayout = "\(element) input[batch=\(g.batch)][C=\(g.inChannels)][H=\(g.height)][W=\(g.width)] (NCHW)"
+            cLayout = "\(element) output[batch=\(g.batch)][C=\(problem.m)][H=\(g.outputHeight)][W=\(g.outputWidth)] (NCHW); fully overwritten"
         }
         parameters = [
             Parameter(name: "param_b", type: "u64", layout: bLayout),
@@ -93,7 +97,7 @@ public struct KernelManifest: Codable, Sendable {
             kind: convolution == nil ? "spmm" : "conv", m: problem.m, k: problem.k, n: problem.n,
             bRowStride: problem.isMatrix ? problem.bRowStride : nil, cRowStride: problem.isMatrix ? problem.cRowStride : nil,
             nonzeros: problem.weights.nonzeroCount, convolution: convolution,
-            epilogue: problem.epilogue.isNone ? nil : problem.epilogue.description)
+            epilogue: problem.epilogue.isNone ? nil : problem.epilogue.description, precision: problem.precision)
         config = kernel.configDescription
         weightsHash = WeightsHash.hex(problem.weights)
         self.weightsSource = weightsSource

@@ -22,25 +22,29 @@ struct OperandAccess {
     ) -> OperandAccess {
         switch problem.operand {
         case .matrix:
-            // B[k, c] is at B + (k * ldb + c) * 4; C[r, c] at C + (r * ldc + c) * 4 (row strides ldb, ldc).
+            // B[k, c] is at B + (k * ldb + c) * E; C[r, c] at C + (r * ldc + c) * E (row strides ldb, ldc;
+            // E bytes an element).
+            let e = problem.elementBytes
             let columnBytes = builder.register(.u64)
-            builder.emit(.multiplyWide(columnBytes, .register(column), .u32(4)))
+            builder.emit(.multiplyWide(columnBytes, .register(column), .u32(UInt32(e))))
             let bBase = builder.binary(.add, .u64, .register(bPointer), .register(columnBytes))
             let cBase = builder.binary(.add, .u64, .register(cPointer), .register(columnBytes))
-            let bRowBytes = Int64(problem.bRowStride) * 4, cRowBytes = Int64(problem.cRowStride) * 4
+            let bRowBytes = Int64(problem.bRowStride * e), cRowBytes = Int64(problem.cRowStride * e)
             return OperandAccess(
                 bBase: bBase, cBase: cBase,
                 bOffset: { k in (Int64(k) * bRowBytes, nil) },
                 cOffset: { r in Int64(r) * cRowBytes })
         case .convolution(let g):
-            return emitConvolution(g, m: problem.m, column: column, bPointer: bPointer, cPointer: cPointer, builder: &builder)
+            return emitConvolution(
+                g, m: problem.m, elementBytes: problem.elementBytes, column: column, bPointer: bPointer,
+                cPointer: cPointer, builder: &builder)
         }
     }
 
     /// The virtual im2col: column c = image * OH * OW + oh * OW + ow reads, for k = (ic, kh, kw), the
     /// input pixel (image, ic, oh * S - P + kh, ow * S - P + kw), or zero where that is padding.
     static func emitConvolution(
-        _ g: ConvolutionShape, m: Int, column: Register, bPointer: Register, cPointer: Register,
+        _ g: ConvolutionShape, m: Int, elementBytes e: Int, column: Register, bPointer: Register, cPointer: Register,
         builder: inout KernelBuilder
     ) -> OperandAccess {
         let outputPixels = g.outputHeight * g.outputWidth
@@ -56,13 +60,13 @@ struct OperandAccess {
         let words = builder.binary(.add, .u32, .register(imageWords), .register(rowWords))
         let words2 = builder.binary(.add, .u32, .register(words), .register(iwLeft))
         let inputBytes = builder.register(.u64)
-        builder.emit(.multiplyWide(inputBytes, .register(words2), .u32(4)))
+        builder.emit(.multiplyWide(inputBytes, .register(words2), .u32(UInt32(e))))
         let bBase = builder.binary(.add, .u64, .register(bPointer), .register(inputBytes))
-        // Output base: C[image, channel 0, pixel] = C + (image * OC * OHW + pixel) * 4; row oc adds oc * OHW.
+        // Output base: C[image, channel 0, pixel] = C + (image * OC * OHW + pixel) * E; row oc adds oc * OHW.
         let imageOutWords = builder.binary(.mul, .u32, .register(image), .u32(UInt32(m * outputPixels)))
         let outWords = builder.binary(.add, .u32, .register(imageOutWords), .register(pixel))
         let outBytes = builder.register(.u64)
-        builder.emit(.multiplyWide(outBytes, .register(outWords), .u32(4)))
+        builder.emit(.multiplyWide(outBytes, .register(outWords), .u32(UInt32(e))))
         let cBase = builder.binary(.add, .u64, .register(cPointer), .register(outBytes))
 
         // Rows and columns of taps that can fall into the padding for some output pixel need a
@@ -115,8 +119,8 @@ struct OperandAccess {
             bOffset: { k in
                 let ic = k / taps, kh = (k % taps) / g.kernelW, kw = k % g.kernelW
                 let words = Int64(ic) * planeWords + Int64(kh - g.pad) * Int64(g.width) + Int64(kw - g.pad)
-                return (words * 4, tapPredicate[kh][kw])
+                return (words * Int64(e), tapPredicate[kh][kw])
             },
-            cOffset: { r in Int64(r) * Int64(outputPixels) * 4 })
+            cOffset: { r in Int64(r * outputPixels * e) })
     }
 }

@@ -44,6 +44,9 @@ public struct SpMMPlan: Sendable {
         guard config.nBlocks <= n else { throw infeasible("N_blocks \(config.nBlocks) exceeds N = \(n)") }
         let width = config.vectorWidth
         if let reason = problem.vectorWidthProblem(width) { throw infeasible(reason) }
+        if config.staging == .asyncCopy, problem.precision != .fp32 {
+            throw infeasible("cp staging copies whole words of B: it needs fp32 operands")
+        }
         guard n % width == 0 else { throw infeasible("vector width \(width) does not divide N = \(n)") }
         let perBlock = (n + config.nBlocks - 1) / config.nBlocks
         let columnsPerBlock = (perBlock + width - 1) / width * width

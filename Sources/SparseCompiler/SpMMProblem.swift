@@ -21,6 +21,8 @@ public struct SpMMProblem: Sendable {
     public let cRowStride: Int
     /// Bias and activation fused into the store (``withEpilogue(_:)``); none by default.
     public private(set) var epilogue = Epilogue.none
+    /// The element type of B and C (``withPrecision(_:)``); fp32 by default.
+    public private(set) var precision = Precision.fp32
 
     /// A problem whose matrix rows are padded: strides of nil mean N (contiguous rows). A convolution
     /// takes no strides.
@@ -56,8 +58,19 @@ public struct SpMMProblem: Sendable {
 
     /// The same product with B's rows `b` elements apart and C's `c`.
     public func withRowStrides(b: Int, c: Int) throws -> SpMMProblem {
-        try SpMMProblem(weights: weights, operand: operand, bRowStride: b, cRowStride: c).withEpilogue(epilogue)
+        try SpMMProblem(weights: weights, operand: operand, bRowStride: b, cRowStride: c)
+            .withEpilogue(epilogue).withPrecision(precision)
     }
+
+    /// The same product with B and C held as `precision` elements (strides stay in elements).
+    public func withPrecision(_ precision: Precision) -> SpMMProblem {
+        var copy = self
+        copy.precision = precision
+        return copy
+    }
+
+    /// Bytes per element of B and C.
+    public var elementBytes: Int { precision.elementBytes }
 
     /// The same product followed by `epilogue`; throws when its bias does not hold one finite value per row.
     public func withEpilogue(_ epilogue: Epilogue) throws -> SpMMProblem {
@@ -77,14 +90,15 @@ public struct SpMMProblem: Sendable {
     }
 
     /// The same product with B's and C's rows padded to the next multiple of `bytes` (a positive multiple
-    /// of 4; 128 starts every row on a cache line); a convolution is returned as it is.
+    /// of 4; 128 starts every row on a cache line, 64 fp32 or 128 fp16 elements); a convolution is returned
+    /// as it is.
     public func withRowsAligned(toBytes bytes: Int) throws -> SpMMProblem {
         guard bytes > 0, bytes % 4 == 0 else {
             throw PlanError.invalidProblem("row alignment must be a positive multiple of 4 bytes, got \(bytes)")
         }
         guard isMatrix else { return self }
-        let words = bytes / 4
-        let stride = (n + words - 1) / words * words
+        let elements = bytes / elementBytes
+        let stride = (n + elements - 1) / elements * elements
         return try withRowStrides(b: stride, c: stride)
     }
 
@@ -112,10 +126,11 @@ public struct SpMMProblem: Sendable {
     /// whose columns are past N read there, so their addresses stay inside B's rows.
     public func lastVectorColumn(width: Int) -> Int { (n - 1) / width * width }
 
-    /// `mM_kK_nN`, with `_ldbL_ldcL` when rows are padded and `_bias`, `_relu` for an epilogue: the shape
-    /// part of kernel names.
+    /// `mM_kK_nN`, with `_ldbL_ldcL` when rows are padded, `_bias`, `_relu` for an epilogue and `_f16` for
+    /// half elements: the shape part of kernel names.
     public var nameFragment: String {
         "m\(m)_k\(k)_n\(n)" + (hasPaddedRows ? "_ldb\(bRowStride)_ldc\(cRowStride)" : "") + epilogue.nameFragment
+            + (precision == .fp16 ? "_f16" : "")
     }
 
     /// Whether the operand is a matrix product (not a convolution).
@@ -125,9 +140,9 @@ public struct SpMMProblem: Sendable {
     }
 
     /// `spmm MxKxN` (with `ldb L ldc L` when padded) or `conv MxK, input CxHxW kKHxKW sS pP bB`, then
-    /// `+ bias, relu` for an epilogue: the shape, without the weights.
+    /// `+ bias, relu` for an epilogue and ` fp16` for half elements: the shape, without the weights.
     public var description: String {
-        let epilogueText = epilogue.isNone ? "" : " + \(epilogue.description)"
+        let epilogueText = (epilogue.isNone ? "" : " + \(epilogue.description)") + (precision == .fp16 ? " fp16" : "")
         switch operand {
         case .matrix(let n):
             return "spmm \(m)x\(k)x\(n)" + (hasPaddedRows ? " ldb \(bRowStride) ldc \(cRowStride)" : "") + epilogueText

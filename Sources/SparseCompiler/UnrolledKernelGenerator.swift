@@ -99,6 +99,7 @@ public enum UnrolledKernelGenerator {
         sharedLane: Register?, zero: Register, builder b: inout KernelBuilder
     ) {
         let width = plan.config.vectorWidth
+        let precision = plan.problem.precision
         let groupPlan = block.groups[g]
         var addresses = AddressCache()
         var accumulators: [Int: [Register]] = [:]
@@ -135,12 +136,8 @@ public enum UnrolledKernelGenerator {
             } else {
                 let (offset, predicate) = access.bOffset(step.k)
                 let (base, near) = addresses.address(access.bBase, offset, builder: &b)
-                if let predicate {
-                    for v in values { b.emit(.move(v, .f32(0))) }
-                    b.emit(.load(.globalReadOnly, values, address: base, offset: near), guard: predicate)
-                } else {
-                    b.emit(.load(.globalReadOnly, values, address: base, offset: near))
-                }
+                if predicate != nil { for v in values { b.emit(.move(v, .f32(0))) } }
+                b.loadElements(precision, into: values, space: .globalReadOnly, address: base, offset: near, guard: predicate)
             }
             for entry in step.entries {
                 let acc = accumulators[entry.row]!
@@ -179,7 +176,7 @@ public enum UnrolledKernelGenerator {
             let epilogue = plan.problem.epilogue
             sum = epilogue.emit(on: sum, bias: .f32(epilogue.bias?[block.rows[row]] ?? 0), builder: &b)
             let (base, near) = addresses.address(access.cBase, access.cOffset(block.rows[row]), builder: &b)
-            b.emit(.store(.global, sum.map(Operand.register), address: base, offset: near), guard: valid)
+            b.storeElements(precision, sum, address: base, offset: near, guard: valid)
         }
         b.emit(.exit)
     }

@@ -1,3 +1,5 @@
+import Float16Bits
+
 /// NumPy's `.npy` array format, versions 1.0, 2.0 and 3.0.
 ///
 /// Layout: the magic `\x93NUMPY`, a major and minor version byte, the header length (UInt16 little endian

@@ -1,4 +1,5 @@
 import Foundation
+import Float16Bits
 
 /// Hugging Face `.safetensors` files.
 ///

@@ -34,6 +34,13 @@ extension BenchmarkProblem {
             number: number, m: m, k: k, n: n, sparsity: sparsity, source: source,
             instances: instances.map { $0.withRowsAligned(toBytes: bytes) })
     }
+
+    /// The same problem with every instance's B and C held as `precision` elements.
+    public func withPrecision(_ precision: Precision) -> BenchmarkProblem {
+        BenchmarkProblem(
+            number: number, m: m, k: k, n: n, sparsity: sparsity, source: source,
+            instances: instances.map { $0.withPrecision(precision) })
+    }
 }
 
 /// The paper's benchmark suites, built from the data folder (the shared/data layout).

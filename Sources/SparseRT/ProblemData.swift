@@ -6,8 +6,9 @@ import SparseReference
 public struct ProblemData: Sendable {
     /// The problem the data is for.
     public let problem: SpMMProblem
-    /// B's buffer: for a matrix product K rows of `bRowStride` floats (N values, then padding holding
-    /// ``paddingPoison``), for a convolution the NCHW input.
+    /// B's buffer: for a matrix product K rows of `bRowStride` elements (N values, then padding holding
+    /// ``paddingPoison``), for a convolution the NCHW input; values as the problem's precision holds them
+    /// (``deviceInput`` has the buffer's words).
     public let input: [Float]
     /// The float64 reference C (M x N row-major, or NCHW output): the logical result, without padding, after
     /// the problem's epilogue.
@@ -17,7 +18,8 @@ public struct ProblemData: Sendable {
     /// makes it NaN, which the check rejects.
     public static let paddingPoison = Float(bitPattern: 0x7FC0_BEEF)
 
-    /// Draws the logical input uniformly from [-1, 1) with `seed` and computes the reference on the CPU.
+    /// Draws the logical input uniformly from [-1, 1) with `seed`, rounds it to the problem's precision and
+    /// computes the reference on the CPU from the rounded values.
     public init(problem: SpMMProblem, seed: UInt64) throws {
         self.problem = problem
         let dense = Self.logicalInput(for: problem, seed: seed)
@@ -33,20 +35,23 @@ public struct ProblemData: Sendable {
             ? product : product.indices.map { problem.epilogue.apply(product[$0], row: problem.row(ofOutput: $0)) }
     }
 
-    /// Only B's buffer (for timing, where no reference is needed).
-    public static func input(for problem: SpMMProblem, seed: UInt64) -> [Float] {
-        problem.inputBuffer(logicalInput(for: problem, seed: seed), padding: paddingPoison)
+    /// Only B's buffer, as device words (for timing, where no reference is needed).
+    public static func deviceInput(for problem: SpMMProblem, seed: UInt64) -> [UInt32] {
+        problem.precision.packed(problem.inputBuffer(logicalInput(for: problem, seed: seed), padding: paddingPoison))
     }
 
     static func logicalInput(for problem: SpMMProblem, seed: UInt64) -> [Float] {
         var random = SeededNormal(seed: seed)
         switch problem.operand {
-        case .matrix(let n): return random.uniformFloats(count: problem.k * n)
-        case .convolution(let g): return random.uniformFloats(count: g.inputCount)
+        case .matrix(let n): return problem.precision.rounded(random.uniformFloats(count: problem.k * n))
+        case .convolution(let g): return problem.precision.rounded(random.uniformFloats(count: g.inputCount))
         }
     }
 
-    /// Floats in C's buffer (padding included).
+    /// B's buffer as the device holds it: 32-bit words, two halves a word for fp16.
+    public var deviceInput: [UInt32] { problem.precision.packed(input) }
+
+    /// Elements in C's buffer (padding included).
     public var outputCount: Int { problem.outputWords }
 }
 
@@ -114,25 +119,29 @@ public enum CPUVerifier {
     /// Interprets `kernel` for every thread on inputs drawn with `seed`; `progress` hears (blocks done, blocks)
     /// as the interpreter goes (a large layer takes minutes).
     public static func verify(
-        _ kernel: CompiledKernel, seed: UInt64, tolerance: Double = 1e-5, progress: ((Int, Int) -> Void)? = nil
+        _ kernel: CompiledKernel, seed: UInt64, tolerance: Double? = nil, progress: ((Int, Int) -> Void)? = nil
     ) throws -> VerificationReport {
         let data = try ProblemData(problem: kernel.problem, seed: seed)
         let output = try run(kernel, input: data.input, outputCount: data.outputCount, progress: progress)
+        let precision = kernel.problem.precision
         return VerificationReport(
             kernel: kernel.name, config: kernel.configDescription, executor: "cpu-ir", problem: kernel.problem,
-            buffer: output, reference: data.reference, poison: poison, tolerance: tolerance)
+            buffer: output, reference: data.reference, poison: precision.poison(poison).readBack,
+            tolerance: tolerance ?? precision.verificationTolerance)
     }
 
-    /// Interprets `kernel` on `input` and returns C.
+    /// Interprets `kernel` on `input` (B's buffer as floats, in the problem's precision) and returns C's
+    /// `outputCount` elements, widened to floats; C is poisoned first.
     public static func run(
         _ kernel: CompiledKernel, input: [Float], outputCount: Int, progress: ((Int, Int) -> Void)? = nil
     ) throws -> [Float] {
+        let precision = kernel.problem.precision
         var memory = SimulatedMemory()
         let weights = kernel.weightBuffers.map { memory.allocate(words: $0) }
-        let b = memory.allocate(floats: input)
-        let c = memory.allocate(words: outputCount, fill: poison)
+        let b = memory.allocate(words: precision.packed(input))
+        let c = memory.allocate(words: precision.words(forElements: outputCount), fill: precision.poison(poison).fill)
         let launch = SimulatedLaunch(grid: kernel.grid, arguments: weights + [b, c])
         try Interpreter(kernel.kernel).run(launch, memory: &memory, progress: progress)
-        return memory.floats(at: c)
+        return precision.unpacked(memory.floats(at: c).map(\.bitPattern), count: outputCount)
     }
 }

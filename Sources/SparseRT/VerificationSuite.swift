@@ -22,6 +22,11 @@ public struct SuiteItem: Sendable {
     public func withRowsAligned(toBytes bytes: Int) -> SuiteItem {
         SuiteItem(name: name, nonzeros: nonzeros) { [load] in try load().withRowsAligned(toBytes: bytes) }
     }
+
+    /// The same item with B and C held as `precision` elements when loaded (``SpMMProblem/withPrecision(_:)``).
+    public func withPrecision(_ precision: Precision) -> SuiteItem {
+        SuiteItem(name: name, nonzeros: nonzeros) { [load] in try load().withPrecision(precision) }
+    }
 }
 
 /// The suites `sparsert verify` runs.

@@ -47,7 +47,7 @@ public struct DeviceFloors: Codable, Sendable {
         case .matrix(let n): inputWords = problem.k * n
         case .convolution(let s): inputWords = s.inputCount
         }
-        let bytes = Double(4 * (inputWords + problem.m * problem.n) + extraBytes)
+        let bytes = Double(problem.elementBytes * (inputWords + problem.m * problem.n) + extraBytes)
         return emptyKernelMicroseconds + bytes / copyBytesPerSecond * 1e6
     }
 }

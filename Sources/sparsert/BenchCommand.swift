@@ -47,6 +47,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Pad B's and C's rows to a multiple of this many bytes (e.g. 128) for every kernel, ours and the baselines.")
     var rowAlign: Int?
 
+    @Option(help: "Element type of B and C for sparsert's kernels: fp32, or fp16 (halves, accumulated in fp32). The baselines run in both.")
+    var precision: Precision = .fp32
+
     @Option(help: "Most instances timed per problem (all by default).")
     var maxInstances: Int?
 
@@ -95,6 +98,7 @@ struct BenchCommand: ParsableCommand {
             list = list.filter { wanted.contains($0.number) }
         }
         if let sparsity { list = list.filter { abs($0.sparsity - sparsity) < 1e-9 } }
+        if precision != .fp32 { list = list.map { $0.withPrecision(precision) } }
         if let rowAlign { list = list.map { $0.withRowsAligned(toBytes: rowAlign) } }
         printNote("device: \(session.properties.name); \(list.count) problems; compiler: \(session.ptxas?.executable.path ?? "driver JIT")")
 
@@ -115,7 +119,7 @@ struct BenchCommand: ParsableCommand {
 
         let gpu = session.properties.name
         let folder = URL(fileURLWithPath: output ?? "bench/results/\(gpu.replacingOccurrences(of: " ", with: "_"))")
-        var stem = Self.stem(suite: suite.rawValue, batch: batch, selection: kernelSelection.rawValue, rowAlign: rowAlign)
+        var stem = Self.stem(suite: suite.rawValue, batch: batch, selection: kernelSelection.rawValue, rowAlign: rowAlign, precision: precision)
         // Subsets get their own files, so a partial run never overwrites a full one.
         if let sparsity { stem += "-s\(sparsity)" }
         if let problems { stem += "-p" + problems.replacingOccurrences(of: ",", with: "_") }
@@ -123,8 +127,8 @@ struct BenchCommand: ParsableCommand {
             suite: suite.rawValue, gpu: gpu, date: ISO8601DateFormatter().string(from: Date()),
             commit: reportCommit(commit),
             command: CommandLine.arguments.dropFirst().joined(separator: " "), batch: batch,
-            selection: kernelSelection.rawValue, rowAlignBytes: rowAlign, floors: floors,
-            mainBaseline: VendorBaselines.mainName(for: suite == .paperSpmm), rows: [])
+            selection: kernelSelection.rawValue, rowAlignBytes: rowAlign, precision: precision, floors: floors,
+            mainBaseline: VendorBaselines.mainName(for: suite == .paperSpmm, precision: precision), rows: [])
         if kernelSelection == .tuned {
             report.tunerPasses = tuner.passesSummary
                 + (narrowInstances > 0 && !shareConfig ? "; instances after a problem's first tuned over the first's \(narrowInstances) fastest configs and their twins" : "")
@@ -164,14 +168,17 @@ struct BenchCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let folder = URL(fileURLWithPath: output ?? "bench/results/\(merged.gpu.replacingOccurrences(of: " ", with: "_"))")
-        let stem = Self.stem(suite: merged.suite, batch: merged.batch, selection: merged.selection, rowAlign: merged.rowAlignBytes)
+        let stem = Self.stem(
+            suite: merged.suite, batch: merged.batch, selection: merged.selection, rowAlign: merged.rowAlignBytes,
+            precision: merged.precision ?? .fp32)
         for file in try merged.write(to: folder, stem: stem) { printNote("wrote \(file)") }
         print(merged.markdown())
     }
 
-    /// `<suite>-b<batch>[-<selection>][-a<bytes>]`: how a report's file names start (subsets add more).
-    static func stem(suite: String, batch: Int, selection: String, rowAlign: Int?) -> String {
+    /// `<suite>-b<batch>[-fp16][-<selection>][-a<bytes>]`: how a report's file names start (subsets add more).
+    static func stem(suite: String, batch: Int, selection: String, rowAlign: Int?, precision: Precision = .fp32) -> String {
         var stem = "\(suite)-b\(batch)"
+        if precision != .fp32 { stem += "-\(precision.rawValue)" }
         if selection != KernelSelection.tuned.rawValue { stem += "-\(selection)" }
         if let rowAlign { stem += "-a\(rowAlign)" }
         return stem

@@ -50,6 +50,7 @@ extension BenchmarkReport {
                 ("suite", report.suite, merged.suite), ("GPU", report.gpu, merged.gpu), ("batch", "\(report.batch)", "\(merged.batch)"),
                 ("kernel selection", report.selection, merged.selection), ("main baseline", report.mainBaseline, merged.mainBaseline),
                 ("row alignment", "\(report.rowAlignBytes ?? 0)", "\(merged.rowAlignBytes ?? 0)"),
+                ("precision", (report.precision ?? .fp32).rawValue, (merged.precision ?? .fp32).rawValue),
             ]
             for (name, value, expected) in fields where value != expected {
                 throw BenchmarkMergeError(description: "\(path): \(name) is \(value), but \(reports[0].path) has \(expected)")

@@ -15,6 +15,8 @@ struct BenchmarkReport: Codable {
     /// B's and C's rows padded to a multiple of this many bytes for every kernel, ours and the baselines
     /// (`--row-align`); nil for contiguous rows, as in the paper.
     var rowAlignBytes: Int? = nil
+    /// The element type of sparsert's B and C (`--precision`); nil in reports written before fp16 kernels: fp32.
+    var precision: Precision? = nil
     var floors: DeviceFloors
     var mainBaseline: String
     var rows: [BenchmarkRow]
@@ -41,7 +43,8 @@ struct BenchmarkReport: Codable {
         func floorText(_ f: DeviceFloors) -> String {
             String(format: "empty-kernel floor: %.2f us; device-to-device copy: %.0f GB/s (read + write)", f.emptyKernelMicroseconds, f.copyBytesPerSecond / 1e9)
         }
-        var lines = ["# " + (heading ?? "sparsert bench --suite \(suite) (batch \(batch))"), "", "- GPU: \(gpu)"]
+        let halves = precision == .fp16
+        var lines = ["# " + (heading ?? "sparsert bench --suite \(suite) (batch \(batch)\(halves ? ", fp16" : ""))"), "", "- GPU: \(gpu)"]
         if let runs {
             lines.append("- merged from \(runs.count) runs on this GPU (each row from one of them, its floor column from that run's floors):")
             lines += runs.map { run in
@@ -51,6 +54,9 @@ struct BenchmarkReport: Codable {
         } else {
             lines += ["- date: \(date)", "- commit: \(commit)", "- command: `\(command)`"]
             if let tunerPasses { lines.append("- tuner passes after the first: \(tunerPasses)") }
+        }
+        if halves {
+            lines.append("- sparsert's operands: fp16 B and C (IEEE halves), products accumulated in fp32, A's values as read (fp32); the baselines' fp32 runs read the same B widened to fp32, their fp16 runs round A to halves as well")
         }
         if let rowAlignBytes {
             lines.append("- operand layout: B's and C's rows padded to multiples of \(rowAlignBytes) bytes (leading dimensions), the same for every kernel, ours and the baselines; N columns computed")

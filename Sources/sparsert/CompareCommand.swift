@@ -75,8 +75,8 @@ struct CompareCommand: ParsableCommand {
             suite: "compare", gpu: session.properties.name, date: ISO8601DateFormatter().string(from: Date()),
             commit: reportCommit(commit),
             command: CommandLine.arguments.dropFirst().joined(separator: " "), batch: 1, selection: row.selection,
-            rowAlignBytes: problemOptions.rowAlign, floors: floors, mainBaseline: VendorBaselines.mainName(for: isProduct),
-            rows: [row])
+            rowAlignBytes: problemOptions.rowAlign, precision: problem.precision, floors: floors,
+            mainBaseline: VendorBaselines.mainName(for: isProduct, precision: problem.precision), rows: [row])
         report.heading = "sparsert compare \(problem.description)"
         if spec == nil { report.tunerPasses = tuner.passesSummary }
         print(report.markdown())

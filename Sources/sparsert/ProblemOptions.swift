@@ -38,6 +38,9 @@ struct ProblemOptions: ParsableArguments {
     @Option(help: "Pad B's and C's rows to a multiple of this many bytes, e.g. 128 (instead of --ldb and --ldc).")
     var rowAlign: Int?
 
+    @Option(help: "Element type of B and C: fp32, or fp16 (IEEE halves; products accumulate in fp32, each output rounded once).")
+    var precision: Precision = .fp32
+
     @Option(help: "Seed of the values drawn for pattern-only files.")
     var seed: UInt64 = VerificationSuite.valueSeed
 
@@ -96,7 +99,7 @@ struct ProblemOptions: ParsableArguments {
         if !conv {
             guard let n else { throw ValidationError("give --n N (columns of B) or --conv with --input CxHxW") }
             guard n >= 1 else { throw ValidationError("--n must be at least 1, got \(n)") }
-            let problem = try SpMMProblem(weights: loaded.matrix, n: n, bRowStride: ldb, cRowStride: ldc)
+            let problem = try SpMMProblem(weights: loaded.matrix, n: n, bRowStride: ldb, cRowStride: ldc).withPrecision(precision)
             if let rowAlign {
                 guard ldb == nil, ldc == nil else { throw ValidationError("give --row-align or --ldb/--ldc, not both") }
                 try validateRowAlign(rowAlign)
@@ -116,7 +119,7 @@ struct ProblemOptions: ParsableArguments {
         let shape = ConvolutionShape(
             batch: batch, inChannels: dims[0], height: dims[1], width: dims[2], outChannels: loaded.matrix.rows,
             kernelH: kh, kernelW: kw, stride: stride, pad: pad)
-        return (try SpMMProblem(weights: loaded.matrix, operand: .convolution(shape)), loaded)
+        return (try SpMMProblem(weights: loaded.matrix, operand: .convolution(shape)).withPrecision(precision), loaded)
     }
 
     func kernelSize(loaded: LoadedWeights, channels: Int) throws -> (Int, Int) {
@@ -136,6 +139,8 @@ struct ProblemOptions: ParsableArguments {
                 + (k % channels == 0 ? "(K / C = \(k / channels) taps per channel)" : "(and check --input: K = \(k) is not a multiple of C = \(channels))"))
     }
 }
+
+extension Precision: ExpressibleByArgument {}
 
 /// Prints `error: <description>` on standard error.
 func printError(_ error: any Error) {

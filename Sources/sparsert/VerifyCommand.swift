@@ -46,8 +46,11 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Pad B's and C's rows to a multiple of this many bytes (e.g. 128) in every matrix product checked.")
     var rowAlign: Int?
 
-    @Option(help: "Maximum relative error tolerated.")
-    var tolerance = 1e-5
+    @Option(help: "Element type of B and C in every kernel checked: fp32, or fp16 (halves, accumulated in fp32).")
+    var precision: Precision = .fp32
+
+    @Option(help: "Maximum relative error tolerated (default: 1e-5 for fp32, 1e-3 for fp16).")
+    var tolerance: Double?
 
     @Option(help: "Write every report as JSON to this file.")
     var json: String?
@@ -71,6 +74,7 @@ struct VerifyCommand: ParsableCommand {
             printNote("suite: \(items.count) problems from \(root.path)")
         }
         if let filter { items = items.filter { $0.name.contains(filter) } }
+        if precision != .fp32 { items = items.map { $0.withPrecision(precision) } }
         try validateRowAlign(rowAlign)
         if let rowAlign { items = items.map { $0.withRowsAligned(toBytes: rowAlign) } }
         let specs = try config.map(KernelCompilation.parseSpec)
@@ -148,7 +152,7 @@ struct VerifyCommand: ParsableCommand {
         let families = Dictionary(grouping: jobsList.map(\.kernel.family.rawValue), by: { $0 }).mapValues(\.count)
         print("kernels by family: " + families.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         let executor = session?.properties.name ?? "cpu-ir"
-        print("\(passed) of \(jobsList.count) kernels passed on \(executor); worst max relative error \(String(format: "%.3e", worst)) (tolerance \(tolerance))")
+        print("\(passed) of \(jobsList.count) kernels passed on \(executor); worst max relative error \(String(format: "%.3e", worst)) (tolerance \(tolerance ?? precision.verificationTolerance))")
         if let json {
             try reportEncoder().encode(reports.compactMap { $0 }).write(to: URL(fileURLWithPath: json))
         }

@@ -1,3 +1,4 @@
+import Float16Bits
 import CUDADriver
 import Foundation
 import SparseRT
@@ -151,37 +152,37 @@ private struct FakeFileSystem: LibrarySearchFileSystem {
     }
 
     @Test func halfConversionRoundsToNearestEven() {
-        #expect(HostHalf.bits(from: 1) == 0x3C00)
-        #expect(HostHalf.bits(from: -2) == 0xC000)
-        #expect(HostHalf.bits(from: 0) == 0)
-        #expect(HostHalf.bits(from: -0.0) == 0x8000)
-        #expect(HostHalf.bits(from: 65504) == 0x7BFF)
-        #expect(HostHalf.bits(from: 65519.996) == 0x7BFF)
-        #expect(HostHalf.bits(from: 65520) == 0x7C00)
-        #expect(HostHalf.bits(from: .infinity) == 0x7C00)
-        #expect(HostHalf.bits(from: -.infinity) == 0xFC00)
-        #expect(HostHalf.float(fromBits: HostHalf.bits(from: .nan)).isNaN)
+        #expect(HalfPrecision.halfBits(from: 1) == 0x3C00)
+        #expect(HalfPrecision.halfBits(from: -2) == 0xC000)
+        #expect(HalfPrecision.halfBits(from: 0) == 0)
+        #expect(HalfPrecision.halfBits(from: -0.0) == 0x8000)
+        #expect(HalfPrecision.halfBits(from: 65504) == 0x7BFF)
+        #expect(HalfPrecision.halfBits(from: 65519.996) == 0x7BFF)
+        #expect(HalfPrecision.halfBits(from: 65520) == 0x7C00)
+        #expect(HalfPrecision.halfBits(from: .infinity) == 0x7C00)
+        #expect(HalfPrecision.halfBits(from: -.infinity) == 0xFC00)
+        #expect(HalfPrecision.float(fromHalfBits: HalfPrecision.halfBits(from: .nan)).isNaN)
         // Ties go to the even neighbour; just above a tie rounds up.
-        #expect(HostHalf.bits(from: 1 + 0x1p-11) == 0x3C00)
-        #expect(HostHalf.bits(from: 1 + 3 * 0x1p-11) == 0x3C02)
-        #expect(HostHalf.bits(from: (1 + 0x1p-11).nextUp) == 0x3C01)
+        #expect(HalfPrecision.halfBits(from: 1 + 0x1p-11) == 0x3C00)
+        #expect(HalfPrecision.halfBits(from: 1 + 3 * 0x1p-11) == 0x3C02)
+        #expect(HalfPrecision.halfBits(from: (1 + 0x1p-11).nextUp) == 0x3C01)
         // Subnormals: 2^-24 is the smallest; 2^-25 ties to zero; a hair above it rounds up.
-        #expect(HostHalf.bits(from: 0x1p-24) == 0x0001)
-        #expect(HostHalf.bits(from: 0x1p-25) == 0)
-        #expect(HostHalf.bits(from: (0x1p-25 as Float).nextUp) == 0x0001)
-        #expect(HostHalf.bits(from: 3 * 0x1p-25) == 0x0002)
-        #expect(HostHalf.bits(from: 0x1p-14) == 0x0400)
-        #expect(HostHalf.bits(from: (0x1p-14 as Float).nextDown) == 0x0400)
-        #expect(HostHalf.bits(from: 1e-10) == 0)
+        #expect(HalfPrecision.halfBits(from: 0x1p-24) == 0x0001)
+        #expect(HalfPrecision.halfBits(from: 0x1p-25) == 0)
+        #expect(HalfPrecision.halfBits(from: (0x1p-25 as Float).nextUp) == 0x0001)
+        #expect(HalfPrecision.halfBits(from: 3 * 0x1p-25) == 0x0002)
+        #expect(HalfPrecision.halfBits(from: 0x1p-14) == 0x0400)
+        #expect(HalfPrecision.halfBits(from: (0x1p-14 as Float).nextDown) == 0x0400)
+        #expect(HalfPrecision.halfBits(from: 1e-10) == 0)
     }
 
     @Test func everyHalfSurvivesARoundTrip() {
         for bits in 0...UInt16.max {
-            let value = HostHalf.float(fromBits: bits)
+            let value = HalfPrecision.float(fromHalfBits: bits)
             if value.isNaN {
-                #expect(HostHalf.bits(from: value) & 0x7E00 == 0x7E00, "NaN \(bits) did not stay a quiet NaN")
-            } else if HostHalf.bits(from: value) != bits {
-                Issue.record("half \(String(bits, radix: 16)) -> \(value) -> \(String(HostHalf.bits(from: value), radix: 16))")
+                #expect(HalfPrecision.halfBits(from: value) & 0x7E00 == 0x7E00, "NaN \(bits) did not stay a quiet NaN")
+            } else if HalfPrecision.halfBits(from: value) != bits {
+                Issue.record("half \(String(bits, radix: 16)) -> \(value) -> \(String(HalfPrecision.halfBits(from: value), radix: 16))")
             }
         }
     }
@@ -195,13 +196,13 @@ private struct FakeFileSystem: LibrarySearchFileSystem {
             let word = UInt32(truncatingIfNeeded: generator.next() >> 17)
             let value = Float(bitPattern: word)
             guard !value.isNaN else { continue }
-            #expect(HostHalf.bits(from: value) == Float16(value).bitPattern, "\(value)")
-            #expect(HostHalf.float(fromBits: Float16(value).bitPattern) == Float(Float16(value)) || value.magnitude > 65520)
+            #expect(HalfPrecision.halfBits(from: value) == Float16(value).bitPattern, "\(value)")
+            #expect(HalfPrecision.float(fromHalfBits: Float16(value).bitPattern) == Float(Float16(value)) || value.magnitude > 65520)
             checked += 1
         }
         for _ in 0..<100_000 {
             let value = generator.nextNormalFloat() * 100
-            #expect(HostHalf.bits(from: value) == Float16(value).bitPattern, "\(value)")
+            #expect(HalfPrecision.halfBits(from: value) == Float16(value).bitPattern, "\(value)")
         }
         #expect(checked > 100_000)
     }
@@ -267,12 +268,12 @@ private struct FakeFileSystem: LibrarySearchFileSystem {
         let bare = BaselineError.call(library: "cuDNN", function: "cudnnCreate", code: 1001, name: "CUDNN_STATUS_NOT_INITIALIZED", message: "")
         #expect(bare.description == "cuDNN: cudnnCreate failed: CUDNN_STATUS_NOT_INITIALIZED (1001)")
         #expect(BaselineError.missingSymbol(library: "cuDNN", symbol: "cudnnCreate", path: "/x").meansUnavailable)
-        #expect(BaselinePrecision.fp32.tolerance == 1e-4)
-        #expect(BaselinePrecision.fp16.tolerance == 1e-2)
+        #expect(BaselinePrecision.fp32.baselineTolerance == 1e-4)
+        #expect(BaselinePrecision.fp16.baselineTolerance == 1e-2)
     }
 
     @Test func halfPoisonReadsBackAsARecognisableNaN() {
-        let value = HostHalf.float(fromBits: BaselineOutputBuffer.halfPoison)
+        let value = HalfPrecision.float(fromHalfBits: BaselineOutputBuffer.halfPoison)
         #expect(value.isNaN)
         #expect(value.bitPattern == 0x7FCB_A000)
     }

@@ -1,3 +1,4 @@
+import Float16Bits
 @testable import SparseFormats
 import Testing
 

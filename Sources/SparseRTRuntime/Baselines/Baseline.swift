@@ -1,16 +1,14 @@
 import CUDADriver
 import SparseRT
 
-/// The arithmetic a baseline computes in.
-public enum BaselinePrecision: String, Codable, Sendable, CaseIterable {
-    /// fp32 operands, fp32 accumulation, no TF32 (strict fp32; what sparsert's kernels compute).
-    case fp32
-    /// fp16 operands and result, fp32 accumulation on tensor cores where the library chooses them; for context.
-    case fp16
+/// The element type a baseline's operands and result are held in: the same ``Precision`` sparsert's kernels
+/// take (fp32 strict, no TF32; fp16 with fp32 accumulation, on tensor cores where the library chooses them).
+public typealias BaselinePrecision = Precision
 
-    /// The max-relative-error tolerance against the float64 reference: 1e-4 for fp32, 1e-2 for fp16 (whose
-    /// operands are rounded to 11 significant bits and whose result is rounded again).
-    public var tolerance: Double {
+extension Precision {
+    /// A baseline's max-relative-error tolerance against the float64 reference: 1e-4 for fp32, 1e-2 for fp16
+    /// (whose operands, A included, are rounded to 11 significant bits and whose result is rounded again).
+    public var baselineTolerance: Double {
         switch self {
         case .fp32: return 1e-4
         case .fp16: return 1e-2

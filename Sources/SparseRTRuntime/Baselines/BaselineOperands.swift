@@ -1,4 +1,5 @@
 import CUDADriver
+import Float16Bits
 import SparseRT
 
 /// Host-side preparation of the baselines' operands: densified weights, fp16 copies, device uploads, and the
@@ -21,7 +22,7 @@ enum BaselineOperands {
     static func upload(_ values: [Float], as precision: BaselinePrecision, context: CUDAContext) throws -> DeviceBuffer {
         switch precision {
         case .fp32: return try DeviceBuffer(context: context, copying: values)
-        case .fp16: return try DeviceBuffer(context: context, copying: HostHalf.bits(from: values))
+        case .fp16: return try DeviceBuffer(context: context, copying: HalfPrecision.halfBits(from: values))
         }
     }
 

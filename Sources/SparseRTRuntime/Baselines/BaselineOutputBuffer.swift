@@ -1,4 +1,5 @@
 import CUDADriver
+import Float16Bits
 import SparseRT
 
 /// A baseline's result C on the device, float32 or binary16, with the poisoning and read-back every baseline
@@ -31,7 +32,7 @@ final class BaselineOutputBuffer: @unchecked Sendable {
             return CPUVerifier.poison
         case .fp16:
             try buffer.fill(uint32: UInt32(Self.halfPoison) << 16 | UInt32(Self.halfPoison))
-            return HostHalf.float(fromBits: Self.halfPoison).bitPattern
+            return HalfPrecision.float(fromHalfBits: Self.halfPoison).bitPattern
         }
     }
 
@@ -39,7 +40,7 @@ final class BaselineOutputBuffer: @unchecked Sendable {
     func read() throws -> [Float] {
         switch precision {
         case .fp32: return try buffer.copyToHost(as: Float.self, count: count)
-        case .fp16: return HostHalf.floats(fromBits: try buffer.copyToHost(as: UInt16.self, count: count))
+        case .fp16: return HalfPrecision.floats(fromHalfBits: try buffer.copyToHost(as: UInt16.self, count: count))
         }
     }
 }

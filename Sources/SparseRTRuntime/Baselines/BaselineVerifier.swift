@@ -19,6 +19,6 @@ public enum BaselineVerifier {
             kernel: baseline.name, config: baseline.details.joined(separator: " | "),
             executor: baseline.session.properties.name, problem: baseline.problem, buffer: output, reference: reference,
             poison: poison,
-            tolerance: tolerance ?? baseline.precision.tolerance)
+            tolerance: tolerance ?? baseline.precision.baselineTolerance)
     }
 }
