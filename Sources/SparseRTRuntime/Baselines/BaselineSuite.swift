@@ -22,7 +22,8 @@ public struct BaselineOptions: Sendable {
 public enum BaselineSuite {
     /// Every baseline for `problem`, set up on `session` with the dense operand `input` (B, K x N row-major, for a
     /// matrix product; the NCHW input for a convolution), or why each could not be set up:
-    /// - matrix products: cuBLAS fp32, cuBLAS fp16 (tensor cores), cuSPARSE CSR fp32;
+    /// - matrix products: cuBLAS fp32, cuBLAS fp16 (tensor cores), cuSPARSE CSR fp32, and cuSPARSE CSR fp16 when
+    ///   the problem's own operands are fp16;
     /// - convolutions: cuDNN fp32, cuDNN fp16.
     /// A missing library gives a `BaselineError` whose ``BaselineError/meansUnavailable`` is true.
     public static func baselines(
@@ -39,10 +40,12 @@ public enum BaselineSuite {
                         workspaceBytes: options.cublasWorkspaceBytes)
                 }
             }
-            makers.append {
-                try CUSPARSESpMMBaseline(
-                    problem: problem, session: session, input: input, algorithms: options.cusparseAlgorithms,
-                    selectionTimer: options.selectionTimer)
+            makers += (problem.precision == .fp16 ? precisions : [.fp32]).map { precision in
+                {
+                    try CUSPARSESpMMBaseline(
+                        problem: problem, session: session, input: input, precision: precision,
+                        algorithms: options.cusparseAlgorithms, selectionTimer: options.selectionTimer)
+                }
             }
         case .convolution:
             makers += precisions.map { precision in

@@ -23,6 +23,11 @@ struct CUSPARSELibrary: @unchecked Sendable {
     static let orderRow: Int32 = 2
     /// `CUDA_R_32F`.
     static let dataFloat32: Int32 = 0
+    /// `CUDA_R_16F`.
+    static let dataFloat16: Int32 = 2
+
+    /// The `cudaDataType` of operands held in `precision`.
+    static func dataType(_ precision: BaselinePrecision) -> Int32 { precision == .fp16 ? dataFloat16 : dataFloat32 }
 
     let location: LoadedVendorLibrary
 

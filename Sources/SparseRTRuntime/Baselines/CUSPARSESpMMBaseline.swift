@@ -2,8 +2,8 @@ import CUDADriver
 import Foundation
 import SparseRT
 
-/// Sparse x dense product with cuSPARSE's generic SpMM: A in CSR (int32 indices, float32 values), B (K x N) and
-/// C (M x N) dense row-major, fp32 compute.
+/// Sparse x dense product with cuSPARSE's generic SpMM: A in CSR (int32 indices, float32 or binary16 values), B
+/// (K x N) and C (M x N) dense row-major of the same type, fp32 compute.
 ///
 /// Set-up tries each CSR algorithm cuSPARSE offers (default, CSR_ALG1, CSR_ALG2, CSR_ALG3): queries its workspace,
 /// runs `cusparseSpMM_preprocess` where it helps (ALG1, ALG3), times it with a short timer the same way the
@@ -37,22 +37,22 @@ public final class CUSPARSESpMMBaseline: Baseline, @unchecked Sendable {
     private let plan: CUSPARSESpMMPlan
     private let workspace: DeviceBuffer
 
-    public var precision: BaselinePrecision { .fp32 }
-    public var name: String { "cuSPARSE CSR fp32 (\(algorithm.name))" }
-    public var shortName: String { "cuSPARSE CSR fp32" }
+    public let precision: BaselinePrecision
+    public var name: String { "\(shortName) (\(algorithm.name))" }
+    public var shortName: String { "cuSPARSE CSR \(precision.rawValue)" }
 
-    /// Sets up the SpMM for a matrix problem with B = `input` (K x N row-major float32) and picks the fastest of
-    /// `algorithms`, ranked with `selectionTimer`.
+    /// Sets up the SpMM for a matrix problem with B = `input` (K x N row-major, uploaded in `precision` as A's
+    /// values are) and picks the fastest of `algorithms`, ranked with `selectionTimer`.
     public init(
-        problem: SpMMProblem, session: GPUSession, input: [Float],
+        problem: SpMMProblem, session: GPUSession, input: [Float], precision: BaselinePrecision = .fp32,
         algorithms: [CUSPARSESpMMAlgorithm] = CUSPARSESpMMAlgorithm.allCases,
         selectionTimer: KernelTimer = CUSPARSESpMMBaseline.selectionTimer
     ) throws {
-        let label = "cuSPARSE CSR fp32"
+        let label = "cuSPARSE CSR \(precision.rawValue)"
         _ = try BaselineError.matrixWidth(of: problem, input: input, baseline: label)
         let library = try CUSPARSELibrary.load()
         let plan = try CUSPARSESpMMPlan(
-            library: library, problem: problem, input: input, context: session.context)
+            library: library, problem: problem, input: input, precision: precision, context: session.context)
         let stream = session.stream
 
         var trials: [Trial] = []
@@ -94,13 +94,14 @@ public final class CUSPARSESpMMBaseline: Baseline, @unchecked Sendable {
         }
         self.problem = problem
         self.session = session
+        self.precision = precision
         self.plan = plan
         self.algorithm = best.algorithm
         self.workspace = best.workspace
         self.trials = trials
         self.details = [
             "cuSPARSE \(plan.version.map(String.init) ?? "?") from \(library.location.path)",
-            "CSR int32/fp32, B and C row-major; chose \(best.algorithm.name) of: "
+            "CSR int32/\(precision.rawValue), B and C row-major, fp32 compute; chose \(best.algorithm.name) of: "
                 + trials.map(\.description).joined(separator: ", "),
             "workspace \(best.workspace.byteCount) bytes",
         ] + notes

@@ -2,7 +2,8 @@ import CUDADriver
 import SparseRT
 
 /// The cuSPARSE objects of one CSR SpMM, created once and destroyed with this object: the handle, A as CSR
-/// (int32 row offsets and column indices, float32 values), B (K x N) and C (M x N) as row-major dense matrices
+/// (int32 row offsets and column indices, float32 or binary16 values), B (K x N) and C (M x N) as row-major
+/// dense matrices of the same type
 /// (`CUSPARSE_ORDER_ROW`, leading dimensions the problem's row strides), and the device memory behind them.
 ///
 /// Every handle starts nil and is filled as it is created, so a failure part-way still destroys what exists.
@@ -17,35 +18,35 @@ final class CUSPARSESpMMPlan: @unchecked Sendable {
     private var binding = StreamBinding()
     private let buffers: [DeviceBuffer]
 
-    /// Uploads the operands and creates the handle and descriptors for the problem's C = A x B, B's buffer
-    /// being `input`.
-    init(library: CUSPARSELibrary, problem: SpMMProblem, input: [Float], context: CUDAContext) throws {
+    /// Uploads the operands in `precision` and creates the handle and descriptors for the problem's C = A x B,
+    /// B's buffer being `input`.
+    init(library: CUSPARSELibrary, problem: SpMMProblem, input: [Float], precision: BaselinePrecision, context: CUDAContext) throws {
         let weights = problem.weights, n = problem.n
         self.library = library
         self.context = context
         let offsets = try DeviceBuffer(context: context, copying: weights.rowOffsets)
         let indices = try DeviceBuffer(context: context, copying: weights.columnIndices)
-        let values = try DeviceBuffer(context: context, copying: weights.values)
-        let b = try DeviceBuffer(context: context, copying: input)
-        output = try BaselineOutputBuffer(count: problem.outputWords, precision: .fp32, context: context)
+        let values = try BaselineOperands.upload(weights.values, as: precision, context: context)
+        let b = try BaselineOperands.upload(input, as: precision, context: context)
+        output = try BaselineOutputBuffer(count: problem.outputWords, precision: precision, context: context)
         buffers = [offsets, indices, values, b]
 
         try context.makeCurrent()
         try library.check(library.cusparseCreate(&handle), "cusparseCreate")
-        let f32 = CUSPARSELibrary.dataFloat32
+        let element = CUSPARSELibrary.dataType(precision)
         try library.check(
             library.cusparseCreateCsr(
                 &matrixA, Int64(weights.rows), Int64(weights.columns), Int64(weights.nonzeroCount),
                 offsets.libraryPointer, indices.libraryPointer, values.libraryPointer,
-                CUSPARSELibrary.index32, CUSPARSELibrary.index32, CUSPARSELibrary.indexBaseZero, f32),
+                CUSPARSELibrary.index32, CUSPARSELibrary.index32, CUSPARSELibrary.indexBaseZero, element),
             "cusparseCreateCsr")
         try library.check(
             library.cusparseCreateDnMat(
-                &matrixB, Int64(weights.columns), Int64(n), Int64(problem.bRowStride), b.libraryPointer, f32, CUSPARSELibrary.orderRow),
+                &matrixB, Int64(weights.columns), Int64(n), Int64(problem.bRowStride), b.libraryPointer, element, CUSPARSELibrary.orderRow),
             "cusparseCreateDnMat(B)")
         try library.check(
             library.cusparseCreateDnMat(
-                &matrixC, Int64(weights.rows), Int64(n), Int64(problem.cRowStride), output.pointer, f32, CUSPARSELibrary.orderRow),
+                &matrixC, Int64(weights.rows), Int64(n), Int64(problem.cRowStride), output.pointer, element, CUSPARSELibrary.orderRow),
             "cusparseCreateDnMat(C)")
     }
 
