@@ -8,19 +8,12 @@ struct HalfTests {
     /// Runs `body` on one block of `threads` with `input` halves and `outputHalves` poisoned (NaN) halves.
     func run(threads: Int, input: [UInt16], outputHalves: Int,
              _ body: (inout KernelBuilder, Register, Register) -> Void) throws -> [UInt16] {
-        var b = KernelBuilder()
-        let inPtr = b.register(.u64), outPtr = b.register(.u64)
-        b.emit(.loadParameter(inPtr, index: 0))
-        b.emit(.loadParameter(outPtr, index: 1))
-        body(&b, inPtr, outPtr)
-        b.emit(.exit)
-        let kernel = b.build(name: "halves", parameters: [KernelParameter(name: "a", type: .u64), KernelParameter(name: "b", type: .u64)],
-                             threadsPerBlock: threads, sharedMemoryBytes: 0)
-        var memory = SimulatedMemory()
-        let i = memory.allocate(halves: input)
-        let o = memory.allocate(halves: [UInt16](repeating: 0x7e00, count: outputHalves))
-        try Interpreter(kernel).run(SimulatedLaunch(grid: (1, 1, 1), arguments: [i, o]), memory: &memory)
-        return memory.halves(at: o, count: outputHalves)
+        var packing = SimulatedMemory()
+        let inputPointer = packing.allocate(halves: input)
+        let words = packing.floats(at: inputPointer).map(\.bitPattern)
+        let out = try runKernel(threads: threads, inputWords: words, outputWords: (outputHalves + 1) / 2, fill: 0x7e00_7e00, body)
+        let outputPointer = packing.allocate(words: out)
+        return packing.halves(at: outputPointer, count: outputHalves)
     }
 
     @Test("vector loads of halves, f32 arithmetic, rounded stores", arguments: [1, 2, 4])

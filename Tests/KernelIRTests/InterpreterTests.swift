@@ -4,6 +4,13 @@ import Testing
 /// Builds a one-parameter-pair kernel (`in`, `out`) from `body`, runs it and returns `out`.
 func runKernel(threads: Int, grid: Int = 1, shared: Int = 0, input: [Float], outputWords: Int,
                _ body: (inout KernelBuilder, Register, Register) -> Void) throws -> [Float] {
+    try runKernel(threads: threads, grid: grid, shared: shared, inputWords: input.map(\.bitPattern),
+                  outputWords: outputWords, fill: Float.nan.bitPattern, body).map(Float.init(bitPattern:))
+}
+
+/// ``runKernel(threads:grid:shared:input:outputWords:_:)`` on raw words: `out` starts as `fill` in every word.
+func runKernel(threads: Int, grid: Int = 1, shared: Int = 0, inputWords: [UInt32], outputWords: Int, fill: UInt32,
+               _ body: (inout KernelBuilder, Register, Register) -> Void) throws -> [UInt32] {
     var b = KernelBuilder()
     let inPtr = b.register(.u64), outPtr = b.register(.u64)
     b.emit(.loadParameter(inPtr, index: 0))
@@ -13,10 +20,10 @@ func runKernel(threads: Int, grid: Int = 1, shared: Int = 0, input: [Float], out
     let kernel = b.build(name: "test", parameters: [KernelParameter(name: "a", type: .u64), KernelParameter(name: "b", type: .u64)],
                          threadsPerBlock: threads, sharedMemoryBytes: shared)
     var memory = SimulatedMemory()
-    let i = memory.allocate(floats: input)
-    let o = memory.allocate(words: outputWords, fill: Float.nan.bitPattern)
+    let i = memory.allocate(words: inputWords)
+    let o = memory.allocate(words: outputWords, fill: fill)
     try Interpreter(kernel).run(SimulatedLaunch(grid: (grid, 1, 1), arguments: [i, o]), memory: &memory)
-    return memory.floats(at: o)
+    return memory.floats(at: o).map(\.bitPattern)
 }
 
 /// Emits `address = base + 4 * thread` and returns it.

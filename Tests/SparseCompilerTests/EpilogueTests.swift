@@ -2,7 +2,8 @@ import SparseRT
 import SparseRTTestSupport
 import Testing
 
-/// A kernel with a fused epilogue: weights, how B is read, a spec of either family, bias and ReLU.
+/// A kernel with a fused epilogue: weights, how B is read, a spec of either family, bias and ReLU (and
+/// the operands' precision, which the half-precision tests vary).
 struct EpilogueCase: CustomTestStringConvertible, Sendable {
     let label: String
     let weights: CSRMatrix
@@ -12,10 +13,14 @@ struct EpilogueCase: CustomTestStringConvertible, Sendable {
     var relu = true
     var cap: Float? = nil
     var rowAlign: Int? = nil
-    var testDescription: String { "\(label) \(spec)\(bias ? " bias" : "")\(relu ? " relu" : "")\(cap.map { " cap \($0)" } ?? "")" }
+    var precision = Precision.fp32
+    var testDescription: String {
+        "\(label) \(spec)\(bias ? " bias" : "")\(relu ? " relu" : "")\(cap.map { " cap \($0)" } ?? "")"
+            + (rowAlign.map { " rows aligned to \($0) bytes" } ?? "")
+    }
 
     func problem() throws -> SpMMProblem {
-        var problem = try SpMMProblem(weights: weights, operand: operand)
+        var problem = try SpMMProblem(weights: weights, operand: operand).withPrecision(precision)
         if let rowAlign { problem = try problem.withRowsAligned(toBytes: rowAlign) }
         var random = SeededNormal(seed: 31)
         let values = (0..<weights.rows).map { _ in Float(random.nextUniform() * 2 - 1) }

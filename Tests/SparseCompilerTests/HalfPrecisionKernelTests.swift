@@ -3,61 +3,46 @@ import SparseRT
 import SparseRTTestSupport
 import Testing
 
-/// A kernel on half-precision B and C: weights, how B is read, a spec of either family, options.
-struct HalfCase: CustomTestStringConvertible, Sendable {
-    let label: String
-    let weights: CSRMatrix
-    let operand: DenseOperand
-    let spec: String
-    var rowAlign: Int? = nil
-    var epilogue = Epilogue.none
-    var testDescription: String { "\(label) \(spec)\(rowAlign.map { " rows aligned to \($0) bytes" } ?? "")" }
-
-    func problem() throws -> SpMMProblem {
-        var problem = try SpMMProblem(weights: weights, operand: operand).withPrecision(.fp16)
-        if let rowAlign { problem = try problem.withRowsAligned(toBytes: rowAlign) }
-        return try problem.withEpilogue(epilogue)
-    }
-
-    func compile() throws -> CompiledKernel {
-        try #require(KernelSpec(parsing: spec)).compile(problem())
-    }
+/// A kernel on half-precision B and C, with no epilogue or with a bias and ReLU6.
+func halfCase(_ label: String, _ weights: CSRMatrix, _ operand: DenseOperand, _ spec: String, rowAlign: Int? = nil,
+              relu6: Bool = false) -> EpilogueCase {
+    EpilogueCase(label: label, weights: weights, operand: operand, spec: spec, bias: relu6, relu: relu6,
+                 cap: relu6 ? 6 : nil, rowAlign: rowAlign, precision: .fp16)
 }
 
-let halfCases: [HalfCase] = {
+let halfCases: [EpilogueCase] = {
     let random = TestMatrices.random(rows: 64, columns: 256, density: 0.1, seed: 1)
     let odd = TestMatrices.random(rows: 37, columns: 45, density: 0.2, seed: 2)
     let conv = ConvolutionShape(batch: 2, inChannels: 4, height: 9, width: 6, outChannels: 6, kernelH: 3, kernelW: 3, stride: 2, pad: 1)
     let filter = TestMatrices.random(rows: 6, columns: conv.reductionSize, density: 0.3, seed: 10)
-    let relu6 = Epilogue(bias: (0..<64).map { Float($0 % 7) * 0.125 - 0.375 }, relu: true, cap: 6)
     return [
         // Unrolled: scalar, vectors of 2 and 4 halves, a K reduction, sim rows, odd N, padded rows, a convolution.
-        HalfCase(label: "64x256", weights: random, operand: .matrix(n: 49), spec: "4,2,2"),
-        HalfCase(label: "64x256", weights: random, operand: .matrix(n: 64), spec: "8,2,2,v2,m64"),
-        HalfCase(label: "64x256", weights: random, operand: .matrix(n: 64), spec: "4,1,4,v4,sim"),
-        HalfCase(label: "64x256", weights: random, operand: .matrix(n: 52), spec: "8,1,2,v4,sim", rowAlign: 128),
-        HalfCase(label: "empty rows", weights: emptyRowsMatrix, operand: .matrix(n: 33), spec: "5,1,3"),
-        HalfCase(label: "37x45", weights: odd, operand: .matrix(n: 7), spec: "5,1,2", rowAlign: 16),
-        HalfCase(label: "conv 3x3 s2 b2", weights: filter, operand: .convolution(conv), spec: "3,2,2"),
-        HalfCase(label: "64x256 relu6", weights: random, operand: .matrix(n: 49), spec: "4,2,2", epilogue: relu6),
+        halfCase("64x256", random, .matrix(n: 49), "4,2,2"),
+        halfCase("64x256", random, .matrix(n: 64), "8,2,2,v2,m64"),
+        halfCase("64x256", random, .matrix(n: 64), "4,1,4,v4,sim"),
+        halfCase("64x256", random, .matrix(n: 52), "8,1,2,v4,sim", rowAlign: 128),
+        halfCase("empty rows", emptyRowsMatrix, .matrix(n: 33), "5,1,3"),
+        halfCase("37x45", odd, .matrix(n: 7), "5,1,2", rowAlign: 16),
+        halfCase("conv 3x3 s2 b2", filter, .convolution(conv), "3,2,2"),
+        halfCase("64x256 relu6", random, .matrix(n: 49), "4,2,2", relu6: true),
         // Data-driven: plain, vectors, K split with heads across the warp, parts by row length, one address per
         // nonzero, a cluster split, padded rows, a convolution with padding taps.
-        HalfCase(label: "64x256", weights: random, operand: .matrix(n: 49), spec: "dd:w32,v1,c2,r3,k1,u2"),
-        HalfCase(label: "64x256", weights: random, operand: .matrix(n: 64), spec: "dd:w16,v4,c1,r4,k2,u4,h16,i1"),
-        HalfCase(label: "64x256", weights: random, operand: .matrix(n: 64), spec: "dd:w8,v2,c2,r2,k2,u2,p0,h32,o1"),
-        HalfCase(label: "empty rows", weights: emptyRowsMatrix, operand: .matrix(n: 33), spec: "dd:w32,r2,k2,u2,p0,h32,x1,b1,l32"),
-        HalfCase(label: "64x256 cluster", weights: random, operand: .matrix(n: 64), spec: "dd:w16,v4,c1,r3,k2,u4,q2"),
-        HalfCase(label: "64x256", weights: random, operand: .matrix(n: 49), spec: "dd:w32,v2,c1,r1,k8,u4,p0,h16,b1,e1,i1", rowAlign: 128),
-        HalfCase(label: "37x45", weights: odd, operand: .matrix(n: 7), spec: "dd:w4,v1,c3,r5,k2,u2", rowAlign: 128),
-        HalfCase(label: "conv 3x3 s2 b2", weights: filter, operand: .convolution(conv), spec: "dd:w8,v1,c3,r3,k2,u2"),
-        HalfCase(label: "64x256 relu6", weights: random, operand: .matrix(n: 49), spec: "dd:w32,v1,c2,r3,k1,u2", epilogue: relu6),
+        halfCase("64x256", random, .matrix(n: 49), "dd:w32,v1,c2,r3,k1,u2"),
+        halfCase("64x256", random, .matrix(n: 64), "dd:w16,v4,c1,r4,k2,u4,h16,i1"),
+        halfCase("64x256", random, .matrix(n: 64), "dd:w8,v2,c2,r2,k2,u2,p0,h32,o1"),
+        halfCase("empty rows", emptyRowsMatrix, .matrix(n: 33), "dd:w32,r2,k2,u2,p0,h32,x1,b1,l32"),
+        halfCase("64x256 cluster", random, .matrix(n: 64), "dd:w16,v4,c1,r3,k2,u4,q2"),
+        halfCase("64x256", random, .matrix(n: 49), "dd:w32,v2,c1,r1,k8,u4,p0,h16,b1,e1,i1", rowAlign: 128),
+        halfCase("37x45", odd, .matrix(n: 7), "dd:w4,v1,c3,r5,k2,u2", rowAlign: 128),
+        halfCase("conv 3x3 s2 b2", filter, .convolution(conv), "dd:w8,v1,c3,r3,k2,u2"),
+        halfCase("64x256 relu6", random, .matrix(n: 49), "dd:w32,v1,c2,r3,k1,u2", relu6: true),
     ]
 }()
 
 @Suite("Half-precision B and C")
 struct HalfPrecisionKernelTests {
     @Test("the IR matches the float64 reference on half inputs, each output rounded once", arguments: halfCases)
-    func matchesReference(_ c: HalfCase) throws {
+    func matchesReference(_ c: EpilogueCase) throws {
         let report = try CPUVerifier.verify(c.compile(), seed: 17)
         #expect(report.passed, "max rel \(report.maxRelativeError), unwritten \(report.unwritten), padding written \(report.paddingWritten)")
         #expect(report.tolerance == 1e-3)
@@ -65,15 +50,14 @@ struct HalfPrecisionKernelTests {
 
     @Test("ptxas assembles for sm_90 without spills", .enabled(if: TestMatrices.ptxas != nil, "ptxas not installed (scripts/install-ptxas.sh)"),
           arguments: halfCases)
-    func assembles(_ c: HalfCase) throws {
+    func assembles(_ c: EpilogueCase) throws {
         let report = try #require(TestMatrices.ptxas).assemble(c.compile().ptx())
         #expect(report.spillStoreBytes == 0 && report.spillLoadBytes == 0)
     }
 
     @Test("every output is the float64 result rounded to the nearest half (or its neighbour)", arguments: ["4,2,2", "dd:w32,v1,c2,r3,k1,u2"])
     func outputsAreRoundedOnce(spec: String) throws {
-        let c = HalfCase(label: "64x256", weights: TestMatrices.random(rows: 64, columns: 256, density: 0.1, seed: 1),
-                         operand: .matrix(n: 49), spec: spec)
+        let c = halfCase("64x256", TestMatrices.random(rows: 64, columns: 256, density: 0.1, seed: 1), .matrix(n: 49), spec)
         let data = try ProblemData(problem: c.problem(), seed: 5)
         let output = try CPUVerifier.run(c.compile(), input: data.input, outputCount: data.outputCount)
         // The fp32 sum differs from the float64 one by far less than a half ulp, so rounding it can land on the
@@ -88,8 +72,7 @@ struct HalfPrecisionKernelTests {
 
     @Test("the check is not vacuous: a half kernel given B as fp32 words fails", arguments: ["4,2,2", "dd:w32,v1,c2,r3,k1,u2"])
     func wordsInsteadOfHalvesFail(spec: String) throws {
-        let c = HalfCase(label: "64x256", weights: TestMatrices.random(rows: 64, columns: 256, density: 0.1, seed: 1),
-                         operand: .matrix(n: 64), spec: spec)
+        let c = halfCase("64x256", TestMatrices.random(rows: 64, columns: 256, density: 0.1, seed: 1), .matrix(n: 64), spec)
         let kernel = try c.compile()
         let data = try ProblemData(problem: kernel.problem, seed: 5)
         var memory = SimulatedMemory()
