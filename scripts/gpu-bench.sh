@@ -2,7 +2,7 @@
 # On the GPU host, after scripts/make-carry.sh here: verification suite, the paper benchmarks and tuning
 # experiments, each under its own time limit. Logs and reports go to a work folder, packed at the end into
 # $OUT/results.tar.gz (the device tool returns at most 8 files). Usage:
-#   bash scripts/gpu-bench.sh [verify] [spmm] [spmm90] [spmm95] [spmm8] [conv] [conv8] [explore] [ncu] [regs] [regslarge] [sim] [simdd] [ncuunrolled] [torch] [mobilenet] [compare] [fp16]
+#   bash scripts/gpu-bench.sh [verify] [spmm] [spmm90] [spmm95] [spmm8] [conv] [conv8] [explore] [ncu] [regs] [regslarge] [sim] [simdd] [ncuunrolled] [torch] [mobilenet] [compare] [fp16] [mobilenet16]
 # (default: verify spmm spmm8 conv conv8; spmm90 and spmm95 split batch 1 by sparsity, each under 10 minutes;
 # verify128, spmm90a and spmm95a do the same with B's and C's rows padded to 128 bytes, `--row-align 128`;
 # PROBLEMS=1,2,3 limits the spmm steps to those problems, so a sparsity too long for one device call can be
@@ -15,7 +15,8 @@
 # (scripts/mobilenet-compile.sh, options MOBILENET_COMPILE, default `--tune --verify`) and runs
 # examples/torch_mobilenet.py, the whole network against dense PyTorch; compare runs `sparsert compare` on
 # three layers given as files (a matrix product, padded rows, a 3x3 convolution); fp16 checks and times
-# half-precision kernels (verification suite parts, torch, Table 1 problems against cuBLAS fp16);
+# half-precision kernels (verification suite parts, torch, Table 1 problems against cuBLAS fp16), mobilenet16
+# runs the mobilenet step with fp16 kernels;
 # BENCH_EXTRA adds options to every bench step (e.g. `--refine-register-caps 4`); WORK and PACK name the
 # work folder and the archive, and a set SPARSERT skips the set-up, for scripts/gpu-parallel.sh)
 set -uo pipefail
@@ -113,6 +114,12 @@ sim5-bias-relu6 contraction_1x1_5 196 --row-align 128 --config 128,1,1,sim,m128 
       SPARSERT=$SPARSERT bash "$repo/scripts/mobilenet-compile.sh" "$m" "$work/mobilenet" ${MOBILENET_COMPILE:---tune --verify} \
         > "$work/mobilenet-compile.log" 2>&1; echo "   compile exit $?"
       python3 "$repo/examples/torch_mobilenet.py" --data "$m" --kernels "$work/mobilenet" 2>&1 | tee "$work/mobilenet.log" ;;
+    mobilenet16)
+      # The same network with fp16 kernels: the sparse network runs in half precision end to end.
+      m=$SPARSERT_DATA/sparsert-weights/mobilenet
+      SPARSERT=$SPARSERT bash "$repo/scripts/mobilenet-compile.sh" "$m" "$work/mobilenet16" ${MOBILENET_COMPILE:---tune --verify} --precision fp16 \
+        > "$work/mobilenet16-compile.log" 2>&1; echo "   compile exit $?"
+      python3 "$repo/examples/torch_mobilenet.py" --data "$m" --kernels "$work/mobilenet16" 2>&1 | tee "$work/mobilenet16.log" ;;
     ncuunrolled)
       # Problem 6 at 0.9: N in 1, 2 and 4 tiles (4 tiles ran 2x slower on the H200), capped, and with sim;
       # stall reasons per issued instruction: loads (long scoreboard, LSU throttle), instruction supply, barriers.

@@ -53,6 +53,20 @@ public enum HalfPrecision {
     /// Every value widened with ``float(fromHalfBits:)-(UInt16)``.
     public static func floats(fromHalfBits values: [UInt16]) -> [Float] { values.map { float(fromHalfBits: $0) } }
 
+    /// `halves` packed two to a 32-bit word as little-endian memory holds them (the first in the low half), an
+    /// odd count padded with a zero half.
+    public static func words(packing halves: [UInt16]) -> [UInt32] {
+        (0..<(halves.count + 1) / 2).map { w in
+            UInt32(halves[2 * w]) | (2 * w + 1 < halves.count ? UInt32(halves[2 * w + 1]) << 16 : 0)
+        }
+    }
+
+    /// Half `index` of `words` packed as ``words(packing:)`` packs them.
+    @inline(__always)
+    public static func half(_ index: Int, of words: [UInt32]) -> UInt16 {
+        UInt16(truncatingIfNeeded: words[index / 2] >> (16 * UInt32(index % 2)))
+    }
+
     /// Widens bfloat16 bits (the top half of a binary32) to `Float`; exact.
     public static func float(fromBFloat16Bits b: UInt16) -> Float {
         Float(bitPattern: UInt32(b) << 16)

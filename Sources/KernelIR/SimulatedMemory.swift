@@ -1,3 +1,5 @@
+import Float16Bits
+
 /// Global memory for the CPU interpreter: a set of word-addressed buffers behind fake 64-bit pointers.
 ///
 /// A pointer is `(buffer + 1) << 40 | byteOffset`, so a wrong address lands outside every buffer and is
@@ -37,10 +39,7 @@ public struct SimulatedMemory: Sendable {
     /// Adds a buffer holding `halves` (IEEE binary16 bits), padded with a zero half to whole words, and
     /// returns its pointer.
     public mutating func allocate(halves: [UInt16]) -> UInt64 {
-        let words = (0..<(halves.count + 1) / 2).map { w in
-            UInt32(halves[2 * w]) | (2 * w + 1 < halves.count ? UInt32(halves[2 * w + 1]) << 16 : 0)
-        }
-        return allocate(words: words)
+        allocate(words: HalfPrecision.words(packing: halves))
     }
 
     /// The first `count` halves of the buffer at `pointer`.
@@ -52,7 +51,7 @@ public struct SimulatedMemory: Sendable {
     /// Half `index` of `buffer`.
     @inline(__always)
     func half(_ buffer: Int, _ index: Int) -> UInt16 {
-        UInt16(truncatingIfNeeded: buffers[buffer][index / 2] >> (16 * UInt32(index % 2)))
+        HalfPrecision.half(index, of: buffers[buffer])
     }
 
     @inline(__always)

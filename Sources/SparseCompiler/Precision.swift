@@ -27,16 +27,13 @@ public enum Precision: String, Sendable, Hashable, Codable, CaseIterable {
     /// word (the first in the low half, as little-endian memory holds them; an odd count padded with a zero half).
     public func packed(_ values: [Float]) -> [UInt32] {
         guard self == .fp16 else { return values.map(\.bitPattern) }
-        let halves = HalfPrecision.halfBits(from: values)
-        return (0..<(halves.count + 1) / 2).map { w in
-            UInt32(halves[2 * w]) | (2 * w + 1 < halves.count ? UInt32(halves[2 * w + 1]) << 16 : 0)
-        }
+        return HalfPrecision.words(packing: HalfPrecision.halfBits(from: values))
     }
 
     /// The first `count` elements of a buffer's `words` (``packed(_:)``'s inverse), widened to floats.
     public func unpacked(_ words: [UInt32], count: Int) -> [Float] {
         guard self == .fp16 else { return words.prefix(count).map(Float.init(bitPattern:)) }
-        return (0..<count).map { HalfPrecision.float(fromHalfBits: UInt16(truncatingIfNeeded: words[$0 / 2] >> (16 * UInt32($0 % 2)))) }
+        return (0..<count).map { HalfPrecision.float(fromHalfBits: HalfPrecision.half($0, of: words)) }
     }
 
     /// Words in a buffer of `elements` elements (rounded up to whole words).
