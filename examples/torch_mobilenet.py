@@ -2,7 +2,7 @@
 """MobileNetV1 at batch 1 with its pruned 1x1 convolutions run by sparsert kernels, against the same network
 in dense PyTorch, checked and timed in one process.
 
-    bash scripts/mobilenet-compile.sh DATA/mobilenet OUT [--tune]
+    bash scripts/mobilenet-compile.sh DATA/mobilenet OUT [--tune] [--precision fp16]
     python3 examples/torch_mobilenet.py --data DATA/mobilenet --kernels OUT
 
 DATA/mobilenet holds the SparseRT authors' pruned MobileNetV1 (`contraction_1x1_{i}.npy`, 90% sparse, with
@@ -16,10 +16,15 @@ The network: 13 blocks of a depthwise 3x3 convolution (strides 1,2,1,2,1,2,1,1,1
 - dense fp32: PyTorch's convolutions (cuDNN), TF32 off;
 - dense fp16: the same in half precision (tensor cores), for context;
 - sparse fp32: the 1x1 layers by the sparsert kernels in OUT/pw{i} (bias and ReLU fused), the rest as dense.
+  With kernels from `bash scripts/mobilenet-compile.sh DATA OUT --precision fp16` (read from their manifests;
+  all 13 must agree) it is sparse fp16 instead: the network in half precision as dense fp16, the 1x1 layers by
+  the fp16 kernels (half B and C, float32 weights, bias and accumulation), checked with dense fp16's tolerance
+  and compared with dense fp16 first.
 Each is checked against the network computed in float64 on the CPU, then captured into one CUDA graph and
 timed (median of 21 timings of R replays between two CUDA events, after a warm-up); the 1x1 layers are also
-timed alone, each in its own graph. With `--device cpu` only the dense network runs, against float64 (a check
-of the network itself, and of the sparse path's reshapes with torch's products for the kernels; no GPU needed).
+timed alone, each in its own graph, against the dense ones of the sparse version's precision. With
+`--device cpu` only the dense network runs, against float64 (a check of the network itself, and of the sparse
+path's reshapes with torch's products for the kernels; no GPU needed).
 """
 import argparse
 import datetime
@@ -171,6 +176,11 @@ def load_kernels(folder, weights):
             raise SystemExit(f"error: {manifests[0]}: a {kernel.m} x {kernel.k} kernel with epilogue "
                              f"'{kernel.epilogue}', block {i} needs {tuple(a.shape)} with bias and ReLU")
         kernels.append(kernel)
+    precisions = sorted({kernel.precision for kernel in kernels})
+    if len(precisions) > 1:
+        groups = "; ".join(f"{p}: " + ", ".join(os.path.join(folder, f"pw{i}") for i, kernel in enumerate(kernels)
+                                                 if kernel.precision == p) for p in precisions)
+        raise SystemExit(f"error: the kernels mix precisions ({groups}); compile all 13 with the same --precision")
     return kernels
 
 
@@ -215,14 +225,19 @@ def main():
     dense = weights.to(args.device, torch.float32)
     half = weights.to(args.device, torch.float16)
     kernels = load_kernels(args.kernels, weights)
+    # fp16 kernels: the sparse network in half precision, checked and compared as dense fp16 (fp32: as dense fp32).
+    precision = kernels[0].precision
+    sparse, base = f"sparse {precision}", f"dense {precision}"
+    net, tolerance = (half, 1e-2) if precision == "fp16" else (dense, 1e-4)
+    others = [name for name in ("dense fp32", "dense fp16") if name != base]
     # Checked first, on NaN-filled outputs, so that no stale memory can pass for an output.
-    passed = report("sparse fp32", forward(dense, sparse_pointwise(kernels, poison=True)), 1e-4)
+    passed = report(sparse, forward(net, sparse_pointwise(kernels, poison=True)), tolerance)
     passed = report("dense fp32", forward(dense, dense_pointwise(dense)), 1e-4) and passed
     report("dense fp16 (context, not required)", forward(half, dense_pointwise(half)), 1e-2)
     networks = {
         "dense fp32": lambda: forward(dense, dense_pointwise(dense)),
         "dense fp16": lambda: forward(half, dense_pointwise(half)),
-        "sparse fp32": lambda: forward(dense, sparse_pointwise(kernels)),
+        sparse: lambda: forward(net, sparse_pointwise(kernels)),
     }
     for kernel in kernels:
         print(f"kernel:  {kernel.manifest['kernelName']} ({kernel.manifest['config']})")
@@ -230,16 +245,16 @@ def main():
     times = {name: graph_time(run, args.replays) for name, run in networks.items()}
     print(f"time:    whole network, one CUDA graph of {args.replays} networks, median of 21: "
           + ", ".join(f"{name} {t:.1f} us" for name, t in times.items())
-          + f"; sparse fp32 {times['dense fp32'] / times['sparse fp32']:.2f}x dense fp32, "
-          f"{times['dense fp16'] / times['sparse fp32']:.2f}x dense fp16")
-    # The 1x1 layers alone, on their inputs from the dense fp32 network.
+          + f"; {sparse} " + ", ".join(f"{times[name] / times[sparse]:.2f}x {name}" for name in [base] + others))
+    # The 1x1 layers alone, on their inputs from the dense fp32 network (rounded to half for the fp16 versions).
     inputs = pointwise_inputs(dense)
-    totals = {"dense fp32": 0.0, "dense fp16": 0.0, "sparse fp32": 0.0}
+    totals = {"dense fp32": 0.0, "dense fp16": 0.0, sparse: 0.0}
     for i, x in enumerate(inputs):
+        h = x.half()
         layer = {
             "dense fp32": lambda: dense_pointwise(dense)(i, x),
-            "dense fp16": (lambda h: lambda: dense_pointwise(half)(i, h))(x.half()),
-            "sparse fp32": lambda: sparse_pointwise(kernels)(i, x),
+            "dense fp16": lambda: dense_pointwise(half)(i, h),
+            sparse: lambda: sparse_pointwise(kernels)(i, h if precision == "fp16" else x),
         }
         row = {name: graph_time(run, 10 * args.replays) for name, run in layer.items()}
         for name in totals:
@@ -247,9 +262,9 @@ def main():
         a = weights.pointwise[i][0]
         print(f"layer:   1x1 {i:2d} ({a.shape[0]}x{a.shape[1]}, N={x.shape[2] * x.shape[3]}): "
               + ", ".join(f"{name} {t:.2f} us" for name, t in row.items())
-              + f"; {row['dense fp32'] / row['sparse fp32']:.2f}x dense fp32")
+              + f"; {row[base] / row[sparse]:.2f}x {base}")
     print("time:    1x1 layers alone, summed: " + ", ".join(f"{name} {t:.1f} us" for name, t in totals.items())
-          + f"; sparse fp32 {totals['dense fp32'] / totals['sparse fp32']:.2f}x dense fp32")
+          + f"; {sparse} {totals[base] / totals[sparse]:.2f}x {base}")
     sys.exit(0 if passed else 1)
 
 
