@@ -30,16 +30,18 @@ extension BenchmarkProblem {
     /// The same problem with every instance's B and C rows padded to multiples of `bytes`
     /// (``SpMMProblem/withRowsAligned(toBytes:)``; convolutions unchanged).
     public func withRowsAligned(toBytes bytes: Int) -> BenchmarkProblem {
-        BenchmarkProblem(
-            number: number, m: m, k: k, n: n, sparsity: sparsity, source: source,
-            instances: instances.map { $0.withRowsAligned(toBytes: bytes) })
+        withInstances { $0.withRowsAligned(toBytes: bytes) }
     }
 
     /// The same problem with every instance's B and C held as `precision` elements.
     public func withPrecision(_ precision: Precision) -> BenchmarkProblem {
+        withInstances { $0.withPrecision(precision) }
+    }
+
+    /// The same problem with `transform` applied to every instance.
+    func withInstances(_ transform: (SuiteItem) -> SuiteItem) -> BenchmarkProblem {
         BenchmarkProblem(
-            number: number, m: m, k: k, n: n, sparsity: sparsity, source: source,
-            instances: instances.map { $0.withPrecision(precision) })
+            number: number, m: m, k: k, n: n, sparsity: sparsity, source: source, instances: instances.map(transform))
     }
 }
 

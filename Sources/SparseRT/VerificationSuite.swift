@@ -20,12 +20,17 @@ public struct SuiteItem: Sendable {
     /// The same item with B's and C's rows padded to multiples of `bytes` when loaded
     /// (``SpMMProblem/withRowsAligned(toBytes:)``).
     public func withRowsAligned(toBytes bytes: Int) -> SuiteItem {
-        SuiteItem(name: name, nonzeros: nonzeros) { [load] in try load().withRowsAligned(toBytes: bytes) }
+        transformed { try $0.withRowsAligned(toBytes: bytes) }
     }
 
     /// The same item with B and C held as `precision` elements when loaded (``SpMMProblem/withPrecision(_:)``).
     public func withPrecision(_ precision: Precision) -> SuiteItem {
-        SuiteItem(name: name, nonzeros: nonzeros) { [load] in try load().withPrecision(precision) }
+        transformed { $0.withPrecision(precision) }
+    }
+
+    /// The same item with `transform` applied to the problem as it loads.
+    func transformed(_ transform: @escaping @Sendable (SpMMProblem) throws -> SpMMProblem) -> SuiteItem {
+        SuiteItem(name: name, nonzeros: nonzeros) { [load] in try transform(load()) }
     }
 }
 
