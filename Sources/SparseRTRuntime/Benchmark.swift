@@ -86,7 +86,8 @@ public struct BenchmarkRunner {
     public var shareConfig = false
     /// With every instance tuned on its own (the ``KernelSelection/tuned`` selection, not ``shareConfig``):
     /// instances after a problem's first are tuned over only this many of the first instance's fastest configs
-    /// (later passes' twins among them) and their own twins; 0 tunes each over the full list. Instances of
+    /// (later passes' twins among them) and their twins in the same compile round
+    /// (``Tuner/narrowedRound(_:slots:problem:limits:)``); 0 tunes each over the full list. Instances of
     /// one shape rank configs alike (the paper: the runtimes of a problem's instances barely vary), so each
     /// keeps a kernel tuned on its own weights at a fraction of the tuning time, which a full list spends
     /// mostly in ptxas (Table 1's problem 11 on an H200: 33-39 s an instance).
@@ -133,7 +134,7 @@ public struct BenchmarkRunner {
                 tuningRecord?("problem \(problem.number) (sparsity \(problem.sparsity)) \(timed[i].name)", tuning)
             }
             let origin = origins[i].map { " (\($0))" } ?? ""
-            let scope = i > 0 && narrowed != nil ? " over the first instance's \(narrowing) fastest and their twins" : ""
+            let scope = i > 0 && narrowed != nil ? " over the first instance's \(narrowing) fastest and their twins in one compile round" : ""
             log?("problem \(problem.number) (\(problem.m)x\(problem.k)x\(problem.n), \(problem.sparsity)) \(timed[i].name): \(spec)\(origin) [\(tuning.map { String(format: "%.1f s tuning, %d candidates", $0.wallSeconds, $0.candidates.count) + scope + ($0.phases.map { ": \($0.summary)" } ?? "") } ?? "no tuning")]")
         }
         let kernelStart = Date()
@@ -190,7 +191,18 @@ public struct BenchmarkRunner {
         if let givenSpec { return (givenSpec, nil) }
         switch selection {
         case .tuned:
-            let (spec, result) = try tuner.tune(problem, candidates: narrowed)
+            guard let narrowed else {
+                let (spec, result) = try tuner.tune(problem)
+                return (spec, result)
+            }
+            // One compile round: the first instance's fastest and, in the round's free slots, their twins;
+            // the later passes, which would each add a round, are off.
+            let slots = (narrowed.count + tuner.jobs - 1) / max(1, tuner.jobs) * max(1, tuner.jobs)
+            let round = Tuner.narrowedRound(narrowed, slots: slots, problem: problem, limits: limits)
+            var oneRound = tuner
+            oneRound.registerCapRefinement = 0
+            oneRound.rowOrderRefinement = 0
+            let (spec, result) = try oneRound.tune(problem, candidates: round.specs, origins: round.origins)
             return (spec, result)
         case .unrolledOnly:
             let (spec, result) = try tuner.tune(problem, candidates: try unrolledCandidates(problem, limits: limits))

@@ -83,8 +83,11 @@ public struct Tuner {
         timer = KernelTimer(repetitions: 7, minimumReplayMilliseconds: 0.1, warmupMilliseconds: 2)
     }
 
-    /// Tunes `problem` over `candidates` (default: ``KernelSpec/candidates(for:limits:)``).
-    public func tune(_ problem: SpMMProblem, candidates: [KernelSpec]? = nil) throws -> (spec: KernelSpec, result: TuningResult) {
+    /// Tunes `problem` over `candidates` (default: ``KernelSpec/candidates(for:limits:)``), each with its
+    /// ``CandidateResult/origin`` from `origins` where given (parallel to `candidates`).
+    public func tune(
+        _ problem: SpMMProblem, candidates: [KernelSpec]? = nil, origins givenOrigins: [String?]? = nil
+    ) throws -> (spec: KernelSpec, result: TuningResult) {
         let start = Date()
         let key = TuningCache.key(
             problem: problem, device: session.properties.name, registerCapRefinement: registerCapRefinement,
@@ -108,7 +111,7 @@ public struct Tuner {
         // Verify and time one at a time, keeping the fastest few loaded for the final round.
         var results: [CandidateResult] = []
         // Parallel to specs: where a later pass's twin came from.
-        var origins = [String?](repeating: nil, count: specs.count)
+        var origins = givenOrigins?.count == specs.count ? givenOrigins! : [String?](repeating: nil, count: specs.count)
         var leaders: [(index: Int, time: Double, kernel: LoadedKernel)] = []
         var total = specs.count
         // Each kernel is released once timed, unless it leads.
@@ -174,9 +177,14 @@ public struct Tuner {
         return (specs[best.index], result)
     }
 
-    /// Generates, assembles and loads `specs` on ``jobs`` threads; each slot holds the kernel or its error.
+    /// Generates, assembles and loads `specs` on ``jobs`` threads, the longest to assemble first (by
+    /// ``KernelCostModel``'s estimate); each slot holds the kernel or its error.
     func compile(_ specs: [KernelSpec], problem: SpMMProblem) -> [Result<LoadedKernel, Error>?] {
-        ParallelWork.map(specs.count, width: jobs) { i in
+        let costs = specs.map { spec -> Double in
+            guard case .unrolled(let config) = spec else { return 0 }
+            return KernelCostModel.unrolled(problem, vectorWidth: config.vectorWidth).assembleSeconds
+        }
+        return ParallelWork.map(specs.count, width: jobs, costs: costs) { i in
             Result { try LoadedKernel(specs[i].compile(problem, limits: session.limits), session: session) }
         }
     }
@@ -195,34 +203,50 @@ public struct Tuner {
         }
     }
 
-    /// The third pass's candidates: the `sim` twins (``BlockBalance/similarColumns``) of the `count` fastest
-    /// unrolled candidates with contiguous row ranges, capped or not, and the `o1` twins
-    /// (``DataDrivenConfig/similarRows``) of the `count` fastest data-driven ones whose blocks gather rows (two
-    /// or more a block, or parts by row length), each list extended by up to `count` more within
+    /// The third pass's candidates: the row-order twins (``rowOrderTwin(of:problem:limits:)``) of the `count`
+    /// fastest unrolled candidates with contiguous row ranges, capped or not, and of the `count` fastest
+    /// data-driven ones whose blocks gather rows, each list extended by up to `count` more within
     /// ``rowOrderNearTie`` of its fastest; those that plan, leaving out specs already tried.
     static func rowOrderRefinements(
         specs: [KernelSpec], results: [CandidateResult], problem: SpMMProblem, limits: DeviceLimits, count: Int
     ) -> [Twin] {
-        let ranges = fastest(specs: specs, results: results, count: count, nearTie: rowOrderNearTie) { (spec: KernelSpec) -> TilingConfig? in
-            guard case .unrolled(let config) = spec, config.balance == .nonzeros else { return nil }
-            return config
+        [(KernelFamily.unrolled, "unrolled"), (.dataDriven, "data-driven")].flatMap { family, familyName in
+            let sources = fastest(specs: specs, results: results, count: count, nearTie: rowOrderNearTie) { spec -> KernelSpec? in
+                spec.family == family && rowOrderTwinName(of: spec) != nil ? spec : nil
+            }
+            let name = family == .unrolled ? "sim" : "o1"
+            return twins(of: sources, named: name, family: familyName, tried: specs) { spec in
+                rowOrderTwin(of: spec, problem: problem, limits: limits).map { [$0.spec] } ?? []
+            }
         }
-        let unrolled = twins(of: ranges, named: "sim", family: "unrolled", tried: specs) {
-            var similar = $0
-            similar.balance = .similarColumns
-            return (try? SpMMPlan(problem: problem, config: similar, limits: limits)) == nil ? [] : [.unrolled(similar)]
+    }
+
+    /// The name of `spec`'s row-order twin, nil when it has none: `sim` (``BlockBalance/similarColumns``) for an
+    /// unrolled config with contiguous row ranges, capped or not (on an H200 a `sim` twin won 38 of Table 1's
+    /// 49 instances tuned to the unrolled family); `o1` (``DataDrivenConfig/similarRows``) for a data-driven
+    /// one whose blocks gather rows (two or more a block, or parts by row length) and that does not stage B.
+    static func rowOrderTwinName(of spec: KernelSpec) -> String? {
+        switch spec {
+        case .unrolled(let config):
+            return config.balance == .nonzeros ? "sim" : nil
+        case .dataDriven(let config):
+            return !config.similarRows && config.stageRows == nil && (config.rowsPerBlock >= 2 || config.adaptiveSplit) ? "o1" : nil
         }
-        let gathering = fastest(specs: specs, results: results, count: count, nearTie: rowOrderNearTie) { (spec: KernelSpec) -> DataDrivenConfig? in
-            guard case .dataDriven(let config) = spec, !config.similarRows, config.stageRows == nil,
-                  config.rowsPerBlock >= 2 || config.adaptiveSplit else { return nil }
-            return config
+    }
+
+    /// `spec`'s row-order twin (``rowOrderTwinName(of:)``) and its name, where it plans for `problem`.
+    static func rowOrderTwin(of spec: KernelSpec, problem: SpMMProblem, limits: DeviceLimits) -> (spec: KernelSpec, name: String)? {
+        guard let name = rowOrderTwinName(of: spec) else { return nil }
+        switch spec {
+        case .unrolled(var config):
+            config.balance = .similarColumns
+            guard (try? SpMMPlan(problem: problem, config: config, limits: limits)) != nil else { return nil }
+            return (.unrolled(config), name)
+        case .dataDriven(var config):
+            config.similarRows = true
+            guard (try? config.validate(for: problem, limits: limits)) != nil else { return nil }
+            return (.dataDriven(config), name)
         }
-        let dataDriven = twins(of: gathering, named: "o1", family: "data-driven", tried: specs) {
-            var similar = $0
-            similar.similarRows = true
-            return (try? similar.validate(for: problem, limits: limits)) == nil ? [] : [.dataDriven(similar)]
-        }
-        return unrolled + dataDriven
     }
 
     /// The `count` fastest timed candidates that `select` maps to a config, fastest first, by their times in
@@ -252,6 +276,36 @@ public struct Tuner {
                 Twin(spec: $0, origin: "\(name) twin of \(source.spec), the \(ordinal(rank + 1)) fastest \(family)")
             }
         }
+    }
+
+    /// One compile round for a later instance of a shape whose first instance was tuned: `fastest` (the first
+    /// instance's fastest configs, fastest first, later passes' twins among them) and, in the round's free
+    /// slots up to `slots`, their twins in rank order: row-order twins (`sim`, `o1`) first, then register-cap
+    /// twins, none already listed. Tuned with the further passes off, this costs one round of ptxas instead
+    /// of up to three (on an H200, problem 5's later instances took 15-16 s in two rounds).
+    public static func narrowedRound(
+        _ fastest: [KernelSpec], slots: Int, problem: SpMMProblem, limits: DeviceLimits
+    ) -> (specs: [KernelSpec], origins: [String?]) {
+        let ranked = fastest.enumerated().map { (rank: $0.offset, spec: $0.element) }
+        let rowOrder = ranked.compactMap { source -> Twin? in
+            rowOrderTwin(of: source.spec, problem: problem, limits: limits).map {
+                Twin(spec: $0.spec, origin: narrowedOrigin($0.name, of: source))
+            }
+        }
+        let caps = ranked.flatMap { source -> [Twin] in
+            guard case .unrolled(let config) = source.spec, config.maxRegisters == nil else { return [] }
+            return KernelSpec.registerCapTwins(of: config, problem: problem, limits: limits).map {
+                Twin(spec: .unrolled($0), origin: narrowedOrigin("register-cap", of: source))
+            }
+        }
+        var seen = Set(fastest.map(\.description))
+        let twins = (rowOrder + caps).filter { seen.insert($0.spec.description).inserted }
+            .prefix(max(0, slots - fastest.count))
+        return (fastest + twins.map(\.spec), [String?](repeating: nil, count: fastest.count) + twins.map(\.origin))
+    }
+
+    static func narrowedOrigin(_ name: String, of source: (rank: Int, spec: KernelSpec)) -> String {
+        "\(name) twin of \(source.spec), the first instance's \(ordinal(source.rank + 1)) fastest"
     }
 
     /// `1st`, `2nd`, `3rd`, `4th`, ... `11th`, `12th`, `13th`, `21st`.

@@ -113,6 +113,24 @@ struct RegisterCapRefinementTests {
         #expect(BenchmarkRunner.fastestSpecs(of: result, count: 10).count == 4)
     }
 
+    @Test("a later instance's one compile round: the first's fastest, then their row-order twins, then cap twins, up to the slots", arguments: [
+        // (slots, the specs the round adds after the given ones)
+        (4, [String]()),
+        (6, ["8,2,1,sim", "4,2,2,sim,m96"]),
+        (8, ["8,2,1,sim", "4,2,2,sim,m96", "dd:w32,v2,c1,r4,k1,u2,o1", "8,2,1,m64"]),
+    ])
+    func narrowedRound(slots: Int, added: [String]) throws {
+        let problem = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 256, density: 0.1, seed: 3), n: 64)
+        // 16,2,1,sim has no row-order twin (it is one) and its cap twins come after every row-order twin.
+        let fastest = ["8,2,1", "4,2,2,m96", "16,2,1,sim", "dd:w32,v2,c1,r4,k1,u2"].map { KernelSpec(parsing: $0)! }
+        let round = Tuner.narrowedRound(fastest, slots: slots, problem: problem, limits: .hopper)
+        #expect(round.specs.map(\.description) == fastest.map(\.description) + added)
+        #expect(round.origins.count == round.specs.count && round.origins.prefix(4).allSatisfy { $0 == nil })
+        if added.count >= 2 {
+            #expect(round.origins[5] == "sim twin of 4,2,2,m96, the first instance's 2nd fastest")
+        }
+    }
+
     @Test("the passes are summarized for reports as set", arguments: [
         (4, 2, "register-cap twins of the 4 fastest unrolled, sim twins of the 2 fastest unrolled, o1 twins of the 2 fastest "
             + "data-driven (and of up to 2 more of each within 5% of the fastest)"),
