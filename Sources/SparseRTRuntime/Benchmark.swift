@@ -85,12 +85,12 @@ public struct BenchmarkRunner {
     /// Tune the first instance only and use its spec for every instance.
     public var shareConfig = false
     /// With every instance tuned on its own (the ``KernelSelection/tuned`` selection, not ``shareConfig``):
-    /// instances after a problem's first are tuned over only this many of the first instance's fastest configs
-    /// (later passes' twins among them) and their twins in the same compile round
-    /// (``Tuner/narrowedRound(_:slots:problem:limits:)``); 0 tunes each over the full list. Instances of
-    /// one shape rank configs alike (the paper: the runtimes of a problem's instances barely vary), so each
-    /// keeps a kernel tuned on its own weights at a fraction of the tuning time, which a full list spends
-    /// mostly in ptxas (Table 1's problem 11 on an H200: 33-39 s an instance).
+    /// instances after a problem's first are tuned over only this many of the first instance's fastest unrolled
+    /// configs (later passes' twins among them) and their twins in one compile round, beside the data-driven
+    /// list (``narrowedCandidates(for:first:count:jobs:limits:)``); 0 tunes each over the full list. Instances
+    /// of one shape rank unrolled configs alike (the paper: the runtimes of a problem's instances barely vary),
+    /// so each keeps a kernel tuned on its own weights at a fraction of the tuning time, which a full list
+    /// spends mostly in ptxas on unrolled kernels (Table 1's problem 11 on an H200: 33-39 s an instance).
     public var narrowing = 0
     public var floors: DeviceFloors
     public var baselines: BaselineTimer?
@@ -114,7 +114,7 @@ public struct BenchmarkRunner {
         var specs: [KernelSpec] = []
         var origins: [String?] = []
         var tunings: [TuningResult] = []
-        var narrowed: [KernelSpec]?
+        var narrowed: TuningResult?
         for (i, instance) in instances.enumerated() {
             if shareConfig, let shared = specs.first {
                 specs.append(shared)
@@ -122,10 +122,10 @@ public struct BenchmarkRunner {
                 continue
             }
             // A narrowed list that fails on this instance's weights falls back to the full one.
-            let (spec, tuning) = try narrowed.flatMap { try? chooseSpec(for: instance, limits: limits, among: $0) }
+            let (spec, tuning) = try narrowed.flatMap { try? chooseSpec(for: instance, limits: limits, narrowedBy: $0) }
                 ?? chooseSpec(for: instance, limits: limits)
             if i == 0, narrowing > 0, selection == .tuned, givenSpec == nil, let tuning {
-                narrowed = Self.fastestSpecs(of: tuning, count: narrowing)
+                narrowed = tuning
             }
             specs.append(spec)
             origins.append(tuning?.winnerOrigin)
@@ -134,7 +134,7 @@ public struct BenchmarkRunner {
                 tuningRecord?("problem \(problem.number) (sparsity \(problem.sparsity)) \(timed[i].name)", tuning)
             }
             let origin = origins[i].map { " (\($0))" } ?? ""
-            let scope = i > 0 && narrowed != nil ? " over the first instance's \(narrowing) fastest and their twins in one compile round" : ""
+            let scope = i > 0 && narrowed != nil ? " over the first instance's \(narrowing) fastest unrolled and their twins in one compile round, and the data-driven list" : ""
             log?("problem \(problem.number) (\(problem.m)x\(problem.k)x\(problem.n), \(problem.sparsity)) \(timed[i].name): \(spec)\(origin) [\(tuning.map { String(format: "%.1f s tuning, %d candidates", $0.wallSeconds, $0.candidates.count) + scope + ($0.phases.map { ": \($0.summary)" } ?? "") } ?? "no tuning")]")
         }
         let kernelStart = Date()
@@ -184,24 +184,24 @@ public struct BenchmarkRunner {
             floorMicroseconds: floors.floorMicroseconds(problem: first), registers: registers, occupancy: occupancy)
     }
 
-    /// The kernel for one instance and its tuning, if any: tuned over `among` when given (``narrowing``).
+    /// The kernel for one instance and its tuning, if any: narrowed by its shape's first instance's tuning
+    /// when given (``narrowing``).
     func chooseSpec(
-        for problem: SpMMProblem, limits: DeviceLimits, among narrowed: [KernelSpec]? = nil
+        for problem: SpMMProblem, limits: DeviceLimits, narrowedBy first: TuningResult? = nil
     ) throws -> (KernelSpec, TuningResult?) {
         if let givenSpec { return (givenSpec, nil) }
         switch selection {
         case .tuned:
-            guard let narrowed else {
+            guard let first else {
                 let (spec, result) = try tuner.tune(problem)
                 return (spec, result)
             }
-            // One compile round: the first instance's fastest and, in the round's free slots, their twins;
-            // the later passes, which would each add a round, are off.
-            let slots = (narrowed.count + tuner.jobs - 1) / max(1, tuner.jobs) * max(1, tuner.jobs)
-            let round = Tuner.narrowedRound(narrowed, slots: slots, problem: problem, limits: limits)
+            let round = Self.narrowedCandidates(
+                for: problem, first: first, count: narrowing, jobs: tuner.jobs, limits: limits)
+            // The round's unrolled kernels are all it compiles of that family: no register-cap or sim passes.
             var oneRound = tuner
             oneRound.registerCapRefinement = 0
-            oneRound.rowOrderRefinement = 0
+            oneRound.rowOrderFamilies = [.dataDriven]
             let (spec, result) = try oneRound.tune(problem, candidates: round.specs, origins: round.origins)
             return (spec, result)
         case .unrolledOnly:
@@ -220,10 +220,31 @@ public struct BenchmarkRunner {
         }
     }
 
-    /// The `count` configs `result` timed fastest in its passes (short timings; failed ones left out).
-    public static func fastestSpecs(of result: TuningResult, count: Int) -> [KernelSpec] {
+    /// The `count` configs `result` timed fastest in its passes (short timings; failed ones left out), of
+    /// `family` only when given.
+    public static func fastestSpecs(of result: TuningResult, count: Int, family: KernelFamily? = nil) -> [KernelSpec] {
         result.candidates.compactMap { c in c.microseconds.flatMap { time in KernelSpec(parsing: c.spec).map { ($0, time) } } }
+            .filter { family == nil || $0.0.family == family }
             .sorted { $0.1 < $1.1 }.prefix(count).map(\.0)
+    }
+
+    /// What a later instance of a shape is tuned over (``narrowing``): the first instance's `count` fastest
+    /// unrolled configs and their twins, in one compile round of `jobs` slots
+    /// (``Tuner/narrowedRound(_:slots:problem:limits:)``), then the data-driven family's whole list and the
+    /// first's `count` fastest data-driven configs, which assemble in a fraction of a second. The unrolled
+    /// kernels take the time (on an H200 a full list's cost 33-39 s an instance on problem 11), while a
+    /// data-driven layer's instances rank configs differently (problem 9 at 0.9: later instances tuned over
+    /// the first's 12 fastest of both families ran 8.9 us against 7.4-7.8 tuned over the full list).
+    static func narrowedCandidates(
+        for problem: SpMMProblem, first: TuningResult, count: Int, jobs: Int, limits: DeviceLimits
+    ) -> (specs: [KernelSpec], origins: [String?]) {
+        let unrolled = fastestSpecs(of: first, count: count, family: .unrolled)
+        let slots = (unrolled.count + jobs - 1) / max(1, jobs) * max(1, jobs)
+        let round = Tuner.narrowedRound(unrolled, slots: slots, problem: problem, limits: limits)
+        var seen = Set(round.specs.map(\.description))
+        let dataDriven = (KernelSpec.candidates(for: problem, limits: limits).filter { $0.family == .dataDriven }
+            + fastestSpecs(of: first, count: count, family: .dataDriven)).filter { seen.insert($0.description).inserted }
+        return (round.specs + dataDriven, round.origins + [String?](repeating: nil, count: dataDriven.count))
     }
 
     /// The rows' `selection` with ``givenSpec``.

@@ -49,6 +49,10 @@ public struct Tuner {
     public var rowOrderRefinement = Tuner.defaultRowOrderRefinement
     /// Two: one more compile round of up to four kernels (eight with near ties, ``rowOrderNearTie``).
     public static let defaultRowOrderRefinement = 2
+    /// The families the third pass twins. A problem's later instances, tuned over the first's fastest
+    /// unrolled configs and their twins in one round, keep it for the data-driven family only, whose
+    /// kernels assemble in a fraction of a second.
+    public var rowOrderFamilies: Set<KernelFamily> = [.unrolled, .dataDriven]
     /// The third pass also twins up to ``rowOrderRefinement`` more candidates of each family that the first
     /// passes timed within this fraction of the family's fastest: those short timings rank configs within a
     /// few percent either way, and a twin's gain does not follow its source's rank (on an H200, problem 4 at
@@ -164,7 +168,8 @@ public struct Tuner {
         }
         if rowOrderRefinement > 0 {
             refine(Self.rowOrderRefinements(
-                specs: specs, results: results, problem: problem, limits: session.limits, count: rowOrderRefinement))
+                specs: specs, results: results, problem: problem, limits: session.limits, count: rowOrderRefinement,
+                families: rowOrderFamilies))
         }
         guard !leaders.isEmpty else { throw TuningError.allFailed(results.compactMap(\.failure).first ?? "unknown") }
         let finalStart = Date()
@@ -206,11 +211,12 @@ public struct Tuner {
     /// The third pass's candidates: the row-order twins (``rowOrderTwin(of:problem:limits:)``) of the `count`
     /// fastest unrolled candidates with contiguous row ranges, capped or not, and of the `count` fastest
     /// data-driven ones whose blocks gather rows, each list extended by up to `count` more within
-    /// ``rowOrderNearTie`` of its fastest; those that plan, leaving out specs already tried.
+    /// ``rowOrderNearTie`` of its fastest; those that plan, leaving out specs already tried; of `families` only.
     static func rowOrderRefinements(
-        specs: [KernelSpec], results: [CandidateResult], problem: SpMMProblem, limits: DeviceLimits, count: Int
+        specs: [KernelSpec], results: [CandidateResult], problem: SpMMProblem, limits: DeviceLimits, count: Int,
+        families: Set<KernelFamily> = [.unrolled, .dataDriven]
     ) -> [Twin] {
-        [(KernelFamily.unrolled, "unrolled"), (.dataDriven, "data-driven")].flatMap { family, familyName in
+        [(KernelFamily.unrolled, "unrolled"), (.dataDriven, "data-driven")].filter { families.contains($0.0) }.flatMap { family, familyName in
             let sources = fastest(specs: specs, results: results, count: count, nearTie: rowOrderNearTie) { spec -> KernelSpec? in
                 spec.family == family && rowOrderTwinName(of: spec) != nil ? spec : nil
             }

@@ -62,7 +62,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Tune only the first instance of each problem and use its config for the others (the paper's method) instead of tuning each.")
     var shareConfig = false
 
-    @Option(help: "Tune each instance after a problem's first over only the K fastest configs of the first's tuning (and their twins); 0: every instance over the full list.")
+    @Option(help: "Tune each instance after a problem's first over only the K fastest configs of the first's tuning and their twins, in one compile round; 0: every instance over the full list.")
     var narrowInstances = 0
 
     @OptionGroup var tuningOptions: TuningOptions

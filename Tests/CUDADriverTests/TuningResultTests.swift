@@ -131,6 +131,22 @@ struct RegisterCapRefinementTests {
         }
     }
 
+    @Test("a later instance's candidates: the first's fastest unrolled and their twins, then the data-driven list and the first's fastest data-driven")
+    func narrowedCandidates() throws {
+        let problem = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 256, density: 0.1, seed: 3), n: 64)
+        let candidates = [("8,2,1", 3.0), ("4,2,2,m96", 2.0), ("16,2,1", nil), ("dd:w32,v2,c1,r4,k1,u2,o1", 1.0), ("2,2,1", 9.0)]
+            .map { CandidateResult(spec: $0.0, family: "", microseconds: $0.1) }
+        let first = TuningResult(best: "dd:w32,v2,c1,r4,k1,u2,o1", bestMicroseconds: 1, candidates: candidates, wallSeconds: 1, fromCache: false)
+        let round = BenchmarkRunner.narrowedCandidates(for: problem, first: first, count: 2, jobs: 4, limits: .hopper)
+        let specs = round.specs.map(\.description)
+        // Two unrolled and their twins fill the round of 4; the failed and the slowest unrolled are left out.
+        #expect(specs.prefix(4) == ["4,2,2,m96", "8,2,1", "4,2,2,sim,m96", "8,2,1,sim"])
+        #expect(!specs.contains("16,2,1") && !specs.contains("2,2,1"))
+        let listed = KernelSpec.candidates(for: problem).filter { $0.family == .dataDriven }.map(\.description)
+        #expect(Array(specs.dropFirst(4)) == listed + ["dd:w32,v2,c1,r4,k1,u2,o1"])
+        #expect(round.origins.count == specs.count && round.origins[2] != nil && round.origins.dropFirst(4).allSatisfy { $0 == nil })
+    }
+
     @Test("the passes are summarized for reports as set", arguments: [
         (4, 2, "register-cap twins of the 4 fastest unrolled, sim twins of the 2 fastest unrolled, o1 twins of the 2 fastest "
             + "data-driven (and of up to 2 more of each within 5% of the fastest)"),
