@@ -45,6 +45,8 @@ public struct BenchmarkRow: Codable, Sendable {
     /// The longest tuning of one instance, seconds, and the most candidates it tried.
     public var tuningSeconds: Double
     public var candidatesTried: Int
+    /// The problem's tuning wall time: all its instances' tunings, seconds (absent in older reports).
+    public var tuningSecondsTotal: Double?
     /// Mean over instances of each instance's median microseconds.
     public var sparsertMicroseconds: Double
     public var sparsertPerInstance: [Double]
@@ -178,6 +180,7 @@ public struct BenchmarkRunner {
             specPerInstance: specs.map(\.description), originPerInstance: origins,
             tuningSeconds: tunings.map(\.wallSeconds).max() ?? 0,
             candidatesTried: tunings.map(\.candidates.count).max() ?? 0,
+            tuningSecondsTotal: tunings.map(\.wallSeconds).reduce(0, +),
             sparsertMicroseconds: mean, sparsertPerInstance: times, worstRelativeError: worst,
             baselines: baselineTimes, baselineNotes: notes,
             gflops: 2 * nnzMean * Double(problem.n) / (mean * 1e3),

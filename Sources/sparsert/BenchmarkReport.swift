@@ -68,12 +68,13 @@ struct BenchmarkReport: Codable {
         if runs == nil { lines.append("- " + floorText(floors)) }
         lines += [
             "- floor column: one empty-kernel floor + (B + C bytes) / copy bandwidth",
-            "- regs: registers per thread (driver); occupancy: resident warps over warp slots per multiprocessor, and what limits them; waves: grid blocks over the blocks all multiprocessors hold at once", "",
+            "- regs: registers per thread (driver); occupancy: resident warps over warp slots per multiprocessor, and what limits them; waves: grid blocks over the blocks all multiprocessors hold at once",
+            "- tuning s: the problem's tuning wall time, all its timed instances (tuning_s in the CSV: the longest one instance took)", "",
         ]
         let names = baselineNames
         var header = "| # | M | K | N | sparsity | inst. | sparsert us | " + names.map { "\($0) us" }.joined(separator: " | ")
         header += " | x \(mainBaseline) | " + names.filter { $0 != mainBaseline }.map { "x \($0)" }.joined(separator: " | ")
-        header += " | GFLOP/s | floor us | floor / time | regs | occupancy | waves | kernel |"
+        header += " | GFLOP/s | floor us | floor / time | regs | occupancy | waves | tuning s | kernel |"
         lines.append(header)
         lines.append("|" + String(repeating: "---|", count: header.split(separator: "|").count - 1))
         for r in rows {
@@ -86,7 +87,8 @@ struct BenchmarkReport: Codable {
                       String(format: "%.2f", r.floorMicroseconds / r.sparsertMicroseconds),
                       r.registers.map(String.init) ?? "-",
                       r.occupancy.map { String(format: "%.0f%% (%@)", $0.fraction * 100, $0.limitedBy) } ?? "-",
-                      r.occupancy.map { String(format: "%.2f", $0.waves) } ?? "-", kernelCell(r)]
+                      r.occupancy.map { String(format: "%.2f", $0.waves) } ?? "-",
+                      r.tuningSecondsTotal.map { String(format: "%.1f", $0) } ?? "-", kernelCell(r)]
             lines.append("| " + cells.joined(separator: " | ") + " |")
         }
         lines.append("")
@@ -130,14 +132,15 @@ struct BenchmarkReport: Codable {
     func csv() -> String {
         let names = baselineNames
         var lines = [(["number", "m", "k", "n", "sparsity", "instances", "nnz_mean", "sparsert_us"] + names.map { "\($0) us" }
-            + ["gflops", "floor_us", "family", "spec", "tuned_on", "tuning_s", "worst_rel_error", "registers",
+            + ["gflops", "floor_us", "family", "spec", "tuned_on", "tuning_s", "tuning_total_s", "worst_rel_error", "registers",
                "blocks_per_sm", "occupancy", "occupancy_limit", "waves"]).joined(separator: ",")]
         for r in rows {
             var cells = ["\(r.number)", "\(r.m)", "\(r.k)", "\(r.n)", "\(r.sparsity)", "\(r.instancesTimed)",
                          String(format: "%.1f", r.nonzerosMean), String(format: "%.3f", r.sparsertMicroseconds)]
             cells += names.map { r.baselines[$0].map { String(format: "%.3f", $0) } ?? "" }
             cells += [String(format: "%.1f", r.gflops), String(format: "%.3f", r.floorMicroseconds), r.family,
-                      "\"\((r.specPerInstance ?? [r.spec]).joined(separator: " / "))\"", r.tunedOn, String(format: "%.1f", r.tuningSeconds), String(format: "%.2e", r.worstRelativeError),
+                      "\"\((r.specPerInstance ?? [r.spec]).joined(separator: " / "))\"", r.tunedOn, String(format: "%.1f", r.tuningSeconds),
+                      r.tuningSecondsTotal.map { String(format: "%.1f", $0) } ?? "", String(format: "%.2e", r.worstRelativeError),
                       r.registers.map(String.init) ?? "", r.occupancy.map { String($0.blocksPerMultiprocessor) } ?? "",
                       r.occupancy.map { String(format: "%.4f", $0.fraction) } ?? "", r.occupancy?.limitedBy ?? "",
                       r.occupancy.map { String(format: "%.3f", $0.waves) } ?? ""]

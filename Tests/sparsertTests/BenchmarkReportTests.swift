@@ -64,6 +64,20 @@ struct BenchmarkReportTests {
         #expect(abs((report.geometricMean(over: "cuBLAS fp32", sparsity: 0.9) ?? 0) - 2.0) < 1e-9)
     }
 
+    @Test("a problem's tuning wall time (all its instances) is a column where recorded and '-' in older rows")
+    func tuningTotal() throws {
+        var recorded = try Self.row(occupancy: true)
+        recorded.tuningSecondsTotal = 41.04
+        let report = Self.report([recorded, try Self.row(occupancy: true)])
+        let table = report.markdown().split(separator: "\n").filter { $0.hasPrefix("| ") }
+        #expect(table[0].contains("| waves | tuning s | kernel |"))
+        #expect(table[1].contains("| 3.88 | 41.0 | dataDriven"))
+        #expect(table[2].contains("| 3.88 | - | dataDriven"))
+        let csv = report.csv().split(separator: "\n").map(Self.fields)
+        let column = try #require(csv[0].firstIndex(of: "tuning_total_s"))
+        #expect(csv[1][column] == "41.0" && csv[2][column] == "" && csv[1][column - 1] == "3.0")
+    }
+
     @Test("a geometric mean per sparsity only over two rows or more; a compare report is titled by its layer")
     func singleLayer() throws {
         let two = Self.report([try Self.row(occupancy: true), try Self.row(occupancy: false)]).markdown()
