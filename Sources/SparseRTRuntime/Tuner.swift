@@ -76,7 +76,6 @@ public struct Tuner {
             passes.append("sim twins of the \(n) fastest unrolled, o1 twins of the \(n) fastest data-driven "
                 + "(and of up to \(n) more of each within \(rowOrderNearTiePercent)% of the fastest)")
         }
-        if !passes.isEmpty { passes.append("unrolled twins of the next fastest filling each pass's compile round") }
         return passes.isEmpty ? "none" : passes.joined(separator: ", ")
     }
 
@@ -165,13 +164,12 @@ public struct Tuner {
         }
         if registerCapRefinement > 0 {
             refine(Self.registerCapRefinements(
-                specs: specs, results: results, problem: problem, limits: session.limits, count: registerCapRefinement,
-                slots: jobs))
+                specs: specs, results: results, problem: problem, limits: session.limits, count: registerCapRefinement))
         }
         if rowOrderRefinement > 0 {
             refine(Self.rowOrderRefinements(
                 specs: specs, results: results, problem: problem, limits: session.limits, count: rowOrderRefinement,
-                families: rowOrderFamilies, slots: jobs))
+                families: rowOrderFamilies))
         }
         guard !leaders.isEmpty else { throw TuningError.allFailed(results.compactMap(\.failure).first ?? "unknown") }
         let finalStart = Date()
@@ -199,14 +197,13 @@ public struct Tuner {
     /// The second pass's candidates: register-capped twins of the `count` fastest unrolled candidates that have
     /// no cap (by their first-pass times in `results`, parallel to `specs`), leaving out specs already tried.
     static func registerCapRefinements(
-        specs: [KernelSpec], results: [CandidateResult], problem: SpMMProblem, limits: DeviceLimits, count: Int,
-        slots: Int = 0
+        specs: [KernelSpec], results: [CandidateResult], problem: SpMMProblem, limits: DeviceLimits, count: Int
     ) -> [Twin] {
-        let uncapped = fastest(specs: specs, results: results, count: count > 0 ? .max : 0) { (spec: KernelSpec) -> TilingConfig? in
+        let uncapped = fastest(specs: specs, results: results, count: count) { (spec: KernelSpec) -> TilingConfig? in
             guard case .unrolled(let config) = spec, config.maxRegisters == nil else { return nil }
             return config
         }
-        return twins(of: uncapped, named: "register-cap", family: "unrolled", tried: specs, required: count, slots: slots) {
+        return twins(of: uncapped, named: "register-cap", family: "unrolled", tried: specs) {
             KernelSpec.registerCapTwins(of: $0, problem: problem, limits: limits).map(KernelSpec.unrolled)
         }
     }
@@ -217,19 +214,14 @@ public struct Tuner {
     /// ``rowOrderNearTie`` of its fastest; those that plan, leaving out specs already tried; of `families` only.
     static func rowOrderRefinements(
         specs: [KernelSpec], results: [CandidateResult], problem: SpMMProblem, limits: DeviceLimits, count: Int,
-        families: Set<KernelFamily> = [.unrolled, .dataDriven], slots: Int = 0
+        families: Set<KernelFamily> = [.unrolled, .dataDriven]
     ) -> [Twin] {
         [(KernelFamily.unrolled, "unrolled"), (.dataDriven, "data-driven")].filter { families.contains($0.0) }.flatMap { family, familyName in
-            func select(_ spec: KernelSpec) -> KernelSpec? {
+            let sources = fastest(specs: specs, results: results, count: count, nearTie: rowOrderNearTie) { spec -> KernelSpec? in
                 spec.family == family && rowOrderTwinName(of: spec) != nil ? spec : nil
             }
-            let required = fastest(specs: specs, results: results, count: count, nearTie: rowOrderNearTie, select).count
-            // Unrolled twins fill the round; data-driven ones assemble in a fraction of a second and need no slot.
-            let fill = family == .unrolled && required > 0
-            let sources = fill ? fastest(specs: specs, results: results, count: .max, select)
-                : fastest(specs: specs, results: results, count: count, nearTie: rowOrderNearTie, select)
             let name = family == .unrolled ? "sim" : "o1"
-            return twins(of: sources, named: name, family: familyName, tried: specs, required: required, slots: fill ? slots : 0) { spec in
+            return twins(of: sources, named: name, family: familyName, tried: specs) { spec in
                 rowOrderTwin(of: spec, problem: problem, limits: limits).map { [$0.spec] } ?? []
             }
         }
@@ -279,23 +271,17 @@ public struct Tuner {
     }
 
     /// `make`'s twins of `sources` (fastest first), without those among `tried` (or repeated), each with its
-    /// origin: `<name> twin of <spec>, the <rank> fastest <family>`. Every twin of the first `required` sources,
-    /// then the further sources' whole while the twins stay within `slots` (a pass's compile round, whose wall
-    /// time is one kernel's while it holds no more kernels than compile jobs).
+    /// origin: `<name> twin of <spec>, the <rank> fastest <family>`.
     static func twins<Config>(
         of sources: [(spec: KernelSpec, config: Config)], named name: String, family: String, tried: [KernelSpec],
-        required: Int = .max, slots: Int = 0, make: (Config) -> [KernelSpec]
+        make: (Config) -> [KernelSpec]
     ) -> [Twin] {
         var seen = Set(tried.map(\.description))
-        var result: [Twin] = []
-        for (rank, source) in sources.enumerated() {
-            let made = make(source.config).filter { !seen.contains($0.description) }
-            if rank >= required && result.count + made.count > slots { break }
-            for spec in made where seen.insert(spec.description).inserted {
-                result.append(Twin(spec: spec, origin: "\(name) twin of \(source.spec), the \(ordinal(rank + 1)) fastest \(family)"))
+        return sources.enumerated().flatMap { rank, source in
+            make(source.config).filter { seen.insert($0.description).inserted }.map {
+                Twin(spec: $0, origin: "\(name) twin of \(source.spec), the \(ordinal(rank + 1)) fastest \(family)")
             }
         }
-        return result
     }
 
     /// One compile round for a later instance of a shape whose first instance was tuned: `fastest` (the first

@@ -25,8 +25,8 @@ public final class TuningCache: @unchecked Sendable {
     /// ``Tuner/rowOrderRefinement``) keeps its own entries, since it may choose differently.
     public static func key(problem: SpMMProblem, device: String, registerCapRefinement: Int = 0, rowOrderRefinement: Int = 0) -> String {
         "\(WeightsHash.hex(problem.weights))|\(problem.description)|\(device)|\(SparseCompiler.generatorVersion)"
-            + (registerCapRefinement > 0 ? "|caps\(registerCapRefinement)+fill" : "")
-            + (rowOrderRefinement > 0 ? "|order\(rowOrderRefinement)+\(Tuner.rowOrderNearTiePercent)%+fill" : "")
+            + (registerCapRefinement > 0 ? "|caps\(registerCapRefinement)" : "")
+            + (rowOrderRefinement > 0 ? "|order\(rowOrderRefinement)+\(Tuner.rowOrderNearTiePercent)%" : "")
     }
 
     public func lookup(_ key: String) -> TuningResult? { lock.withLock { entries[key] } }

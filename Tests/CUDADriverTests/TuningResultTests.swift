@@ -104,38 +104,6 @@ struct RegisterCapRefinementTests {
         #expect(chosen.map { times[specs.firstIndex(of: $0.spec)!] } == expected)
     }
 
-    @Test("twins of the required sources always, then of the next sources, whole, while they fit the round's slots", arguments: [
-        // (required, slots, the sources whose twins are kept; sources make 2, 3, 1 and 2 twins)
-        (1, 0, [0]),
-        (1, 5, [0, 1]),
-        (1, 6, [0, 1, 2]),
-        (2, 3, [0, 1]),
-        (0, 8, [0, 1, 2, 3]),
-        (4, 0, [0, 1, 2, 3]),
-    ])
-    func fillingTheRound(required: Int, slots: Int, expected: [Int]) {
-        let counts = [2, 3, 1, 2]
-        let sources = counts.indices.map { (spec: KernelSpec(parsing: "\(1 << $0),2,1")!, config: $0) }
-        let twins = Tuner.twins(of: sources, named: "cap", family: "unrolled", tried: [], required: required, slots: slots) { source in
-            (0..<counts[source]).map { KernelSpec(parsing: "\(1 << source),2,1,m\(64 + 32 * $0)")! }
-        }
-        let kept = Set(twins.map { Int($0.spec.description.split(separator: ",")[0])!.trailingZeroBitCount })
-        #expect(kept.sorted() == expected)
-        #expect(twins.count == expected.map { counts[$0] }.reduce(0, +))
-    }
-
-    @Test("the third pass fills its round with sim twins of the next fastest unrolled configs", arguments: [
-        (0, ["4,2,2,sim,m96"]), (2, ["4,2,2,sim,m96", "8,2,2,sim"]), (16, ["4,2,2,sim,m96", "8,2,2,sim", "8,2,1,sim"]),
-    ])
-    func rowOrderFill(slots: Int, expected: [String]) throws {
-        let problem = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 256, density: 0.1, seed: 3), n: 64)
-        let specs = ["8,2,1", "4,2,2,m96", "16,2,1,sim", "8,2,2", "2,2,1"].map { KernelSpec(parsing: $0)! }
-        let results = [3.0, 2.0, 1.0, 2.5, nil].map { CandidateResult(spec: "", family: "", microseconds: $0) }
-        let twins = Tuner.rowOrderRefinements(
-            specs: specs, results: results, problem: problem, limits: .hopper, count: 1, families: [.unrolled], slots: slots)
-        #expect(twins.map(\.spec.description) == expected)
-    }
-
     @Test("a problem's later instances are tuned over the first's fastest configs, twins included, failures left out")
     func narrowing() {
         let candidates = [("8,2,1", 3.0), ("4,2,2", 2.0), ("16,2,1", nil), ("dd:w32,v2,c1,r4,k1,u2", 1.0), ("4,2,2,sim,m96", 1.5)]
@@ -181,10 +149,9 @@ struct RegisterCapRefinementTests {
 
     @Test("the passes are summarized for reports as set", arguments: [
         (4, 2, "register-cap twins of the 4 fastest unrolled, sim twins of the 2 fastest unrolled, o1 twins of the 2 fastest "
-            + "data-driven (and of up to 2 more of each within 5% of the fastest), unrolled twins of the next fastest filling each "
-            + "pass's compile round"),
+            + "data-driven (and of up to 2 more of each within 5% of the fastest)"),
         (0, 3, "sim twins of the 3 fastest unrolled, o1 twins of the 3 fastest data-driven (and of up to 3 more of each within "
-            + "5% of the fastest), unrolled twins of the next fastest filling each pass's compile round"),
+            + "5% of the fastest)"),
         (0, 0, "none"),
     ])
     func summary(caps: Int, rows: Int, expected: String) {
