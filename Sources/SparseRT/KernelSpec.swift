@@ -111,6 +111,13 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
     /// then data-driven candidates.
     public static func candidates(for problem: SpMMProblem, limits: DeviceLimits = .hopper) -> [KernelSpec] {
         let unrolled = unrolledCandidates(for: problem, limits: limits).map(KernelSpec.unrolled)
+        let dataDriven = dataDrivenCandidates(for: problem, limits: limits)
+        return KernelCostModel.preferredFamily(for: problem) == .unrolled ? unrolled + dataDriven : dataDriven + unrolled
+    }
+
+    /// The data-driven part of ``candidates(for:limits:)``: assembled in a fraction of a second each, without
+    /// planning the unrolled family's configs.
+    public static func dataDrivenCandidates(for problem: SpMMProblem, limits: DeviceLimits = .hopper) -> [KernelSpec] {
         var dataDrivenConfigs = DataDrivenConfig.candidates(for: problem, limits: limits)
         // ptxas picks registers for occupancy on its own, and for these latency-bound loops its choice
         // moved times by up to 2x (seen on an H200): let the tuner measure caps on the heuristic config.
@@ -124,8 +131,7 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
         // Staged configs (B in shared memory) are not listed: on an H100 the best of ~100 per problem ran
         // 1.1-1.6x slower than the plain loop on Table 1 problems 3, 5, 6 and 9-11 at batch 1
         // (bench/results/NVIDIA_H100_80GB_HBM3/explore/README.md). `tune --candidates` times them on request.
-        let dataDriven = dataDrivenConfigs.map(KernelSpec.dataDriven)
-        return KernelCostModel.preferredFamily(for: problem) == .unrolled ? unrolled + dataDriven : dataDriven + unrolled
+        return dataDrivenConfigs.map(KernelSpec.dataDriven)
     }
 
     /// The paper's "not unrolled" ablation (Fig. 8): the data-driven family with the unrolled config's

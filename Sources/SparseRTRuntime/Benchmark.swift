@@ -245,7 +245,7 @@ public struct BenchmarkRunner {
         let slots = (unrolled.count + jobs - 1) / max(1, jobs) * max(1, jobs)
         let round = Tuner.narrowedRound(unrolled, slots: slots, problem: problem, limits: limits)
         var seen = Set(round.specs.map(\.description))
-        let dataDriven = (KernelSpec.candidates(for: problem, limits: limits).filter { $0.family == .dataDriven }
+        let dataDriven = (KernelSpec.dataDrivenCandidates(for: problem, limits: limits)
             + fastestSpecs(of: first, count: count, family: .dataDriven)).filter { seen.insert($0.description).inserted }
         return (round.specs + dataDriven, round.origins + [String?](repeating: nil, count: dataDriven.count))
     }

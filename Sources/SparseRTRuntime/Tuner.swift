@@ -115,7 +115,8 @@ public struct Tuner {
         // Verify and time one at a time, keeping the fastest few loaded for the final round.
         var results: [CandidateResult] = []
         // Parallel to specs: where a later pass's twin came from.
-        var origins = givenOrigins?.count == specs.count ? givenOrigins! : [String?](repeating: nil, count: specs.count)
+        var origins = givenOrigins ?? [String?](repeating: nil, count: specs.count)
+        precondition(origins.count == specs.count, "origins must be parallel to the candidates")
         var leaders: [(index: Int, time: Double, kernel: LoadedKernel)] = []
         var total = specs.count
         // Each kernel is released once timed, unless it leads.
@@ -199,13 +200,16 @@ public struct Tuner {
     static func registerCapRefinements(
         specs: [KernelSpec], results: [CandidateResult], problem: SpMMProblem, limits: DeviceLimits, count: Int
     ) -> [Twin] {
-        let uncapped = fastest(specs: specs, results: results, count: count) { (spec: KernelSpec) -> TilingConfig? in
-            guard case .unrolled(let config) = spec, config.maxRegisters == nil else { return nil }
-            return config
-        }
+        let uncapped = fastest(specs: specs, results: results, count: count, uncappedUnrolled)
         return twins(of: uncapped, named: "register-cap", family: "unrolled", tried: specs) {
             KernelSpec.registerCapTwins(of: $0, problem: problem, limits: limits).map(KernelSpec.unrolled)
         }
+    }
+
+    /// `spec`'s config when it is an unrolled one without a register cap: a source of register-cap twins.
+    static func uncappedUnrolled(_ spec: KernelSpec) -> TilingConfig? {
+        guard case .unrolled(let config) = spec, config.maxRegisters == nil else { return nil }
+        return config
     }
 
     /// The third pass's candidates: the row-order twins (``rowOrderTwin(of:problem:limits:)``) of the `count`
@@ -299,7 +303,7 @@ public struct Tuner {
             }
         }
         let caps = ranked.flatMap { source -> [Twin] in
-            guard case .unrolled(let config) = source.spec, config.maxRegisters == nil else { return [] }
+            guard let config = uncappedUnrolled(source.spec) else { return [] }
             return KernelSpec.registerCapTwins(of: config, problem: problem, limits: limits).map {
                 Twin(spec: .unrolled($0), origin: narrowedOrigin("register-cap", of: source))
             }
