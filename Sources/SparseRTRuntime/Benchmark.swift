@@ -256,7 +256,7 @@ public struct BenchmarkRunner {
     /// The unrolled family's candidates, which the ablations tune; an error naming the selection when none
     /// fits (the unrolled code of a large layer exceeds the code-size bound).
     func unrolledCandidates(_ problem: SpMMProblem, limits: DeviceLimits) throws -> [KernelSpec] {
-        let unrolled = KernelSpec.candidates(for: problem, limits: limits).filter { $0.family == .unrolled }
+        let unrolled = KernelSpec.unrolledCandidates(for: problem, limits: limits).map(KernelSpec.unrolled)
         guard !unrolled.isEmpty else { throw BenchmarkError.notApplicable(selection: selection.rawValue, problem: problem.description) }
         return unrolled
     }

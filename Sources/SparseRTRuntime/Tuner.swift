@@ -11,10 +11,11 @@ struct Twin {
 
 /// The autotuner (paper section 3.7): compiles candidates of both families in parallel, verifies each on
 /// the GPU against the float64 reference, times the ones that pass with a short timer, adds a second pass of
-/// register-capped twins of the fastest unrolled ones (``registerCapRefinement``) and a third of twins of
-/// either family with rows that share columns gathered into blocks (``rowOrderRefinement``), each skipped
-/// when set to 0, times the fastest few again with the benchmark's timer (``finalists``), and keeps the
-/// fastest of those.
+/// register-capped twins of the fastest unrolled ones (``registerCapRefinement``) and a third of row-order
+/// twins of either family (``rowOrderRefinement``: the unrolled ones' blocks of contiguous rows or of rows
+/// that share columns, the other way round from the source; the data-driven ones' rows that share columns
+/// gathered), each skipped when set to 0, times the fastest few again with the benchmark's timer
+/// (``finalists``), and keeps the fastest of those.
 public struct Tuner {
     public let session: GPUSession
     public var timer: KernelTimer
@@ -24,10 +25,13 @@ public struct Tuner {
     /// Called after each candidate with (done, total, best so far in us).
     public var progress: (@Sendable (Int, Int, Double?) -> Void)?
     /// Candidates timed again in the final round: the fastest of all passes, whose short timings can rank
-    /// configs within a few percent of each other either way. Six, since the later passes' twins often run
+    /// configs within a few percent of each other either way. Eight, since the later passes' twins often run
     /// within a few percent of their originals and would otherwise crowd other configs out (about 50 ms a
-    /// finalist).
-    public var finalists = 6
+    /// finalist; on an H200 the first pass's timer read 0.92-1.12x of the final round's on the same kernel).
+    public var finalists = 8
+    /// The search's version, part of the tuning cache's key: 2 since the first pass lists unrolled configs
+    /// with rows that share columns gathered (``KernelSpec/similarColumnsFirst(_:problem:limits:)``).
+    public static let searchVersion = 2
     /// The final round's timer (the benchmark's), and how many times each finalist is timed with it, in
     /// turn, the median of those medians deciding.
     public var finalTimer = KernelTimer()
@@ -39,11 +43,13 @@ public struct Tuner {
     public var registerCapRefinement = Tuner.defaultRegisterCapRefinement
     /// Four: the twins of the first pass's four fastest unrolled candidates.
     public static let defaultRegisterCapRefinement = 4
-    /// Candidates of each family, the fastest after the second pass, whose twins with rows that share columns
-    /// gathered into blocks are timed in a third pass; 0 skips it. Unrolled ones get their `sim` twins
-    /// (``BlockBalance/similarColumns``: 8-35% fewer loads of B on Table 1's unrolled winners; on an H200 a `sim`
-    /// twin won 38 of Table 1's 49 instances tuned to the unrolled family, up to 1.17x faster than the former
-    /// configs). Data-driven ones whose blocks hold several rows get their `o1` twins
+    /// Candidates of each family, the fastest after the second pass, whose row-order twins are timed in a
+    /// third pass; 0 skips it. Unrolled ones, listed with rows that share columns gathered into blocks
+    /// (``BlockBalance/similarColumns``, `sim`: 8-35% fewer loads of B on Table 1's unrolled winners;
+    /// ``KernelSpec/similarColumnsFirst(_:problem:limits:)``), get their twins of contiguous row ranges
+    /// (`plain`), and the other way round (on an H200, when the first pass listed plain configs, a `sim`
+    /// twin won 38 of Table 1's 49 instances tuned to the unrolled family, up to 1.17x faster than the
+    /// former configs). Data-driven ones whose blocks hold several rows get their `o1` twins
     /// (``DataDrivenConfig/similarRows``; on an H200 an `o1` twin won 14 of Table 1's 24 data-driven
     /// instances, but within 3% of the former kernels' times either way).
     public var rowOrderRefinement = Tuner.defaultRowOrderRefinement
@@ -73,7 +79,7 @@ public struct Tuner {
         if registerCapRefinement > 0 { passes.append("register-cap twins of the \(registerCapRefinement) fastest unrolled") }
         if rowOrderRefinement > 0 {
             let n = rowOrderRefinement
-            passes.append("sim twins of the \(n) fastest unrolled, o1 twins of the \(n) fastest data-driven "
+            passes.append("row-order twins (sim or plain) of the \(n) fastest unrolled, o1 twins of the \(n) fastest data-driven "
                 + "(and of up to \(n) more of each within \(rowOrderNearTiePercent)% of the fastest)")
         }
         return passes.isEmpty ? "none" : passes.joined(separator: ", ")
@@ -201,8 +207,8 @@ public struct Tuner {
         specs: [KernelSpec], results: [CandidateResult], problem: SpMMProblem, limits: DeviceLimits, count: Int
     ) -> [Twin] {
         let uncapped = fastest(specs: specs, results: results, count: count, uncappedUnrolled)
-        return twins(of: uncapped, named: "register-cap", family: "unrolled", tried: specs) {
-            KernelSpec.registerCapTwins(of: $0, problem: problem, limits: limits).map(KernelSpec.unrolled)
+        return twins(of: uncapped, family: "unrolled", tried: specs) {
+            KernelSpec.registerCapTwins(of: $0, problem: problem, limits: limits).map { (.unrolled($0), "register-cap") }
         }
     }
 
@@ -213,8 +219,8 @@ public struct Tuner {
     }
 
     /// The third pass's candidates: the row-order twins (``rowOrderTwin(of:problem:limits:)``) of the `count`
-    /// fastest unrolled candidates with contiguous row ranges, capped or not, and of the `count` fastest
-    /// data-driven ones whose blocks gather rows, each list extended by up to `count` more within
+    /// fastest unrolled candidates that balance nonzeros (by either row order), capped or not, and of the
+    /// `count` fastest data-driven ones whose blocks gather rows, each list extended by up to `count` more within
     /// ``rowOrderNearTie`` of its fastest; those that plan, leaving out specs already tried; of `families` only.
     static func rowOrderRefinements(
         specs: [KernelSpec], results: [CandidateResult], problem: SpMMProblem, limits: DeviceLimits, count: Int,
@@ -224,21 +230,25 @@ public struct Tuner {
             let sources = fastest(specs: specs, results: results, count: count, nearTie: rowOrderNearTie) { spec -> KernelSpec? in
                 spec.family == family && rowOrderTwinName(of: spec) != nil ? spec : nil
             }
-            let name = family == .unrolled ? "sim" : "o1"
-            return twins(of: sources, named: name, family: familyName, tried: specs) { spec in
-                rowOrderTwin(of: spec, problem: problem, limits: limits).map { [$0.spec] } ?? []
+            return twins(of: sources, family: familyName, tried: specs) { spec in
+                rowOrderTwin(of: spec, problem: problem, limits: limits).map { [$0] } ?? []
             }
         }
     }
 
-    /// The name of `spec`'s row-order twin, nil when it has none: `sim` (``BlockBalance/similarColumns``) for an
-    /// unrolled config with contiguous row ranges, capped or not (on an H200 a `sim` twin won 38 of Table 1's
-    /// 49 instances tuned to the unrolled family); `o1` (``DataDrivenConfig/similarRows``) for a data-driven
-    /// one whose blocks gather rows (two or more a block, or parts by row length) and that does not stage B.
+    /// The name of `spec`'s row-order twin, nil when it has none: for an unrolled config, capped or not, `sim`
+    /// (``BlockBalance/similarColumns``) when its row ranges are contiguous and `plain` (contiguous,
+    /// ``BlockBalance/nonzeros``) when they gather rows that share columns; `o1` (``DataDrivenConfig/similarRows``)
+    /// for a data-driven one whose blocks gather rows (two or more a block, or parts by row length), not yet
+    /// by shared columns, and that does not stage B.
     static func rowOrderTwinName(of spec: KernelSpec) -> String? {
         switch spec {
         case .unrolled(let config):
-            return config.balance == .nonzeros ? "sim" : nil
+            switch config.balance {
+            case .nonzeros: return "sim"
+            case .similarColumns: return "plain"
+            case .uniformRows: return nil
+            }
         case .dataDriven(let config):
             return !config.similarRows && config.stageRows == nil && (config.rowsPerBlock >= 2 || config.adaptiveSplit) ? "o1" : nil
         }
@@ -249,7 +259,7 @@ public struct Tuner {
         guard let name = rowOrderTwinName(of: spec) else { return nil }
         switch spec {
         case .unrolled(var config):
-            config.balance = .similarColumns
+            config.balance = config.balance == .nonzeros ? .similarColumns : .nonzeros
             guard (try? SpMMPlan(problem: problem, config: config, limits: limits)) != nil else { return nil }
             return (.unrolled(config), name)
         case .dataDriven(var config):
@@ -274,23 +284,23 @@ public struct Tuner {
         return (ranked.prefix(count) + (nearTie > 0 ? ties : [])).map { ($0.0, $0.1) }
     }
 
-    /// `make`'s twins of `sources` (fastest first), without those among `tried` (or repeated), each with its
-    /// origin: `<name> twin of <spec>, the <rank> fastest <family>`.
+    /// `make`'s twins of `sources` (fastest first), each with its kind's name, without those among `tried` (or
+    /// repeated), each with its origin: `<name> twin of <spec>, the <rank> fastest <family>`.
     static func twins<Config>(
-        of sources: [(spec: KernelSpec, config: Config)], named name: String, family: String, tried: [KernelSpec],
-        make: (Config) -> [KernelSpec]
+        of sources: [(spec: KernelSpec, config: Config)], family: String, tried: [KernelSpec],
+        make: (Config) -> [(spec: KernelSpec, name: String)]
     ) -> [Twin] {
         var seen = Set(tried.map(\.description))
         return sources.enumerated().flatMap { rank, source in
-            make(source.config).filter { seen.insert($0.description).inserted }.map {
-                Twin(spec: $0, origin: "\(name) twin of \(source.spec), the \(ordinal(rank + 1)) fastest \(family)")
+            make(source.config).filter { seen.insert($0.spec.description).inserted }.map {
+                Twin(spec: $0.spec, origin: "\($0.name) twin of \(source.spec), the \(ordinal(rank + 1)) fastest \(family)")
             }
         }
     }
 
     /// One compile round for a later instance of a shape whose first instance was tuned: `fastest` (the first
     /// instance's fastest configs, fastest first, later passes' twins among them) and, in the round's free
-    /// slots up to `slots`, their twins in rank order: row-order twins (`sim`, `o1`) first, then register-cap
+    /// slots up to `slots`, their twins in rank order: row-order twins (`sim` or `plain`, `o1`) first, then register-cap
     /// twins, none already listed. Tuned with the further passes off, this costs one round of ptxas instead
     /// of up to three (on an H200, problem 5's later instances took 15-16 s in two rounds).
     public static func narrowedRound(

@@ -22,9 +22,10 @@ public final class TuningCache: @unchecked Sendable {
     }
 
     /// The entry of `problem` on `device`; a tuner with further passes (``Tuner/registerCapRefinement``,
-    /// ``Tuner/rowOrderRefinement``) keeps its own entries, since it may choose differently.
+    /// ``Tuner/rowOrderRefinement``) keeps its own entries, since it may choose differently, and so does each
+    /// ``Tuner/searchVersion``.
     public static func key(problem: SpMMProblem, device: String, registerCapRefinement: Int = 0, rowOrderRefinement: Int = 0) -> String {
-        "\(WeightsHash.hex(problem.weights))|\(problem.description)|\(device)|\(SparseCompiler.generatorVersion)"
+        "\(WeightsHash.hex(problem.weights))|\(problem.description)|\(device)|\(SparseCompiler.generatorVersion)|search\(Tuner.searchVersion)"
             + (registerCapRefinement > 0 ? "|caps\(registerCapRefinement)" : "")
             + (rowOrderRefinement > 0 ? "|order\(rowOrderRefinement)+\(Tuner.rowOrderNearTiePercent)%" : "")
     }

@@ -24,7 +24,7 @@ struct BenchmarkReport: Codable {
     /// whose date, commit, command and floors are the fields above.
     var runs: [BenchmarkRun]? = nil
     /// The tuner's passes after the first, as run (defaults included, which the command line does not show),
-    /// e.g. `register-cap twins of the 4 fastest unrolled, sim twins of the 2 fastest`; nil when nothing was
+    /// e.g. `register-cap twins of the 4 fastest unrolled, row-order twins (sim or plain) of the 2 fastest unrolled, ...`; nil when nothing was
     /// tuned or in reports written before it was recorded.
     var tunerPasses: String? = nil
     /// The Markdown title when it is not a suite's (`sparsert compare 512x512x256 ...`); nil for the suites.

@@ -6,7 +6,7 @@ struct TuningOptions: ParsableArguments {
     @Option(help: "Time register-capped twins (mN) of the N fastest unrolled candidates in a second tuning pass (default \(Tuner.defaultRegisterCapRefinement), 0 with --candidates; 0: none).")
     var refineRegisterCaps: Int?
 
-    @Option(help: "Time the twins with rows that share columns gathered into blocks of the N fastest unrolled (sim) and data-driven (o1) candidates, and of up to N more of each within \(Tuner.rowOrderNearTiePercent)% of its fastest, in a third tuning pass (default \(Tuner.defaultRowOrderRefinement), 0 with --candidates; 0: none).")
+    @Option(help: "Time the row-order twins of the N fastest unrolled (sim, rows that share columns gathered into blocks, or plain, contiguous rows: the other order) and data-driven (o1) candidates, and of up to N more of each within \(Tuner.rowOrderNearTiePercent)% of its fastest, in a third tuning pass (default \(Tuner.defaultRowOrderRefinement), 0 with --candidates; 0: none).")
     var refineRowOrder: Int?
 
     func validate() throws {

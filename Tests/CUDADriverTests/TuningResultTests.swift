@@ -63,7 +63,7 @@ struct RegisterCapRefinementTests {
         #expect(Tuner.registerCapRefinements(specs: specs, results: results, problem: problem, limits: .hopper, count: 0).isEmpty)
     }
 
-    @Test("row-order twins: sim for the fastest unrolled with row ranges, o1 for the fastest data-driven that gather rows")
+    @Test("row-order twins: sim or plain for the fastest unrolled, o1 for the fastest data-driven that gather rows")
     func rowOrderTwins() throws {
         let problem = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 256, density: 0.1, seed: 3), n: 64)
         let specs = [
@@ -72,17 +72,17 @@ struct RegisterCapRefinementTests {
         ].map { KernelSpec(parsing: $0)! }
         let results = [3.0, 2.0, 1.0, 2.5, 0.5, nil, 0.4, 0.3, 0.9].map { CandidateResult(spec: "", family: "", microseconds: $0) }
         let twins = Tuner.rowOrderRefinements(specs: specs, results: results, problem: problem, limits: .hopper, count: 2)
-        // 16,2,1,sim is already a sim config and 2,2,1 failed; of the data-driven ones, r1 without b1 holds one
-        // row a block and the r2 one already has o1.
+        // 16,2,1,sim gets its plain twin and 2,2,1 failed; of the data-driven ones, r1 without b1 holds one row a
+        // block and the r2 one already has o1.
         #expect(twins.map(\.spec.description) == [
-            "4,2,2,sim,m96", "8,2,2,sim", "dd:w32,v2,c1,r4,k1,u2,o1", "dd:w32,v2,c1,r1,k8,u2,b1,o1",
+            "16,2,1", "4,2,2,sim,m96", "dd:w32,v2,c1,r4,k1,u2,o1", "dd:w32,v2,c1,r1,k8,u2,b1,o1",
         ])
         #expect(twins.map(\.origin) == [
-            "sim twin of 4,2,2,m96, the 1st fastest unrolled", "sim twin of 8,2,2, the 2nd fastest unrolled",
+            "plain twin of 16,2,1,sim, the 1st fastest unrolled", "sim twin of 4,2,2,m96, the 2nd fastest unrolled",
             "o1 twin of dd:w32,v2,c1,r4,k1,u2, the 1st fastest data-driven",
             "o1 twin of dd:w32,v2,c1,r1,k8,u2,b1, the 2nd fastest data-driven",
         ])
-        let tried = specs + [KernelSpec(parsing: "8,2,2,sim")!, KernelSpec(parsing: "dd:w32,v2,c1,r4,k1,u2,o1")!]
+        let tried = specs + [KernelSpec(parsing: "16,2,1")!, KernelSpec(parsing: "dd:w32,v2,c1,r4,k1,u2,o1")!]
         let moreResults = results + [9, 9].map { CandidateResult(spec: "", family: "", microseconds: $0) }
         #expect(Tuner.rowOrderRefinements(specs: tried, results: moreResults, problem: problem, limits: .hopper, count: 2)
             .map(\.spec.description) == ["4,2,2,sim,m96", "dd:w32,v2,c1,r1,k8,u2,b1,o1"])
@@ -117,11 +117,12 @@ struct RegisterCapRefinementTests {
         // (slots, the specs the round adds after the given ones)
         (4, [String]()),
         (6, ["8,2,1,sim", "4,2,2,sim,m96"]),
-        (8, ["8,2,1,sim", "4,2,2,sim,m96", "dd:w32,v2,c1,r4,k1,u2,o1", "8,2,1,m64"]),
+        (8, ["8,2,1,sim", "4,2,2,sim,m96", "16,2,1", "dd:w32,v2,c1,r4,k1,u2,o1"]),
+        (9, ["8,2,1,sim", "4,2,2,sim,m96", "16,2,1", "dd:w32,v2,c1,r4,k1,u2,o1", "8,2,1,m64"]),
     ])
     func narrowedRound(slots: Int, added: [String]) throws {
         let problem = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 256, density: 0.1, seed: 3), n: 64)
-        // 16,2,1,sim has no row-order twin (it is one) and its cap twins come after every row-order twin.
+        // 16,2,1,sim's row-order twin is plain 16,2,1; cap twins come after every row-order twin.
         let fastest = ["8,2,1", "4,2,2,m96", "16,2,1,sim", "dd:w32,v2,c1,r4,k1,u2"].map { KernelSpec(parsing: $0)! }
         let round = Tuner.narrowedRound(fastest, slots: slots, problem: problem, limits: .hopper)
         #expect(round.specs.map(\.description) == fastest.map(\.description) + added)
@@ -148,9 +149,9 @@ struct RegisterCapRefinementTests {
     }
 
     @Test("the passes are summarized for reports as set", arguments: [
-        (4, 2, "register-cap twins of the 4 fastest unrolled, sim twins of the 2 fastest unrolled, o1 twins of the 2 fastest "
+        (4, 2, "register-cap twins of the 4 fastest unrolled, row-order twins (sim or plain) of the 2 fastest unrolled, o1 twins of the 2 fastest "
             + "data-driven (and of up to 2 more of each within 5% of the fastest)"),
-        (0, 3, "sim twins of the 3 fastest unrolled, o1 twins of the 3 fastest data-driven (and of up to 3 more of each within "
+        (0, 3, "row-order twins (sim or plain) of the 3 fastest unrolled, o1 twins of the 3 fastest data-driven (and of up to 3 more of each within "
             + "5% of the fastest)"),
         (0, 0, "none"),
     ])

@@ -109,11 +109,18 @@ struct PlanTests {
         for config in candidates { _ = try SpMMPlan(problem: problem, config: config) }
     }
 
-    @Test("the tuner lists a small layer's whole unrolled grid and a larger one's within the ptxas budget")
+    @Test("the tuner lists a small layer's whole unrolled grid and a larger one's within the ptxas budget, each with rows that share columns gathered")
     func unrolledListBudget() throws {
+        /// The listed configs with their contiguous row ranges, to compare with the grid.
         func unrolled(_ problem: SpMMProblem) -> (listed: [TilingConfig], grid: [TilingConfig]) {
-            let listed = KernelSpec.candidates(for: problem).compactMap { spec -> TilingConfig? in
+            let similar = KernelSpec.candidates(for: problem).compactMap { spec -> TilingConfig? in
                 if case .unrolled(let config) = spec { return config } else { return nil }
+            }
+            #expect(similar.allSatisfy { $0.balance == .similarColumns })
+            let listed = similar.map { config in
+                var plain = config
+                plain.balance = .nonzeros
+                return plain
             }
             let grid = TilingConfig.candidates(for: problem, limit: .max).filter {
                 KernelSpec.unrolledFits(problem, vectorWidth: $0.vectorWidth)
