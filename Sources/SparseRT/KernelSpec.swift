@@ -63,9 +63,10 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
     /// assemble do not crowd out the scalar ones that fit; the first ``unrolledCandidateCount``, then the rest
     /// of the ranking (``TilingConfig/candidates(for:limits:limit:)``'s wide grid) while their estimated
     /// ptxas time stays within ``unrolledAssembleBudgetSeconds``. Small layers get the whole grid, large
-    /// ones little beyond the first. Each with rows that share columns gathered into blocks
-    /// (``similarColumnsFirst(_:problem:limits:)``).
-    public static func unrolledCandidates(for problem: SpMMProblem, limits: DeviceLimits = .hopper) -> [TilingConfig] {
+    /// ones little beyond the first. Each as the first pass times it (``firstPassConfig(_:problem:limits:multiprocessor:)``).
+    public static func unrolledCandidates(
+        for problem: SpMMProblem, limits: DeviceLimits = .hopper, multiprocessor: Occupancy.Multiprocessor = .h100
+    ) -> [TilingConfig] {
         let fitting = TilingConfig.candidates(for: problem, limits: limits, limit: .max)
             .filter { unrolledFits(problem, vectorWidth: $0.vectorWidth) }
         var seconds = 0.0
@@ -76,22 +77,48 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
             return true
         }
         return (Array(fitting.prefix(unrolledCandidateCount)) + more).map {
-            similarColumnsFirst($0, problem: problem, limits: limits)
+            firstPassConfig($0, problem: problem, limits: limits, multiprocessor: multiprocessor)
         }
     }
 
-    /// `config` with rows that share columns gathered into its blocks (``BlockBalance/similarColumns``) where
-    /// that plans, else `config`: what the tuner's first pass times, its third pass then trying the
-    /// contiguous row ranges of the fastest. On an H200, of 288 such pairs Table 1's tuning timed (54f48b5),
-    /// the `sim` kernel was faster in 230, by 5.6% in the median (up to 17%; up to 14% slower), so plain
-    /// ranks mislead: on problem 15 the `sim` twins went to the two configs leading after the register-cap
-    /// pass and the run chose `32,7,4,v2,sim,m128` (1.83 us), where a run that twinned `16,25,1,m128` chose its
-    /// `sim` twin (1.59 us).
-    static func similarColumnsFirst(_ config: TilingConfig, problem: SpMMProblem, limits: DeviceLimits) -> TilingConfig {
-        guard config.balance == .nonzeros else { return config }
+    /// `config` as the tuner's first pass times it: with rows that share columns gathered into its blocks
+    /// (``BlockBalance/similarColumns``) where that plans, and with the register cap its grid gets for free
+    /// (``firstPassRegisterCap(_:limits:multiprocessor:)``). The later passes time the other row order and
+    /// the other register settings of the fastest, so the first pass should rank configs as they will run:
+    /// - On an H200, of 288 sim/plain pairs Table 1's tuning timed (54f48b5), the `sim` kernel was faster in
+    ///   230, by 5.6% in the median (up to 17%; up to 14% slower), and at cdba6db all 49 instances tuned to
+    ///   the unrolled family chose a `sim` config.
+    /// - Left to itself ptxas packs these straight-line kernels into 32 registers and ~20 loads in flight;
+    ///   capped at 64-128 the fastest tilings ran 5-25% faster (cdba6db), which reorders them: problem 11 at
+    ///   0.95 ran `32,4,4` in 3.44 us uncapped (7th) and 2.16 us at `m64` in a run that tried it.
+    public static func firstPassConfig(
+        _ config: TilingConfig, problem: SpMMProblem, limits: DeviceLimits = .hopper, multiprocessor: Occupancy.Multiprocessor = .h100
+    ) -> TilingConfig {
         var similar = config
         similar.balance = .similarColumns
-        return (try? SpMMPlan(problem: problem, config: similar, limits: limits)) != nil ? similar : config
+        let orders = config.balance == .nonzeros ? [similar, config] : [config]
+        for var listed in orders {
+            guard let plan = try? SpMMPlan(problem: problem, config: listed, limits: limits) else { continue }
+            if listed.maxRegisters == nil {
+                listed.maxRegisters = firstPassRegisterCap(plan, limits: limits, multiprocessor: multiprocessor)
+            }
+            return listed
+        }
+        return config
+    }
+
+    /// The register cap ``firstPassConfig(_:problem:limits:multiprocessor:)`` gives a plan: 96, or 128 where
+    /// its busiest path is estimated above 96, when the block's budget allows it and the whole grid stays
+    /// resident at once with it (at most one wave on `multiprocessor`), so the registers cost no block; nil
+    /// (ptxas' choice) otherwise, as for grids of several waves, where fewer resident blocks would cost more
+    /// than deeper load windows win.
+    static func firstPassRegisterCap(_ plan: SpMMPlan, limits: DeviceLimits, multiprocessor: Occupancy.Multiprocessor) -> Int? {
+        let budget = limits.registerBudget(threadsPerBlock: plan.threadsPerBlock)
+        guard let cap = [96, 128].first(where: { $0 >= plan.estimatedRegisters && $0 <= budget }) else { return nil }
+        let occupancy = Occupancy(
+            registers: cap, threads: plan.threadsPerBlock, sharedMemoryBytes: plan.sharedMemoryBytes,
+            gridBlocks: plan.blocks.count * plan.gridY, on: multiprocessor)
+        return occupancy.waves <= 1 ? cap : nil
     }
 
     /// Register caps the tuner tries on the data-driven heuristic config.
@@ -111,6 +138,16 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// `config` under every other register setting the tuner tries: ptxas' own choice and each of
+    /// ``registerCaps`` that ``registerCapTwins(of:problem:limits:)`` allows, without `config`'s own.
+    public static func registerSettingTwins(
+        of config: TilingConfig, problem: SpMMProblem, limits: DeviceLimits = .hopper
+    ) -> [TilingConfig] {
+        var own = config
+        own.maxRegisters = nil
+        return ([own] + registerCapTwins(of: own, problem: problem, limits: limits)).filter { $0 != config }
+    }
+
     /// Whether the unrolled family's code for `problem` stays within ``unrolledPTXBudget``.
     public static func unrolledFits(_ problem: SpMMProblem, vectorWidth: Int = 1) -> Bool {
         KernelCostModel.unrolled(problem, vectorWidth: vectorWidth).ptxBytes <= unrolledPTXBudget
@@ -126,8 +163,10 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
 
     /// Specs worth timing for `problem`, best guesses first: unrolled candidates whose code fits the budget,
     /// then data-driven candidates.
-    public static func candidates(for problem: SpMMProblem, limits: DeviceLimits = .hopper) -> [KernelSpec] {
-        let unrolled = unrolledCandidates(for: problem, limits: limits).map(KernelSpec.unrolled)
+    public static func candidates(
+        for problem: SpMMProblem, limits: DeviceLimits = .hopper, multiprocessor: Occupancy.Multiprocessor = .h100
+    ) -> [KernelSpec] {
+        let unrolled = unrolledCandidates(for: problem, limits: limits, multiprocessor: multiprocessor).map(KernelSpec.unrolled)
         let dataDriven = dataDrivenCandidates(for: problem, limits: limits)
         return KernelCostModel.preferredFamily(for: problem) == .unrolled ? unrolled + dataDriven : dataDriven + unrolled
     }

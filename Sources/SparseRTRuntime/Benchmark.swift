@@ -136,7 +136,7 @@ public struct BenchmarkRunner {
                 tuningRecord?("problem \(problem.number) (sparsity \(problem.sparsity)) \(timed[i].name)", tuning)
             }
             let origin = origins[i].map { " (\($0))" } ?? ""
-            let scope = i > 0 && narrowed != nil ? " over the first instance's \(narrowing) fastest unrolled and their twins in one compile round, and the data-driven list" : ""
+            let scope = i > 0 && narrowed != nil ? " over the first instance's \(narrowing) fastest unrolled tilings and their twins in one compile round, and the data-driven list" : ""
             log?("problem \(problem.number) (\(problem.m)x\(problem.k)x\(problem.n), \(problem.sparsity)) \(timed[i].name): \(spec)\(origin) [\(tuning.map { String(format: "%.1f s tuning, %d candidates", $0.wallSeconds, $0.candidates.count) + scope + ($0.phases.map { ": \($0.summary)" } ?? "") } ?? "no tuning")]")
         }
         let kernelStart = Date()
@@ -231,8 +231,24 @@ public struct BenchmarkRunner {
             .sorted { $0.1 < $1.1 }.prefix(count).map(\.0)
     }
 
+    /// The `count` fastest tilings of the unrolled family that `result` timed, fastest first: each tiling (a
+    /// config apart from its register setting and row order) once, as its fastest setting ran. The twins a
+    /// tuning times run within a few percent of each other, so its fastest configs alone are often a few
+    /// tilings over (problem 11 at 0.95, cdba6db: the first instance's 12 fastest were four tilings, and the
+    /// second instance, tuned over them, ran 2.55 us where the former run's `32,4,4,sim,m64` had run 2.16).
+    public static func fastestTilings(of result: TuningResult, count: Int) -> [KernelSpec] {
+        var seen = Set<TilingConfig>()
+        let distinct = fastestSpecs(of: result, count: .max, family: .unrolled).filter { spec in
+            guard case .unrolled(var tiling) = spec else { return false }
+            tiling.maxRegisters = nil
+            if tiling.balance == .similarColumns { tiling.balance = .nonzeros }
+            return seen.insert(tiling).inserted
+        }
+        return Array(distinct.prefix(count))
+    }
+
     /// What a later instance of a shape is tuned over (``narrowing``): the first instance's `count` fastest
-    /// unrolled configs and their twins, in one compile round of `jobs` slots
+    /// unrolled tilings (``fastestTilings(of:count:)``) and their twins, in one compile round of `jobs` slots
     /// (``Tuner/narrowedRound(_:slots:problem:limits:)``), then the data-driven family's whole list and the
     /// first's `count` fastest data-driven configs, which assemble in a fraction of a second. The unrolled
     /// kernels take the time (on an H200 a full list's cost 33-39 s an instance on problem 11), while a
@@ -241,7 +257,7 @@ public struct BenchmarkRunner {
     static func narrowedCandidates(
         for problem: SpMMProblem, first: TuningResult, count: Int, jobs: Int, limits: DeviceLimits
     ) -> (specs: [KernelSpec], origins: [String?]) {
-        let unrolled = fastestSpecs(of: first, count: count, family: .unrolled)
+        let unrolled = fastestTilings(of: first, count: count)
         let slots = (unrolled.count + jobs - 1) / max(1, jobs) * max(1, jobs)
         let round = Tuner.narrowedRound(unrolled, slots: slots, problem: problem, limits: limits)
         var seen = Set(round.specs.map(\.description))
@@ -256,7 +272,8 @@ public struct BenchmarkRunner {
     /// The unrolled family's candidates, which the ablations tune; an error naming the selection when none
     /// fits (the unrolled code of a large layer exceeds the code-size bound).
     func unrolledCandidates(_ problem: SpMMProblem, limits: DeviceLimits) throws -> [KernelSpec] {
-        let unrolled = KernelSpec.unrolledCandidates(for: problem, limits: limits).map(KernelSpec.unrolled)
+        let unrolled = KernelSpec.unrolledCandidates(
+            for: problem, limits: limits, multiprocessor: Occupancy.Multiprocessor(session.properties)).map(KernelSpec.unrolled)
         guard !unrolled.isEmpty else { throw BenchmarkError.notApplicable(selection: selection.rawValue, problem: problem.description) }
         return unrolled
     }

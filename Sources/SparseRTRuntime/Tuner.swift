@@ -11,11 +11,11 @@ struct Twin {
 
 /// The autotuner (paper section 3.7): compiles candidates of both families in parallel, verifies each on
 /// the GPU against the float64 reference, times the ones that pass with a short timer, adds a second pass of
-/// register-capped twins of the fastest unrolled ones (``registerCapRefinement``) and a third of row-order
-/// twins of either family (``rowOrderRefinement``: the unrolled ones' blocks of contiguous rows or of rows
-/// that share columns, the other way round from the source; the data-driven ones' rows that share columns
-/// gathered), each skipped when set to 0, times the fastest few again with the benchmark's timer
-/// (``finalists``), and keeps the fastest of those.
+/// the fastest unrolled ones' twins under the other register settings (``registerCapRefinement``) and a
+/// third of row-order twins of either family (``rowOrderRefinement``: the unrolled ones' blocks of contiguous
+/// rows or of rows that share columns, the other way round from the source; the data-driven ones' rows that
+/// share columns gathered), each skipped when set to 0, times the fastest few again with the benchmark's
+/// timer (``finalists``), and keeps the fastest of those.
 public struct Tuner {
     public let session: GPUSession
     public var timer: KernelTimer
@@ -29,16 +29,18 @@ public struct Tuner {
     /// within a few percent of their originals and would otherwise crowd other configs out (about 50 ms a
     /// finalist; on an H200 the first pass's timer read 0.92-1.12x of the final round's on the same kernel).
     public var finalists = 8
-    /// The search's version, part of the tuning cache's key: 2 since the first pass lists unrolled configs
-    /// with rows that share columns gathered (``KernelSpec/similarColumnsFirst(_:problem:limits:)``).
-    public static let searchVersion = 2
+    /// The search's version, part of the tuning cache's key: 3 since the first pass lists unrolled configs
+    /// with rows that share columns gathered and with the register cap their grid gets for free
+    /// (``KernelSpec/firstPassConfig(_:problem:limits:multiprocessor:)``).
+    public static let searchVersion = 3
     /// The final round's timer (the benchmark's), and how many times each finalist is timed with it, in
     /// turn, the median of those medians deciding.
     public var finalTimer = KernelTimer()
     public var finalRounds = 3
-    /// Unrolled candidates, the fastest of the first pass, whose register-capped twins
-    /// (``KernelSpec/registerCapTwins(of:problem:limits:)``) are compiled and timed in a second pass before
-    /// the final round; 0 skips it. On an H200 the twins won 47 of Table 1's 94 instances tuned to the unrolled
+    /// Unrolled candidates, the fastest of the first pass, whose twins under the other register settings
+    /// (``KernelSpec/registerSettingTwins(of:problem:limits:)``: ptxas' own choice and caps of 64, 96 and 128)
+    /// are compiled and timed in a second pass before the final round; 0 skips it. On an H200, when the first
+    /// pass timed uncapped configs, capped twins won 47 of Table 1's 94 instances tuned to the unrolled
     /// family (up to 1.25x faster), for 12 more compiles a problem.
     public var registerCapRefinement = Tuner.defaultRegisterCapRefinement
     /// Four: the twins of the first pass's four fastest unrolled candidates.
@@ -46,7 +48,7 @@ public struct Tuner {
     /// Candidates of each family, the fastest after the second pass, whose row-order twins are timed in a
     /// third pass; 0 skips it. Unrolled ones, listed with rows that share columns gathered into blocks
     /// (``BlockBalance/similarColumns``, `sim`: 8-35% fewer loads of B on Table 1's unrolled winners;
-    /// ``KernelSpec/similarColumnsFirst(_:problem:limits:)``), get their twins of contiguous row ranges
+    /// ``KernelSpec/firstPassConfig(_:problem:limits:multiprocessor:)``), get their twins of contiguous row ranges
     /// (`plain`), and the other way round (on an H200, when the first pass listed plain configs, a `sim`
     /// twin won 38 of Table 1's 49 instances tuned to the unrolled family, up to 1.17x faster than the
     /// former configs). Data-driven ones whose blocks hold several rows get their `o1` twins
@@ -107,7 +109,8 @@ public struct Tuner {
             result.fromCache = true
             return (spec, result)
         }
-        var specs = candidates ?? KernelSpec.candidates(for: problem, limits: session.limits)
+        var specs = candidates ?? KernelSpec.candidates(
+            for: problem, limits: session.limits, multiprocessor: Occupancy.Multiprocessor(session.properties))
         guard !specs.isEmpty else { throw TuningError.noCandidates(problem.description) }
 
         // Compile and load in parallel: generation and ptxas per candidate.
@@ -201,20 +204,21 @@ public struct Tuner {
         }
     }
 
-    /// The second pass's candidates: register-capped twins of the `count` fastest unrolled candidates that have
-    /// no cap (by their first-pass times in `results`, parallel to `specs`), leaving out specs already tried.
+    /// The second pass's candidates: the twins under the other register settings
+    /// (``KernelSpec/registerSettingTwins(of:problem:limits:)``) of the `count` fastest unrolled candidates
+    /// (by their first-pass times in `results`, parallel to `specs`), leaving out specs already tried.
     static func registerCapRefinements(
         specs: [KernelSpec], results: [CandidateResult], problem: SpMMProblem, limits: DeviceLimits, count: Int
     ) -> [Twin] {
-        let uncapped = fastest(specs: specs, results: results, count: count, uncappedUnrolled)
-        return twins(of: uncapped, family: "unrolled", tried: specs) {
-            KernelSpec.registerCapTwins(of: $0, problem: problem, limits: limits).map { (.unrolled($0), "register-cap") }
+        let sources = fastest(specs: specs, results: results, count: count, unrolledConfig)
+        return twins(of: sources, family: "unrolled", tried: specs) {
+            KernelSpec.registerSettingTwins(of: $0, problem: problem, limits: limits).map { (.unrolled($0), "register-cap") }
         }
     }
 
-    /// `spec`'s config when it is an unrolled one without a register cap: a source of register-cap twins.
-    static func uncappedUnrolled(_ spec: KernelSpec) -> TilingConfig? {
-        guard case .unrolled(let config) = spec, config.maxRegisters == nil else { return nil }
+    /// `spec`'s config when it is an unrolled one.
+    static func unrolledConfig(_ spec: KernelSpec) -> TilingConfig? {
+        guard case .unrolled(let config) = spec else { return nil }
         return config
     }
 
@@ -299,27 +303,30 @@ public struct Tuner {
     }
 
     /// One compile round for a later instance of a shape whose first instance was tuned: `fastest` (the first
-    /// instance's fastest configs, fastest first, later passes' twins among them) and, in the round's free
-    /// slots up to `slots`, their twins in rank order: row-order twins (`sim` or `plain`, `o1`) first, then register-cap
-    /// twins, none already listed. Tuned with the further passes off, this costs one round of ptxas instead
-    /// of up to three (on an H200, problem 5's later instances took 15-16 s in two rounds).
+    /// instance's fastest tilings, fastest first, each as its fastest setting ran) and, in the round's free
+    /// slots up to `slots`, their twins in rank order: register-setting twins
+    /// (``KernelSpec/registerSettingTwins(of:problem:limits:)``) first, then row-order twins (`sim` or
+    /// `plain`, `o1`), none already listed. (At cdba6db every unrolled instance of Table 1 chose a `sim`
+    /// config, while register settings moved a tiling's time by 5-25%.) Tuned with the further passes off,
+    /// this costs one round of ptxas instead of up to three (on an H200, problem 5's later instances took
+    /// 15-16 s in two rounds).
     public static func narrowedRound(
         _ fastest: [KernelSpec], slots: Int, problem: SpMMProblem, limits: DeviceLimits
     ) -> (specs: [KernelSpec], origins: [String?]) {
         let ranked = fastest.enumerated().map { (rank: $0.offset, spec: $0.element) }
+        let settings = ranked.flatMap { source -> [Twin] in
+            guard let config = unrolledConfig(source.spec) else { return [] }
+            return KernelSpec.registerSettingTwins(of: config, problem: problem, limits: limits).map {
+                Twin(spec: .unrolled($0), origin: narrowedOrigin("register-cap", of: source))
+            }
+        }
         let rowOrder = ranked.compactMap { source -> Twin? in
             rowOrderTwin(of: source.spec, problem: problem, limits: limits).map {
                 Twin(spec: $0.spec, origin: narrowedOrigin($0.name, of: source))
             }
         }
-        let caps = ranked.flatMap { source -> [Twin] in
-            guard let config = uncappedUnrolled(source.spec) else { return [] }
-            return KernelSpec.registerCapTwins(of: config, problem: problem, limits: limits).map {
-                Twin(spec: .unrolled($0), origin: narrowedOrigin("register-cap", of: source))
-            }
-        }
         var seen = Set(fastest.map(\.description))
-        let twins = (rowOrder + caps).filter { seen.insert($0.spec.description).inserted }
+        let twins = (settings + rowOrder).filter { seen.insert($0.spec.description).inserted }
             .prefix(max(0, slots - fastest.count))
         return (fastest + twins.map(\.spec), [String?](repeating: nil, count: fastest.count) + twins.map(\.origin))
     }

@@ -62,7 +62,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Tune only the first instance of each problem and use its config for the others (the paper's method) instead of tuning each.")
     var shareConfig = false
 
-    @Option(help: "Tune each instance after a problem's first over only the K fastest unrolled configs of the first's tuning and their twins, in one compile round, beside the data-driven list; 0: every instance over the full list. On an H200 the default kept every Table 1 problem's tuning under 42 s (up to 115 s with 0), its kernels within run-to-run spread.")
+    @Option(help: "Tune each instance after a problem's first over only the K fastest unrolled tilings of the first's tuning (each at its fastest register setting and row order) and their twins, in one compile round, beside the data-driven list; 0: every instance over the full list. On an H200 the default kept every Table 1 problem's tuning under 42 s (up to 115 s with 0), its kernels within run-to-run spread.")
     var narrowInstances = 12
 
     @OptionGroup var tuningOptions: TuningOptions
@@ -131,7 +131,7 @@ struct BenchCommand: ParsableCommand {
             mainBaseline: VendorBaselines.mainName(for: suite == .paperSpmm, precision: precision), rows: [])
         if kernelSelection == .tuned {
             report.tunerPasses = tuner.passesSummary
-                + (narrowInstances > 0 && !shareConfig ? "; instances after a problem's first tuned over the first's \(narrowInstances) fastest unrolled configs and their twins (one compile round) and the data-driven list" : "")
+                + (narrowInstances > 0 && !shareConfig ? "; instances after a problem's first tuned over the first's \(narrowInstances) fastest unrolled tilings and their twins (one compile round) and the data-driven list" : "")
         }
         var failures: [String] = []
         let recordURL = folder.appendingPathComponent(stem + ".tuning.json")

@@ -3,7 +3,7 @@ import SparseRTRuntime
 
 /// Options of the tuner that `tune`, `compile --tune` and `bench` share.
 struct TuningOptions: ParsableArguments {
-    @Option(help: "Time register-capped twins (mN) of the N fastest unrolled candidates in a second tuning pass (default \(Tuner.defaultRegisterCapRefinement), 0 with --candidates; 0: none).")
+    @Option(help: "Time the other register settings (ptxas' choice and mN caps) of the N fastest unrolled candidates in a second tuning pass (default \(Tuner.defaultRegisterCapRefinement), 0 with --candidates; 0: none).")
     var refineRegisterCaps: Int?
 
     @Option(help: "Time the row-order twins of the N fastest unrolled (sim, rows that share columns gathered into blocks, or plain, contiguous rows: the other order) and data-driven (o1) candidates, and of up to N more of each within \(Tuner.rowOrderNearTiePercent)% of its fastest, in a third tuning pass (default \(Tuner.defaultRowOrderRefinement), 0 with --candidates; 0: none).")

@@ -43,24 +43,31 @@ struct TuningResultTests {
 
 @Suite("Tuner's further passes")
 struct RegisterCapRefinementTests {
-    @Test("register-capped twins of the fastest unrolled candidates, none already tried and none of data-driven ones")
+    @Test("register-setting twins of the fastest unrolled candidates, capped or not, none already tried and none of data-driven ones")
     func twinsOfTheFastest() throws {
         let problem = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 256, density: 0.1, seed: 3), n: 64)
-        let specs = ["8,2,1", "4,2,2", "16,2,1", "dd:w32,v2,c1,r4,k1,u2", "4,2,2,m96"].map { KernelSpec(parsing: $0)! }
+        let specs = ["8,2,1", "4,2,2,m96", "16,2,1", "dd:w32,v2,c1,r4,k1,u2", "4,2,2,m64"].map { KernelSpec(parsing: $0)! }
         func result(_ us: Double?) -> CandidateResult {
             CandidateResult(spec: "", family: "", microseconds: us)
         }
-        // 16,2,1 failed; the data-driven one is fastest but never twinned; 4,2,2 already has its m96 twin.
-        let results = [result(3.0), result(2.0), result(nil), result(1.0), result(2.5)]
-        let twins = Tuner.registerCapRefinements(
-            specs: specs, results: results, problem: problem, limits: .hopper, count: 2).map(\.spec.description)
-        #expect(twins.contains("4,2,2,m64") && twins.contains("4,2,2,m128") && !twins.contains("4,2,2,m96"))
-        #expect(twins.contains("8,2,1,m64"))
-        let origins = Tuner.registerCapRefinements(specs: specs, results: results, problem: problem, limits: .hopper, count: 2)
-        #expect(origins.first { $0.spec.description == "8,2,1,m64" }?.origin == "register-cap twin of 8,2,1, the 2nd fastest unrolled")
-        #expect(origins.first { $0.spec.description == "4,2,2,m64" }?.origin == "register-cap twin of 4,2,2, the 1st fastest unrolled")
-        #expect(!twins.contains { $0.hasPrefix("16,2,1") || $0.hasPrefix("dd:") })
+        // 16,2,1 failed; the data-driven one is fastest but never twinned; 4,2,2 already has its m64 twin.
+        let results = [result(2.5), result(2.0), result(nil), result(1.0), result(3.0)]
+        let twins = Tuner.registerCapRefinements(specs: specs, results: results, problem: problem, limits: .hopper, count: 2)
+        #expect(twins.map(\.spec.description) == ["4,2,2", "4,2,2,m128", "8,2,1,m64", "8,2,1,m96", "8,2,1,m128"])
+        #expect(twins.first?.origin == "register-cap twin of 4,2,2,m96, the 1st fastest unrolled")
+        #expect(twins.last?.origin == "register-cap twin of 8,2,1, the 2nd fastest unrolled")
         #expect(Tuner.registerCapRefinements(specs: specs, results: results, problem: problem, limits: .hopper, count: 0).isEmpty)
+    }
+
+    @Test("a config's register-setting twins: ptxas' choice and the caps that hold its path, without its own", arguments: [
+        ("4,2,2", ["4,2,2,m64", "4,2,2,m96", "4,2,2,m128"]),
+        ("4,2,2,m96", ["4,2,2", "4,2,2,m64", "4,2,2,m128"]),
+        ("8,1,16,sim,m64", ["8,1,16,sim"]),
+    ])
+    func registerSettingTwins(config: String, expected: [String]) throws {
+        let problem = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 512, density: 0.1, seed: 12), n: 64)
+        let twins = KernelSpec.registerSettingTwins(of: TilingConfig(parsing: config)!, problem: problem)
+        #expect(twins.map(\.description) == expected)
     }
 
     @Test("row-order twins: sim or plain for the fastest unrolled, o1 for the fastest data-driven that gather rows")
@@ -113,22 +120,35 @@ struct RegisterCapRefinementTests {
         #expect(BenchmarkRunner.fastestSpecs(of: result, count: 10).count == 4)
     }
 
-    @Test("a later instance's one compile round: the first's fastest, then their row-order twins, then cap twins, up to the slots", arguments: [
+    @Test("a later instance's unrolled sources: the first's fastest tilings, each once as its fastest setting ran")
+    func fastestTilings() {
+        let candidates = [
+            ("8,2,1,sim,m96", 1.0), ("8,2,1,m96", 1.1), ("8,2,1,sim", 1.2), ("dd:w32,v2,c1,r4,k1,u2", 0.5),
+            ("4,2,2,sim,m64", 1.3), ("4,2,2,uniform", 1.4), ("2,2,1", nil), ("4,2,2,sim", 1.5),
+        ].map { CandidateResult(spec: $0.0, family: "", microseconds: $0.1) }
+        let result = TuningResult(best: "dd:w32,v2,c1,r4,k1,u2", bestMicroseconds: 0.5, candidates: candidates, wallSeconds: 1, fromCache: false)
+        #expect(BenchmarkRunner.fastestTilings(of: result, count: 3).map(\.description) == ["8,2,1,sim,m96", "4,2,2,sim,m64", "4,2,2,uniform"])
+        #expect(BenchmarkRunner.fastestTilings(of: result, count: 2).count == 2)
+        #expect(BenchmarkRunner.fastestTilings(of: result, count: 10).count == 3)
+    }
+
+    @Test("a later instance's one compile round: the first's fastest, then their register-setting twins, then row-order twins, up to the slots", arguments: [
         // (slots, the specs the round adds after the given ones)
         (4, [String]()),
-        (6, ["8,2,1,sim", "4,2,2,sim,m96"]),
-        (8, ["8,2,1,sim", "4,2,2,sim,m96", "16,2,1", "dd:w32,v2,c1,r4,k1,u2,o1"]),
-        (9, ["8,2,1,sim", "4,2,2,sim,m96", "16,2,1", "dd:w32,v2,c1,r4,k1,u2,o1", "8,2,1,m64"]),
+        (6, ["8,2,1,m64", "8,2,1,m96"]),
+        (12, ["8,2,1,m64", "8,2,1,m96", "8,2,1,m128", "4,2,2", "4,2,2,m64", "4,2,2,m128", "16,2,1,sim,m64", "16,2,1,sim,m96"]),
+        (18, ["8,2,1,m64", "8,2,1,m96", "8,2,1,m128", "4,2,2", "4,2,2,m64", "4,2,2,m128", "16,2,1,sim,m64", "16,2,1,sim,m96",
+              "16,2,1,sim,m128", "8,2,1,sim", "4,2,2,sim,m96", "16,2,1", "dd:w32,v2,c1,r4,k1,u2,o1"]),
     ])
     func narrowedRound(slots: Int, added: [String]) throws {
         let problem = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 256, density: 0.1, seed: 3), n: 64)
-        // 16,2,1,sim's row-order twin is plain 16,2,1; cap twins come after every row-order twin.
+        // 16,2,1,sim's row-order twin is plain 16,2,1; row-order twins come after every register-setting twin.
         let fastest = ["8,2,1", "4,2,2,m96", "16,2,1,sim", "dd:w32,v2,c1,r4,k1,u2"].map { KernelSpec(parsing: $0)! }
         let round = Tuner.narrowedRound(fastest, slots: slots, problem: problem, limits: .hopper)
         #expect(round.specs.map(\.description) == fastest.map(\.description) + added)
         #expect(round.origins.count == round.specs.count && round.origins.prefix(4).allSatisfy { $0 == nil })
-        if added.count >= 2 {
-            #expect(round.origins[5] == "sim twin of 4,2,2,m96, the first instance's 2nd fastest")
+        if added.count >= 4 {
+            #expect(round.origins[7] == "register-cap twin of 4,2,2,m96, the first instance's 2nd fastest")
         }
     }
 
@@ -140,8 +160,9 @@ struct RegisterCapRefinementTests {
         let first = TuningResult(best: "dd:w32,v2,c1,r4,k1,u2,o1", bestMicroseconds: 1, candidates: candidates, wallSeconds: 1, fromCache: false)
         let round = BenchmarkRunner.narrowedCandidates(for: problem, first: first, count: 2, jobs: 4, limits: .hopper)
         let specs = round.specs.map(\.description)
-        // Two unrolled and their twins fill the round of 4; the failed and the slowest unrolled are left out.
-        #expect(specs.prefix(4) == ["4,2,2,m96", "8,2,1", "4,2,2,sim,m96", "8,2,1,sim"])
+        // Two unrolled tilings and their register-setting twins fill the round of 4; the failed and the slowest
+        // unrolled are left out.
+        #expect(specs.prefix(4) == ["4,2,2,m96", "8,2,1", "4,2,2", "4,2,2,m64"])
         #expect(!specs.contains("16,2,1") && !specs.contains("2,2,1"))
         let listed = KernelSpec.candidates(for: problem).filter { $0.family == .dataDriven }.map(\.description)
         #expect(Array(specs.dropFirst(4)) == listed + ["dd:w32,v2,c1,r4,k1,u2,o1"])

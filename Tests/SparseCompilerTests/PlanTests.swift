@@ -109,19 +109,21 @@ struct PlanTests {
         for config in candidates { _ = try SpMMPlan(problem: problem, config: config) }
     }
 
-    @Test("the tuner lists a small layer's whole unrolled grid and a larger one's within the ptxas budget, each with rows that share columns gathered")
+    @Test("the tuner lists a small layer's whole unrolled grid and a larger one's within the ptxas budget, each as the first pass times it")
     func unrolledListBudget() throws {
-        /// The listed configs with their contiguous row ranges, to compare with the grid.
+        /// The listed configs with their contiguous row ranges and no cap, to compare with the grid.
         func unrolled(_ problem: SpMMProblem) -> (listed: [TilingConfig], grid: [TilingConfig]) {
-            let similar = KernelSpec.candidates(for: problem).compactMap { spec -> TilingConfig? in
+            let firstPass = KernelSpec.candidates(for: problem).compactMap { spec -> TilingConfig? in
                 if case .unrolled(let config) = spec { return config } else { return nil }
             }
-            #expect(similar.allSatisfy { $0.balance == .similarColumns })
-            let listed = similar.map { config in
+            #expect(firstPass.allSatisfy { $0.balance == .similarColumns })
+            let listed = firstPass.map { config in
                 var plain = config
                 plain.balance = .nonzeros
+                plain.maxRegisters = nil
                 return plain
             }
+            #expect(zip(listed, firstPass).allSatisfy { KernelSpec.firstPassConfig($0, problem: problem) == $1 })
             let grid = TilingConfig.candidates(for: problem, limit: .max).filter {
                 KernelSpec.unrolledFits(problem, vectorWidth: $0.vectorWidth)
             }
@@ -138,5 +140,27 @@ struct PlanTests {
         }.reduce(0, +)
         #expect(seconds <= KernelSpec.unrolledAssembleBudgetSeconds)
         #expect(largeListed.count < largeGrid.count, "the budget cut the large layer's grid")
+    }
+
+    @Test("the first pass gathers rows that share columns and caps registers where the grid stays one wave", arguments: [
+        // (config, one multiprocessor instead of 132, the config timed)
+        ("8,98,1", false, "8,98,1,sim,m96"),
+        ("2,98,1,v2", false, "2,98,1,v2,sim,m128"),
+        ("8,98,1,m64", false, "8,98,1,sim,m64"),
+        ("8,98,1", true, "8,98,1,sim"),
+        ("8,98,1,uniform", false, "8,98,1,uniform,m96"),
+    ])
+    func firstPassConfig(config: String, oneMultiprocessor: Bool, expected: String) throws {
+        let problem = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 256, density: 0.05, seed: 6), n: 3136)
+        var multiprocessor = Occupancy.Multiprocessor.h100
+        if oneMultiprocessor { multiprocessor.count = 1 }
+        let timed = KernelSpec.firstPassConfig(TilingConfig(parsing: config)!, problem: problem, multiprocessor: multiprocessor)
+        #expect(timed.description == expected)
+    }
+
+    @Test("no cap where the block's register budget is below 96: 1024 threads a block")
+    func firstPassBudget() throws {
+        let problem = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 512, density: 0.1, seed: 12), n: 64)
+        #expect(KernelSpec.firstPassConfig(TilingConfig(parsing: "8,1,16")!, problem: problem).maxRegisters == nil)
     }
 }
