@@ -63,7 +63,8 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
     /// assemble do not crowd out the scalar ones that fit; the first ``unrolledCandidateCount``, then the rest
     /// of the ranking (``TilingConfig/candidates(for:limits:limit:)``'s wide grid) while their estimated
     /// ptxas time stays within ``unrolledAssembleBudgetSeconds``. Small layers get the whole grid, large
-    /// ones little beyond the first. Each as the first pass times it (``firstPassConfig(_:problem:limits:multiprocessor:)``).
+    /// ones little beyond the first. Each as the first pass times it
+    /// (``firstPassConfig(_:problem:limits:multiprocessor:)``).
     public static func unrolledCandidates(
         for problem: SpMMProblem, limits: DeviceLimits = .hopper, multiprocessor: Occupancy.Multiprocessor = .h100
     ) -> [TilingConfig] {
@@ -92,7 +93,8 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
     ///   capped at 64-128 the fastest tilings ran 5-25% faster (cdba6db), which reorders them: problem 11 at
     ///   0.95 ran `32,4,4` in 3.44 us uncapped (7th) and 2.16 us at `m64` in a run that tried it.
     public static func firstPassConfig(
-        _ config: TilingConfig, problem: SpMMProblem, limits: DeviceLimits = .hopper, multiprocessor: Occupancy.Multiprocessor = .h100
+        _ config: TilingConfig, problem: SpMMProblem, limits: DeviceLimits = .hopper,
+        multiprocessor: Occupancy.Multiprocessor = .h100
     ) -> TilingConfig {
         var similar = config
         similar.balance = .similarColumns
@@ -112,7 +114,9 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
     /// resident at once with it (at most one wave on `multiprocessor`), so the registers cost no block; nil
     /// (ptxas' choice) otherwise, as for grids of several waves, where fewer resident blocks would cost more
     /// than deeper load windows win.
-    static func firstPassRegisterCap(_ plan: SpMMPlan, limits: DeviceLimits, multiprocessor: Occupancy.Multiprocessor) -> Int? {
+    static func firstPassRegisterCap(
+        _ plan: SpMMPlan, limits: DeviceLimits, multiprocessor: Occupancy.Multiprocessor
+    ) -> Int? {
         let budget = limits.registerBudget(threadsPerBlock: plan.threadsPerBlock)
         guard let cap = [96, 128].first(where: { $0 >= plan.estimatedRegisters && $0 <= budget }) else { return nil }
         let occupancy = Occupancy(
@@ -162,11 +166,13 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Specs worth timing for `problem`, best guesses first: unrolled candidates whose code fits the budget,
-    /// then data-driven candidates.
+    /// then data-driven candidates. `multiprocessor` sets which unrolled configs the first pass caps
+    /// (``firstPassRegisterCap(_:limits:multiprocessor:)``).
     public static func candidates(
         for problem: SpMMProblem, limits: DeviceLimits = .hopper, multiprocessor: Occupancy.Multiprocessor = .h100
     ) -> [KernelSpec] {
-        let unrolled = unrolledCandidates(for: problem, limits: limits, multiprocessor: multiprocessor).map(KernelSpec.unrolled)
+        let unrolled = unrolledCandidates(for: problem, limits: limits, multiprocessor: multiprocessor)
+            .map(KernelSpec.unrolled)
         let dataDriven = dataDrivenCandidates(for: problem, limits: limits)
         return KernelCostModel.preferredFamily(for: problem) == .unrolled ? unrolled + dataDriven : dataDriven + unrolled
     }

@@ -48,8 +48,8 @@ public struct Tuner {
     /// Candidates of each family, the fastest after the second pass, whose row-order twins are timed in a
     /// third pass; 0 skips it. Unrolled ones, listed with rows that share columns gathered into blocks
     /// (``BlockBalance/similarColumns``, `sim`: 8-35% fewer loads of B on Table 1's unrolled winners;
-    /// ``KernelSpec/firstPassConfig(_:problem:limits:multiprocessor:)``), get their twins of contiguous row ranges
-    /// (`plain`), and the other way round (on an H200, when the first pass listed plain configs, a `sim`
+    /// ``KernelSpec/firstPassConfig(_:problem:limits:multiprocessor:)``), get their twins of contiguous row
+    /// ranges (`plain`), and the other way round (on an H200, when the first pass listed plain configs, a `sim`
     /// twin won 38 of Table 1's 49 instances tuned to the unrolled family, up to 1.17x faster than the
     /// former configs). Data-driven ones whose blocks hold several rows get their `o1` twins
     /// (``DataDrivenConfig/similarRows``; on an H200 an `o1` twin won 14 of Table 1's 24 data-driven

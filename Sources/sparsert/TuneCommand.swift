@@ -29,7 +29,7 @@ struct TuneCommand: ParsableCommand {
         valueName: "specs"))
     var candidates: String?
 
-    @Flag(help: "Print the configs tuning would time, best guesses first, and exit (no GPU needed).")
+    @Flag(help: "Print the configs the first pass would time, best guesses first, and exit (no GPU needed; register caps as for an H100's 132 multiprocessors).")
     var list = false
 
     /// The `--candidates` specs, parsed; nil when the option is absent.
