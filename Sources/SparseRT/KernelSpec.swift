@@ -90,8 +90,9 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
     ///   230, by 5.6% in the median (up to 17%; up to 14% slower), and at cdba6db all 49 instances tuned to
     ///   the unrolled family chose a `sim` config.
     /// - Left to itself ptxas packs these straight-line kernels into 32 registers and ~20 loads in flight;
-    ///   capped at 64-128 the fastest tilings ran 5-25% faster (cdba6db), which reorders them: problem 11 at
-    ///   0.95 ran `32,4,4` in 3.44 us uncapped (7th) and 2.16 us at `m64` in a run that tried it.
+    ///   capped at 64-128 the fastest tilings ran 5-25% faster (cdba6db), which reorders them: on problem 11
+    ///   at 0.95 `32,4,4` ranked 7th of the first instance's tilings uncapped (3.44 us against 2.72), and at
+    ///   `m64` it had won the second instance in an earlier run (2.16 us).
     public static func firstPassConfig(
         _ config: TilingConfig, problem: SpMMProblem, limits: DeviceLimits = .hopper,
         multiprocessor: Occupancy.Multiprocessor = .h100
