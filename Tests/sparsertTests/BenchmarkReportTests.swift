@@ -82,7 +82,7 @@ struct BenchmarkReportTests {
     func singleLayer() throws {
         let two = Self.report([try Self.row(occupancy: true), try Self.row(occupancy: false)]).markdown()
         #expect(two.hasPrefix("# sparsert bench --suite paper-spmm (batch 1)\n"))
-        #expect(two.contains("geometric-mean speedup over cuBLAS fp32 at 0.90 sparsity: **2.00x** (2 problems)"))
+        #expect(two.contains("geometric-mean speedup over cuBLAS fp32 at 0.90 sparsity: **2.000x** (2 problems)"))
         var one = Self.report([try Self.row(occupancy: true)])
         one.heading = "sparsert compare 2048x512x256"
         let text = one.markdown()
