@@ -154,7 +154,7 @@ public struct BenchmarkRunner {
                 registers = count
                 occupancy = Occupancy(
                     registers: count, threads: c.threadsPerBlock, sharedMemoryBytes: c.sharedMemoryBytes,
-                    gridBlocks: c.grid.x * c.grid.y * c.grid.z, on: Occupancy.Multiprocessor(session.properties))
+                    gridBlocks: c.grid.x * c.grid.y * c.grid.z, on: session.multiprocessor)
             }
             let report = try GPUVerifier.verify(kernel, session: session, seed: 1000 &+ UInt64(i))
             guard report.passed else {
@@ -272,8 +272,8 @@ public struct BenchmarkRunner {
     /// The unrolled family's candidates, which the ablations tune; an error naming the selection when none
     /// fits (the unrolled code of a large layer exceeds the code-size bound).
     func unrolledCandidates(_ problem: SpMMProblem, limits: DeviceLimits) throws -> [KernelSpec] {
-        let unrolled = KernelSpec.unrolledCandidates(
-            for: problem, limits: limits, multiprocessor: Occupancy.Multiprocessor(session.properties)).map(KernelSpec.unrolled)
+        let unrolled = KernelSpec.unrolledCandidates(for: problem, limits: limits, multiprocessor: session.multiprocessor)
+            .map(KernelSpec.unrolled)
         guard !unrolled.isEmpty else { throw BenchmarkError.notApplicable(selection: selection.rawValue, problem: problem.description) }
         return unrolled
     }

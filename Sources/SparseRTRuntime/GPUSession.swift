@@ -12,6 +12,8 @@ public final class GPUSession: @unchecked Sendable {
     public let target: PTXTarget
     /// The device's limits for planning.
     public let limits: DeviceLimits
+    /// One multiprocessor's resources and their count, for occupancy and waves.
+    public let multiprocessor: Occupancy.Multiprocessor
     /// An offline assembler on this host (the CUDA toolkit's `ptxas`), used instead of the driver's JIT
     /// because separate processes compile many kernels in parallel; nil to use the JIT.
     public var ptxas: Ptxas?
@@ -28,6 +30,7 @@ public final class GPUSession: @unchecked Sendable {
             maxThreadsPerBlock: properties.maxThreadsPerBlock,
             maxSharedMemoryPerBlock: properties.sharedMemoryPerBlockOptin,
             registersPerBlock: properties.registersPerBlock)
+        multiprocessor = Occupancy.Multiprocessor(properties)
         ptxas = ProcessInfo.processInfo.environment["SPARSERT_USE_JIT"] == nil ? Ptxas.locate() : nil
     }
 }

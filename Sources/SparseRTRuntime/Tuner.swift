@@ -110,7 +110,7 @@ public struct Tuner {
             return (spec, result)
         }
         var specs = candidates ?? KernelSpec.candidates(
-            for: problem, limits: session.limits, multiprocessor: Occupancy.Multiprocessor(session.properties))
+            for: problem, limits: session.limits, multiprocessor: session.multiprocessor)
         guard !specs.isEmpty else { throw TuningError.noCandidates(problem.description) }
 
         // Compile and load in parallel: generation and ptxas per candidate.
