@@ -85,7 +85,7 @@ public enum SparseKernelCompiler {
         }
         let hash = String(WeightsHash.of(problem.weights), radix: 16)
         let configText = "\(config.mBlocks)x\(config.nBlocks)x\(config.groups)v\(config.vectorWidth)"
-            + config.balance.nameFragment + config.staging.suffix
+            + (config.alignedTiles ? "al" : "") + config.balance.nameFragment + config.staging.suffix
             + (config.maxRegisters.map { "m\($0)" } ?? "")
         return "sparsert_\(kind)_\(problem.nameFragment)_\(configText)_\(hash.prefix(8))"
     }

@@ -48,8 +48,7 @@ public struct SpMMPlan: Sendable {
             throw infeasible("cp staging copies whole words of B: it needs fp32 operands")
         }
         guard n % width == 0 else { throw infeasible("vector width \(width) does not divide N = \(n)") }
-        let perBlock = (n + config.nBlocks - 1) / config.nBlocks
-        let columnsPerBlock = (perBlock + width - 1) / width * width
+        let columnsPerBlock = config.tileColumns(n: n)
         let threadsPerGroup = (columnsPerBlock / width + 31) / 32 * 32
         let threads = threadsPerGroup * config.groups
         guard threads <= limits.maxThreadsPerBlock else {

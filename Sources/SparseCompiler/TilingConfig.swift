@@ -73,10 +73,18 @@ public struct TilingConfig: Hashable, Sendable, Codable, CustomStringConvertible
     /// memory trips, at the cost of resident warps: free when the grid fills less than one wave. The tuner
     /// times capped twins of its fastest unrolled candidates in a second pass (``KernelSpec/registerCaps``).
     public var maxRegisters: Int?
+    /// N tiles rounded up to whole warps of vectors (`al`): `32 * vectorWidth` columns, so with B's rows on
+    /// 128-byte lines (`--row-align 128`) every warp's load of a K step covers whole lines.
+    ///
+    /// Without it a tile holds `ceil(N / nBlocks)` columns (rounded to the vector width): at N = 784 in 7
+    /// tiles, 112 columns, so tiles after the first start mid-line and their warps' loads straddle two
+    /// lines (one more L1 wavefront and sector each). With it the tile holds 128 and the grid may launch
+    /// fewer tiles than `nBlocks` (`ceil(N / tile)`, the last one partial).
+    public var alignedTiles: Bool
 
     public init(
         mBlocks: Int, nBlocks: Int, groups: Int, vectorWidth: Int = 1, balance: BlockBalance = .nonzeros,
-        staging: BStaging = .registers, maxRegisters: Int? = nil
+        staging: BStaging = .registers, maxRegisters: Int? = nil, alignedTiles: Bool = false
     ) {
         self.mBlocks = mBlocks
         self.nBlocks = nBlocks
@@ -85,22 +93,34 @@ public struct TilingConfig: Hashable, Sendable, Codable, CustomStringConvertible
         self.balance = balance
         self.staging = staging
         self.maxRegisters = maxRegisters
+        self.alignedTiles = alignedTiles
     }
 
-    /// `M_blocks,N_blocks,Gy` and, when not the default, `,vW`, `,uniform` or `,sim`, `,cp` or `,mN`; e.g.
-    /// `8,4,2` or `8,4,2,v4,cp`.
+    /// Output columns of each N tile: `ceil(N / nBlocks)` rounded up to the vector width, or with
+    /// ``alignedTiles`` to `32 * vectorWidth`.
+    public func tileColumns(n: Int) -> Int {
+        let unit = alignedTiles ? 32 * vectorWidth : vectorWidth
+        return ((n + nBlocks - 1) / nBlocks + unit - 1) / unit * unit
+    }
+
+    /// `M_blocks,N_blocks,Gy` and, when not the default, `,vW`, `,al`, `,uniform` or `,sim`, `,cp` or `,mN`;
+    /// e.g. `8,4,2` or `8,4,2,v4,al,cp`.
     public var description: String {
         var text = "\(mBlocks),\(nBlocks),\(groups)"
         if vectorWidth != 1 { text += ",v\(vectorWidth)" }
+        if alignedTiles { text += ",al" }
         if balance != .nonzeros { text += ",\(balance.suffix)" }
         if staging != .registers { text += ",\(staging.suffix)" }
         if let maxRegisters { text += ",m\(maxRegisters)" }
         return text
     }
 
-    enum CodingKeys: String, CodingKey { case mBlocks, nBlocks, groups, vectorWidth, balance, staging, maxRegisters }
+    enum CodingKeys: String, CodingKey {
+        case mBlocks, nBlocks, groups, vectorWidth, balance, staging, maxRegisters, alignedTiles
+    }
 
-    /// Decodes configs written before `staging` existed as `.registers`, and before `maxRegisters` without a cap.
+    /// Decodes configs written before `staging` existed as `.registers`, before `maxRegisters` without a cap,
+    /// and before `alignedTiles` with plain tiles.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
@@ -108,10 +128,24 @@ public struct TilingConfig: Hashable, Sendable, Codable, CustomStringConvertible
             groups: try c.decode(Int.self, forKey: .groups), vectorWidth: try c.decode(Int.self, forKey: .vectorWidth),
             balance: try c.decode(BlockBalance.self, forKey: .balance),
             staging: try c.decodeIfPresent(BStaging.self, forKey: .staging) ?? .registers,
-            maxRegisters: try c.decodeIfPresent(Int.self, forKey: .maxRegisters))
+            maxRegisters: try c.decodeIfPresent(Int.self, forKey: .maxRegisters),
+            alignedTiles: try c.decodeIfPresent(Bool.self, forKey: .alignedTiles) ?? false)
     }
 
-    /// Parses the ``description`` form: `M_blocks,N_blocks,Gy[,vW][,uniform|,sim][,cp][,mN]`.
+    /// Encodes `alignedTiles` only when set, so configs without it keep their former form (and cache keys).
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(mBlocks, forKey: .mBlocks)
+        try c.encode(nBlocks, forKey: .nBlocks)
+        try c.encode(groups, forKey: .groups)
+        try c.encode(vectorWidth, forKey: .vectorWidth)
+        try c.encode(balance, forKey: .balance)
+        try c.encode(staging, forKey: .staging)
+        try c.encodeIfPresent(maxRegisters, forKey: .maxRegisters)
+        if alignedTiles { try c.encode(true, forKey: .alignedTiles) }
+    }
+
+    /// Parses the ``description`` form: `M_blocks,N_blocks,Gy[,vW][,al][,uniform|,sim][,cp][,mN]`.
     public init?(parsing text: String) {
         let fields = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard fields.count >= 3, let m = Int(fields[0]), let n = Int(fields[1]), let g = Int(fields[2]) else {
@@ -121,8 +155,11 @@ public struct TilingConfig: Hashable, Sendable, Codable, CustomStringConvertible
         var balance = BlockBalance.nonzeros
         var staging = BStaging.registers
         var maxRegisters: Int?
+        var aligned = false
         for extra in fields.dropFirst(3) {
-            if extra.hasPrefix("v"), let w = Int(extra.dropFirst()) {
+            if extra == "al" {
+                aligned = true
+            } else if extra.hasPrefix("v"), let w = Int(extra.dropFirst()) {
                 width = w
             } else if extra.hasPrefix("m"), let cap = Int(extra.dropFirst()) {
                 maxRegisters = cap
@@ -136,7 +173,7 @@ public struct TilingConfig: Hashable, Sendable, Codable, CustomStringConvertible
         }
         self.init(
             mBlocks: m, nBlocks: n, groups: g, vectorWidth: width, balance: balance, staging: staging,
-            maxRegisters: maxRegisters)
+            maxRegisters: maxRegisters, alignedTiles: aligned)
     }
 }
 

@@ -146,7 +146,8 @@ public enum VerificationSuite {
     /// The kernels the suite checks on `problem`: for the unrolled family (when its code stays under
     /// `unrolledNonzeroLimit` nonzeros and the PTX budget, among configs whose estimated ptxas time is at
     /// most `maxAssembleSeconds`) the first candidate, `extra` more candidates, the uniform-rows ablation,
-    /// its rows that share columns gathered (`sim`), B staged with `cp.async`, its largest register-capped twin and the candidate with the smallest blocks;
+    /// its rows that share columns gathered (`sim`), B staged with `cp.async`, its tiles on whole warps (`al`, where
+    /// that moves them), its largest register-capped twin and the candidate with the smallest blocks;
     /// for the data-driven family, which applies to every problem, its heuristic config, `extra` more
     /// candidates, the heuristic with a head, a candidate with parts by row length, one with a head loaded
     /// across the subwarp and one with rows dealt evenly to blocks, and the opt-in variants (deferred head
@@ -161,13 +162,16 @@ public enum VerificationSuite {
             }
             for config in candidates.prefix(1 + extra) { specs.append(.unrolled(config)) }
             if let first = candidates.first {
-                var uniform = first, similar = first, staged = first
+                var uniform = first, similar = first, staged = first, aligned = first
                 uniform.balance = .uniformRows
                 similar.balance = .similarColumns
                 staged.staging = .asyncCopy
+                aligned.alignedTiles = true
+                // Tiles on whole warps only where they move (the plain ones straddle lines).
+                let alignedTwin = aligned.tileColumns(n: problem.n) != first.tileColumns(n: problem.n) ? [aligned] : []
                 // The largest register cap the tuner's second pass would try.
                 let capped = KernelSpec.registerCapTwins(of: first, problem: problem, limits: limits).suffix(1)
-                for config in [uniform, similar, staged] + capped
+                for config in [uniform, similar, staged] + alignedTwin + capped
                 where (try? SpMMPlan(problem: problem, config: config, limits: limits)) != nil {
                     specs.append(.unrolled(config))
                 }

@@ -90,7 +90,7 @@ struct PlanTests {
         #expect(throws: PlanError.self) { try SpMMPlan(problem: problem, config: config) }
     }
 
-    @Test("config text round-trips", arguments: ["8,4,2", "8,4,2,v4", "1,1,1,uniform", "3,2,1,v2,uniform", "4,49,1,cp", "2,3,1,v4,uniform,cp", "8,4,2,m96", "2,3,1,v2,uniform,cp,m64", "8,4,2,sim", "8,4,2,v2,sim,m96"])
+    @Test("config text round-trips", arguments: ["8,4,2", "8,4,2,v4", "1,1,1,uniform", "3,2,1,v2,uniform", "4,49,1,cp", "2,3,1,v4,uniform,cp", "8,4,2,m96", "2,3,1,v2,uniform,cp,m64", "8,4,2,sim", "8,4,2,v2,sim,m96", "16,7,2,al", "16,7,2,v2,al,sim,m128"])
     func parse(text: String) throws {
         let config = try #require(TilingConfig(parsing: text))
         #expect(config.description == text)
@@ -99,6 +99,22 @@ struct PlanTests {
     @Test("unknown config suffixes are rejected", arguments: ["8,4,2,pf", "8,4,2,cp2", "8,4", "8,4,2,v4,x", "8,4,2,m", "8,4,2,mx"])
     func rejects(text: String) {
         #expect(TilingConfig(parsing: text) == nil)
+    }
+
+    @Test("aligned tiles round up to whole warps of vectors; the grid launches only the tiles N needs", arguments: [
+        // (N, N_blocks, vector width, columns per tile plain, aligned, grid along N aligned)
+        (784, 7, 1, 112, 128, 7), (196, 4, 1, 49, 64, 4), (196, 2, 1, 98, 128, 2), (196, 2, 2, 98, 128, 2),
+        (784, 4, 2, 196, 256, 4), (256, 2, 1, 128, 128, 2), (49, 1, 1, 49, 64, 1), (100, 3, 1, 34, 64, 2),
+    ])
+    func alignedTiles(_ c: (n: Int, nBlocks: Int, width: Int, plain: Int, aligned: Int, gridY: Int)) throws {
+        let problem = try SpMMProblem(weights: weights, n: c.n)
+        var config = TilingConfig(mBlocks: 4, nBlocks: c.nBlocks, groups: 1, vectorWidth: c.width)
+        #expect(try SpMMPlan(problem: problem, config: config).columnsPerBlock == c.plain)
+        config.alignedTiles = true
+        let plan = try SpMMPlan(problem: problem, config: config)
+        #expect(plan.columnsPerBlock == c.aligned)
+        #expect(plan.gridY == c.gridY)
+        #expect(plan.threadsPerGroup == c.aligned / c.width)
     }
 
     @Test("every heuristic candidate plans", arguments: [1, 7, 49, 196, 256, 3136])
