@@ -48,7 +48,7 @@ public struct SpMMPlan: Sendable {
             throw infeasible("cp staging copies whole words of B: it needs fp32 operands")
         }
         guard n % width == 0 else { throw infeasible("vector width \(width) does not divide N = \(n)") }
-        let columnsPerBlock = config.tileColumns(n: n)
+        let columnsPerBlock = config.tileColumns(n: n, elementBytes: problem.elementBytes)
         let threadsPerGroup = (columnsPerBlock / width + 31) / 32 * 32
         let threads = threadsPerGroup * config.groups
         guard threads <= limits.maxThreadsPerBlock else {

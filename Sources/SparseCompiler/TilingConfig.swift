@@ -73,8 +73,8 @@ public struct TilingConfig: Hashable, Sendable, Codable, CustomStringConvertible
     /// memory trips, at the cost of resident warps: free when the grid fills less than one wave. The tuner
     /// times capped twins of its fastest unrolled candidates in a second pass (``KernelSpec/registerCaps``).
     public var maxRegisters: Int?
-    /// N tiles rounded up to whole warps of vectors (`al`): `32 * vectorWidth` columns, so with B's rows on
-    /// 128-byte lines (`--row-align 128`) every warp's load of a K step covers whole lines.
+    /// N tiles rounded up to whole 128-byte lines of B's rows (`al`: 32 fp32 or 64 fp16 columns), so with
+    /// B's rows on lines (`--row-align 128`) no warp's load of a K step straddles two lines.
     ///
     /// Without it a tile holds `ceil(N / nBlocks)` columns (rounded to the vector width): at N = 784 in 7
     /// tiles, 112 columns, so tiles after the first start mid-line and their warps' loads straddle two
@@ -97,9 +97,9 @@ public struct TilingConfig: Hashable, Sendable, Codable, CustomStringConvertible
     }
 
     /// Output columns of each N tile: `ceil(N / nBlocks)` rounded up to the vector width, or with
-    /// ``alignedTiles`` to `32 * vectorWidth`.
-    public func tileColumns(n: Int) -> Int {
-        let unit = alignedTiles ? 32 * vectorWidth : vectorWidth
+    /// ``alignedTiles`` to a 128-byte line of elements of `elementBytes` (a multiple of every vector width).
+    public func tileColumns(n: Int, elementBytes: Int) -> Int {
+        let unit = alignedTiles ? max(vectorWidth, 128 / elementBytes) : vectorWidth
         return ((n + nBlocks - 1) / nBlocks + unit - 1) / unit * unit
     }
 

@@ -37,7 +37,7 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The text forms ``init(parsing:)`` accepts, for error messages.
-    public static let syntax = "M_blocks,N_blocks,Gy[,vW][,uniform|,sim][,cp][,mN] or dd:wT,vW,cV,rR,kP,uU[,p0][,sS][,hH][,x1][,a1][,b1][,e1][,lN][,i1][,mN][,qQ][,d1][,gG][,o1]"
+    public static let syntax = "M_blocks,N_blocks,Gy[,vW][,al][,uniform|,sim][,cp][,mN] or dd:wT,vW,cV,rR,kP,uU[,p0][,sS][,hH][,x1][,a1][,b1][,e1][,lN][,i1][,mN][,qQ][,d1][,gG][,o1]"
 
     /// Parses the ``description`` form of either family.
     public init?(parsing text: String) {
@@ -97,9 +97,11 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
         _ config: TilingConfig, problem: SpMMProblem, limits: DeviceLimits = .hopper,
         multiprocessor: Occupancy.Multiprocessor = .h100
     ) -> TilingConfig {
-        var similar = config
+        var base = config
+        base.alignedTiles = config.alignedTiles || tilesStraddleLines(config, problem: problem)
+        var similar = base
         similar.balance = .similarColumns
-        let orders = config.balance == .nonzeros ? [similar, config] : [config]
+        let orders = config.balance == .nonzeros ? [similar, base] : [base]
         for var listed in orders {
             guard let plan = try? SpMMPlan(problem: problem, config: listed, limits: limits) else { continue }
             if listed.maxRegisters == nil {
@@ -108,6 +110,17 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
             return listed
         }
         return config
+    }
+
+    /// Whether `config`'s N tiles start mid-line on B's rows, which start on 128-byte lines: more than one
+    /// tile, each not a whole number of lines. Its warps' loads then straddle two lines; the first pass plans
+    /// such tilings on whole lines instead (``TilingConfig/alignedTiles``).
+    static func tilesStraddleLines(_ config: TilingConfig, problem: SpMMProblem) -> Bool {
+        let bytes = problem.elementBytes
+        guard problem.isMatrix, !config.alignedTiles, config.nBlocks > 1, problem.bRowStride * bytes % 128 == 0 else {
+            return false
+        }
+        return config.tileColumns(n: problem.n, elementBytes: bytes) * bytes % 128 != 0
     }
 
     /// The register cap ``firstPassConfig(_:problem:limits:multiprocessor:)`` gives a plan: 96, or 128 where

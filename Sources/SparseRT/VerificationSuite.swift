@@ -146,7 +146,7 @@ public enum VerificationSuite {
     /// The kernels the suite checks on `problem`: for the unrolled family (when its code stays under
     /// `unrolledNonzeroLimit` nonzeros and the PTX budget, among configs whose estimated ptxas time is at
     /// most `maxAssembleSeconds`) the first candidate, `extra` more candidates, the uniform-rows ablation,
-    /// its rows that share columns gathered (`sim`), B staged with `cp.async`, its tiles on whole warps (`al`, where
+    /// its rows that share columns gathered (`sim`), B staged with `cp.async`, its tiles on whole lines (`al`, where
     /// that moves them), its largest register-capped twin and the candidate with the smallest blocks;
     /// for the data-driven family, which applies to every problem, its heuristic config, `extra` more
     /// candidates, the heuristic with a head, a candidate with parts by row length, one with a head loaded
@@ -167,8 +167,10 @@ public enum VerificationSuite {
                 similar.balance = .similarColumns
                 staged.staging = .asyncCopy
                 aligned.alignedTiles = true
-                // Tiles on whole warps only where they move (the plain ones straddle lines).
-                let alignedTwin = aligned.tileColumns(n: problem.n) != first.tileColumns(n: problem.n) ? [aligned] : []
+                // Tiles on whole lines only where that moves them.
+                let bytes = problem.elementBytes
+                let alignedTwin = aligned.tileColumns(n: problem.n, elementBytes: bytes)
+                    != first.tileColumns(n: problem.n, elementBytes: bytes) ? [aligned] : []
                 // The largest register cap the tuner's second pass would try.
                 let capped = KernelSpec.registerCapTwins(of: first, problem: problem, limits: limits).suffix(1)
                 for config in [uniform, similar, staged] + alignedTwin + capped

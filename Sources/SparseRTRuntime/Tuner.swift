@@ -29,10 +29,10 @@ public struct Tuner {
     /// within a few percent of their originals and would otherwise crowd other configs out (about 50 ms a
     /// finalist; on an H200 the first pass's timer read 0.92-1.12x of the final round's on the same kernel).
     public var finalists = 8
-    /// The search's version, part of the tuning cache's key: 3 since the first pass lists unrolled configs
-    /// with rows that share columns gathered and with the register cap their grid gets for free
-    /// (``KernelSpec/firstPassConfig(_:problem:limits:multiprocessor:)``).
-    public static let searchVersion = 3
+    /// The search's version, part of the tuning cache's key: 4 since the first pass lists unrolled configs
+    /// with rows that share columns gathered, N tiles on whole lines of B's rows and the register cap their
+    /// grid gets for free (``KernelSpec/firstPassConfig(_:problem:limits:multiprocessor:)``).
+    public static let searchVersion = 4
     /// The final round's timer (the benchmark's), and how many times each finalist is timed with it, in
     /// turn, the median of those medians deciding.
     public var finalTimer = KernelTimer()

@@ -54,7 +54,7 @@ let paddedKernelCases: [KernelCase] = {
         KernelCase(label: "64x256", weights: random, n: 48, config: TilingConfig(mBlocks: 2, nBlocks: 1, groups: 4, vectorWidth: 4), rowStrides: (64, 52)),
         KernelCase(label: "37x45", weights: odd, n: 6, config: TilingConfig(mBlocks: 5, nBlocks: 1, groups: 2, vectorWidth: 2), rowStrides: (8, 10)),
         KernelCase(label: "37x45 cp", weights: odd, n: 33, config: TilingConfig(mBlocks: 37, nBlocks: 3, groups: 1, staging: .asyncCopy), rowStrides: (40, 36)),
-        // Tiles rounded to whole warps: 64 + 64 + 4 columns of N = 132 (3 requested tiles of 44), and the
+        // Tiles rounded to whole lines: 64 + 64 + 4 columns of N = 132 (3 requested tiles of 44), and the
         // last tile's idle lanes past N on vectors of 2.
         KernelCase(label: "64x256 al", weights: random, n: 132, config: TilingConfig(mBlocks: 4, nBlocks: 3, groups: 2, alignedTiles: true), rowStrides: (160, 132)),
         KernelCase(label: "64x256 al v2", weights: random, n: 98, config: TilingConfig(mBlocks: 8, nBlocks: 2, groups: 1, vectorWidth: 2, alignedTiles: true), rowStrides: (128, 128)),

@@ -101,10 +101,11 @@ struct PlanTests {
         #expect(TilingConfig(parsing: text) == nil)
     }
 
-    @Test("aligned tiles round up to whole warps of vectors; the grid launches only the tiles N needs", arguments: [
+    @Test("aligned tiles round up to whole 128-byte lines; the grid launches only the tiles N needs", arguments: [
         // (N, N_blocks, vector width, columns per tile plain, aligned, grid along N aligned)
         (784, 7, 1, 112, 128, 7), (196, 4, 1, 49, 64, 4), (196, 2, 1, 98, 128, 2), (196, 2, 2, 98, 128, 2),
-        (784, 4, 2, 196, 256, 4), (256, 2, 1, 128, 128, 2), (49, 1, 1, 49, 64, 1), (100, 3, 1, 34, 64, 2),
+        (784, 4, 2, 196, 224, 4), (256, 2, 1, 128, 128, 2), (49, 1, 1, 49, 64, 1), (100, 3, 1, 34, 64, 2),
+        (3136, 98, 2, 32, 32, 98),
     ])
     func alignedTiles(_ c: (n: Int, nBlocks: Int, width: Int, plain: Int, aligned: Int, gridY: Int)) throws {
         let problem = try SpMMProblem(weights: weights, n: c.n)
@@ -114,7 +115,7 @@ struct PlanTests {
         let plan = try SpMMPlan(problem: problem, config: config)
         #expect(plan.columnsPerBlock == c.aligned)
         #expect(plan.gridY == c.gridY)
-        #expect(plan.threadsPerGroup == c.aligned / c.width)
+        #expect(plan.threadsPerGroup == (c.aligned / c.width + 31) / 32 * 32)
     }
 
     @Test("every heuristic candidate plans", arguments: [1, 7, 49, 196, 256, 3136])
@@ -127,7 +128,7 @@ struct PlanTests {
 
     @Test("the tuner lists a small layer's whole unrolled grid and a larger one's within the ptxas budget, each as the first pass times it")
     func unrolledListBudget() throws {
-        /// The listed configs with their contiguous row ranges and no cap, to compare with the grid.
+        /// The listed configs with their contiguous row ranges, plain tiles and no cap, to compare with the grid.
         func unrolled(_ problem: SpMMProblem) -> (listed: [TilingConfig], grid: [TilingConfig]) {
             let firstPass = KernelSpec.candidates(for: problem).compactMap { spec -> TilingConfig? in
                 if case .unrolled(let config) = spec { return config } else { return nil }
@@ -137,6 +138,7 @@ struct PlanTests {
                 var plain = config
                 plain.balance = .nonzeros
                 plain.maxRegisters = nil
+                plain.alignedTiles = false
                 return plain
             }
             #expect(zip(listed, firstPass).allSatisfy { KernelSpec.firstPassConfig($0, problem: problem) == $1 })
@@ -158,13 +160,15 @@ struct PlanTests {
         #expect(largeListed.count < largeGrid.count, "the budget cut the large layer's grid")
     }
 
-    @Test("the first pass gathers rows that share columns and caps registers where the grid stays one wave", arguments: [
+    @Test("the first pass gathers rows that share columns, puts tiles on whole lines and caps registers where the grid stays one wave", arguments: [
         // (config, one multiprocessor instead of 132, the config timed)
         ("8,98,1", false, "8,98,1,sim,m96"),
         ("2,98,1,v2", false, "2,98,1,v2,sim,m128"),
         ("8,98,1,m64", false, "8,98,1,sim,m64"),
         ("8,98,1", true, "8,98,1,sim"),
         ("8,98,1,uniform", false, "8,98,1,uniform,m96"),
+        // 25 tiles of 126 columns start mid-line on B's rows of 12544 bytes: planned on 128.
+        ("4,25,1", false, "4,25,1,al,sim,m96"),
     ])
     func firstPassConfig(config: String, oneMultiprocessor: Bool, expected: String) throws {
         let problem = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 256, density: 0.05, seed: 6), n: 3136)

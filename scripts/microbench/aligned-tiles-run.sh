@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# N tiles on whole warps (`al`) against the tiles the unrolled family plans by default, for one instance of
+# N tiles on whole 128-byte lines (`al`) against the tiles the unrolled family plans by default, for one instance of
 # the Table 1 problems whose tiles start mid-line (N = 784 and 196, rows padded to 128 bytes), in one process
 # per problem: the 8 fastest unrolled configs of the instance in an earlier benchmark's tuning record
 # (RECORD, default the 700e95d run), the `al` twin of each that moves, and `al` configs with 2 and 4 times

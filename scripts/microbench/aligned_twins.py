@@ -3,7 +3,7 @@
 
 From a benchmark's tuning record (`<stem>.tuning.json`, every candidate's time), the COUNT fastest unrolled
 configs of one instance; the `al` twin of each whose N tiles start mid-line (more than one tile, columns not
-a multiple of 32 vectors); and for the VARIANTS fastest, `al` configs with 2 and 4 times the tiles, and with
+a multiple of 32); and for the VARIANTS fastest, `al` configs with 2 and 4 times the tiles, and with
 twice the tiles and half the row blocks.
 
 Usage: aligned_twins.py TUNING_JSON PROBLEM SPARSITY INSTANCE N [COUNT] [VARIANTS]
@@ -14,7 +14,7 @@ import sys
 
 
 def tile_columns(n, n_blocks, width, aligned):
-    unit = 32 * width if aligned else width
+    unit = 32 if aligned else width
     return (-(-n // n_blocks) + unit - 1) // unit * unit
 
 
@@ -57,7 +57,7 @@ def main():
     out = list(fastest)
     for i, spec in enumerate(fastest):
         m, nb, g, width, extras = parse(spec)
-        if nb > 1 and tile_columns(n, nb, width, False) % (32 * width) != 0:
+        if nb > 1 and tile_columns(n, nb, width, False) % 32 != 0:
             out.append(render(m, nb, g, width, extras, True))
         if i < variants:
             for mm, nn in [(m, nb * 2), (m, nb * 4), (max(1, m // 2), nb * 2)]:
