@@ -83,7 +83,8 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// `config` as the tuner's first pass times it: with rows that share columns gathered into its blocks
-    /// (``BlockBalance/similarColumns``) where that plans, and with the register cap its grid gets for free
+    /// (``BlockBalance/similarColumns``) where that plans, its N tiles on whole lines of B where they would
+    /// start mid-line (``tilesStraddleLines(_:problem:)``), and with the register cap its grid gets for free
     /// (``firstPassRegisterCap(_:limits:multiprocessor:)``). The later passes time the other row order and
     /// the other register settings of the fastest, so the first pass should rank configs as they will run:
     /// - On an H200, of 288 sim/plain pairs Table 1's tuning timed (54f48b5), the `sim` kernel was faster in
@@ -93,6 +94,8 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
     ///   capped at 64-128 the fastest tilings ran 5-25% faster (cdba6db), which reorders them: on problem 11
     ///   at 0.95 `32,4,4` ranked 7th of the first instance's tilings uncapped (3.44 us against 2.72), and at
     ///   `m64` it had won the second instance in an earlier run (2.16 us).
+    /// - On an H200 each of 17 Table 1 configs with tiles starting mid-line ran as fast or faster with its
+    ///   tiles on whole lines in the tuner's final round, 1.057x in the median (up to 1.095x; 09469e2).
     public static func firstPassConfig(
         _ config: TilingConfig, problem: SpMMProblem, limits: DeviceLimits = .hopper,
         multiprocessor: Occupancy.Multiprocessor = .h100
