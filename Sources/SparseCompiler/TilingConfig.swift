@@ -132,7 +132,8 @@ public struct TilingConfig: Hashable, Sendable, Codable, CustomStringConvertible
             alignedTiles: try c.decodeIfPresent(Bool.self, forKey: .alignedTiles) ?? false)
     }
 
-    /// Encodes `alignedTiles` only when set, so configs without it keep their former form (and cache keys).
+    /// Encodes `alignedTiles` only when set, so manifests and tuning records of configs without it keep their
+    /// former JSON.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(mBlocks, forKey: .mBlocks)

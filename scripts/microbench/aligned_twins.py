@@ -26,11 +26,11 @@ def parse(spec):
     return m, nb, g, width, [x for x in extras if not (x.startswith("v") and x[1:].isdigit()) and x != "al"]
 
 
-def render(m, nb, g, width, extras, aligned):
+def render(n, m, nb, g, width, extras, aligned):
     if aligned:  # the fewest requested tiles giving the same aligned tile, so twins that plan alike print alike
-        tile = tile_columns(n_columns, nb, width, True)
-        least = -(-n_columns // tile)
-        if tile_columns(n_columns, least, width, True) == tile:
+        tile = tile_columns(n, nb, width, True)
+        least = -(-n // tile)
+        if tile_columns(n, least, width, True) == tile:
             nb = least
     parts = [str(m), str(nb), str(g)] + ([f"v{width}"] if width != 1 else []) + (["al"] if aligned else [])
     return ",".join(parts + extras)
@@ -39,8 +39,6 @@ def render(m, nb, g, width, extras, aligned):
 def main():
     path, problem, sparsity, instance, n = sys.argv[1:6]
     n = int(n)
-    global n_columns
-    n_columns = n
     count = int(sys.argv[6]) if len(sys.argv) > 6 else 8
     variants = int(sys.argv[7]) if len(sys.argv) > 7 else 3
     record = json.load(open(path))
@@ -58,11 +56,11 @@ def main():
     for i, spec in enumerate(fastest):
         m, nb, g, width, extras = parse(spec)
         if nb > 1 and tile_columns(n, nb, width, False) % 32 != 0:
-            out.append(render(m, nb, g, width, extras, True))
+            out.append(render(n, m, nb, g, width, extras, True))
         if i < variants:
             for mm, nn in [(m, nb * 2), (m, nb * 4), (max(1, m // 2), nb * 2)]:
                 if tile_columns(n, nn, width, True) < n or nn == 1:
-                    out.append(render(mm, nn, g, width, extras, True))
+                    out.append(render(n, mm, nn, g, width, extras, True))
     seen = set()
     for spec in out:
         if spec not in seen:
