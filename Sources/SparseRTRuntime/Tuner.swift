@@ -12,10 +12,11 @@ struct Twin {
 /// The autotuner (paper section 3.7): compiles candidates of both families in parallel, verifies each on
 /// the GPU against the float64 reference, times the ones that pass with a short timer, adds a second pass of
 /// the fastest unrolled ones' twins under the other register settings (``registerCapRefinement``) and a
-/// third of row-order twins of either family (``rowOrderRefinement``: the unrolled ones' blocks of contiguous
-/// rows or of rows that share columns, the other way round from the source; the data-driven ones' rows that
-/// share columns gathered), each skipped when set to 0, times the fastest few again with the benchmark's
-/// timer (``finalists``), and keeps the fastest of those.
+/// third of row-order twins (``rowOrderRefinement``: the data-driven ones' rows that share columns gathered;
+/// with ``rowOrderFamilies`` holding the unrolled family, also its blocks of contiguous rows or of rows that
+/// share columns, the other way round from the source), each skipped when set to 0, times the fastest few
+/// again with the benchmark's timer (``finalists``), and keeps the fastest of those. The third pass shares
+/// the second's compile round unless it twins unrolled kernels, whose sources the second pass ranks.
 public struct Tuner {
     public let session: GPUSession
     public var timer: KernelTimer
@@ -29,38 +30,42 @@ public struct Tuner {
     /// within a few percent of their originals and would otherwise crowd other configs out (about 50 ms a
     /// finalist; on an H200 the first pass's timer read 0.92-1.12x of the final round's on the same kernel).
     public var finalists = 8
-    /// The search's version, part of the tuning cache's key: 4 since the first pass lists unrolled configs
-    /// with rows that share columns gathered, N tiles on whole lines of B's rows and the register cap their
-    /// grid gets for free (``KernelSpec/firstPassConfig(_:problem:limits:multiprocessor:)``).
-    public static let searchVersion = 4
+    /// The search's version, part of the tuning cache's key: 4 when the first pass came to list unrolled
+    /// configs with rows that share columns gathered, N tiles on whole lines of B's rows and the register cap
+    /// their grid gets for free (``KernelSpec/firstPassConfig(_:problem:limits:multiprocessor:)``);
+    /// 5 since the third pass leaves the unrolled family out by default (``defaultRowOrderFamilies``).
+    public static let searchVersion = 5
     /// The final round's timer (the benchmark's), and how many times each finalist is timed with it, in
     /// turn, the median of those medians deciding.
     public var finalTimer = KernelTimer()
     public var finalRounds = 3
     /// Unrolled candidates, the fastest of the first pass, whose twins under the other register settings
-    /// (``KernelSpec/registerSettingTwins(of:problem:limits:)``: ptxas' own choice and caps of 64, 96 and 128)
-    /// are compiled and timed in a second pass before the final round; 0 skips it. On an H200, when the first
+    /// (``KernelSpec/registerSettingTwins(of:problem:limits:)``: the other caps of 64, 96 and 128) are
+    /// compiled and timed in a second pass before the final round; 0 skips it. On an H200, when the first
     /// pass timed uncapped configs, capped twins won 47 of Table 1's 94 instances tuned to the unrolled
-    /// family (up to 1.25x faster), for 12 more compiles a problem.
+    /// family (up to 1.25x faster); since it caps them, another cap won 19 of 46 (700e95d) and 16 of 49 (09469e2).
     public var registerCapRefinement = Tuner.defaultRegisterCapRefinement
     /// Four: the twins of the first pass's four fastest unrolled candidates.
     public static let defaultRegisterCapRefinement = 4
-    /// Candidates of each family, the fastest after the second pass, whose row-order twins are timed in a
-    /// third pass; 0 skips it. Unrolled ones, listed with rows that share columns gathered into blocks
-    /// (``BlockBalance/similarColumns``, `sim`: 8-35% fewer loads of B on Table 1's unrolled winners;
-    /// ``KernelSpec/firstPassConfig(_:problem:limits:multiprocessor:)``), get their twins of contiguous row
-    /// ranges (`plain`), and the other way round (on an H200, when the first pass listed plain configs, a `sim`
-    /// twin won 38 of Table 1's 49 instances tuned to the unrolled family, up to 1.17x faster than the
-    /// former configs). Data-driven ones whose blocks hold several rows get their `o1` twins
-    /// (``DataDrivenConfig/similarRows``; on an H200 an `o1` twin won 14 of Table 1's 24 data-driven
-    /// instances, but within 3% of the former kernels' times either way).
+    /// Candidates of each family in ``rowOrderFamilies``, the fastest after the second pass, whose row-order
+    /// twins are timed in a third pass; 0 skips it. Data-driven ones whose blocks hold several rows get their
+    /// `o1` twins (``DataDrivenConfig/similarRows``; on an H200 an `o1` twin won 14 of Table 1's 24
+    /// data-driven instances, but within 3% of the former kernels' times either way). Unrolled ones, listed
+    /// with rows that share columns gathered into blocks (``BlockBalance/similarColumns``, `sim`; 8-35% fewer
+    /// loads of B on Table 1's unrolled winners; ``KernelSpec/firstPassConfig(_:problem:limits:multiprocessor:)``),
+    /// get their twins of contiguous row ranges (`plain`), and the other way round.
     public var rowOrderRefinement = Tuner.defaultRowOrderRefinement
-    /// Two: one more compile round of up to four kernels (eight with near ties, ``rowOrderNearTie``).
+    /// Two: up to four kernels of each family (eight with near ties, ``rowOrderNearTie``).
     public static let defaultRowOrderRefinement = 2
-    /// The families the third pass twins. A problem's later instances, tuned over the first's fastest
-    /// unrolled configs and their twins in one round, keep it for the data-driven family only, whose
-    /// kernels assemble in a fraction of a second.
-    public var rowOrderFamilies: Set<KernelFamily> = [.unrolled, .dataDriven]
+    /// The families the third pass twins (``defaultRowOrderFamilies``).
+    public var rowOrderFamilies: Set<KernelFamily> = Tuner.defaultRowOrderFamilies
+    /// The data-driven family only, whose kernels assemble in a fraction of a second. When the first pass
+    /// listed `plain` configs, a `sim` twin won 38 of Table 1's 49 instances tuned to the unrolled family on
+    /// an H200 (up to 1.17x faster); since it lists `sim` ones (cdba6db), no unrolled instance of Table 1
+    /// chose a `plain` twin in three runs (cdba6db, 700e95d, 09469e2: 0 of 147), their fastest timing
+    /// 0.96-1.24x (median 1.09x) of the family's fastest at 09469e2, while the pass cost a round of
+    /// unrolled ptxas (5-10 s on the largest problems).
+    public static let defaultRowOrderFamilies: Set<KernelFamily> = [.dataDriven]
     /// The third pass also twins up to ``rowOrderRefinement`` more candidates of each family that the first
     /// passes timed within this fraction of the family's fastest: those short timings rank configs within a
     /// few percent either way, and a twin's gain does not follow its source's rank (on an H200, problem 4 at
@@ -70,19 +75,25 @@ public struct Tuner {
     /// ``rowOrderNearTie`` in whole percent, for reports and cache keys.
     public static var rowOrderNearTiePercent: Int { Int((rowOrderNearTie * 100).rounded()) }
 
-    /// The passes after the first as set, for reports: `register-cap twins of the 4 fastest unrolled, sim
-    /// twins of the 2 fastest`, or `none`.
+    /// The passes after the first as set, for reports: `register-cap twins of the 4 fastest unrolled, o1
+    /// twins of the 2 fastest data-driven (...)`, or `none`.
     public var passesSummary: String {
-        Self.passesSummary(registerCapRefinement: registerCapRefinement, rowOrderRefinement: rowOrderRefinement)
+        Self.passesSummary(
+            registerCapRefinement: registerCapRefinement, rowOrderRefinement: rowOrderRefinement,
+            rowOrderFamilies: rowOrderFamilies)
     }
 
-    static func passesSummary(registerCapRefinement: Int, rowOrderRefinement: Int) -> String {
+    static func passesSummary(
+        registerCapRefinement: Int, rowOrderRefinement: Int, rowOrderFamilies: Set<KernelFamily> = defaultRowOrderFamilies
+    ) -> String {
         var passes: [String] = []
         if registerCapRefinement > 0 { passes.append("register-cap twins of the \(registerCapRefinement) fastest unrolled") }
-        if rowOrderRefinement > 0 {
-            let n = rowOrderRefinement
-            passes.append("row-order twins (sim or plain) of the \(n) fastest unrolled, o1 twins of the \(n) fastest data-driven "
-                + "(and of up to \(n) more of each within \(rowOrderNearTiePercent)% of the fastest)")
+        let n = rowOrderRefinement
+        let twins = [(KernelFamily.unrolled, "row-order twins (sim or plain) of the \(n) fastest unrolled"),
+                     (.dataDriven, "o1 twins of the \(n) fastest data-driven")].filter { rowOrderFamilies.contains($0.0) }
+        if n > 0, !twins.isEmpty {
+            passes.append(twins.map(\.1).joined(separator: ", ")
+                + " (and of up to \(n) more\(twins.count > 1 ? " of each" : "") within \(rowOrderNearTiePercent)% of the fastest)")
         }
         return passes.isEmpty ? "none" : passes.joined(separator: ", ")
     }
@@ -103,7 +114,7 @@ public struct Tuner {
         let start = Date()
         let key = TuningCache.key(
             problem: problem, device: session.properties.name, registerCapRefinement: registerCapRefinement,
-            rowOrderRefinement: rowOrderRefinement)
+            rowOrderRefinement: rowOrderRefinement, rowOrderFamilies: rowOrderFamilies)
         if let cached = cache?.lookup(key), let spec = KernelSpec(parsing: cached.best) {
             var result = cached
             result.fromCache = true
@@ -129,13 +140,14 @@ public struct Tuner {
         var leaders: [(index: Int, time: Double, kernel: LoadedKernel)] = []
         var total = specs.count
         // Each kernel is released once timed, unless it leads.
-        func evaluate(_ batch: inout [Result<LoadedKernel, Error>?]) {
+        func evaluate(_ batch: inout [(kernel: Result<LoadedKernel, Error>, seconds: Double)?]) {
             for j in batch.indices {
                 let i = results.count
                 var entry = CandidateResult(spec: specs[i].description, family: specs[i].family.rawValue)
                 entry.origin = origins[i]
+                entry.compileSeconds = batch[j]!.seconds
                 do {
-                    let kernel = try batch[j]!.get()
+                    let kernel = try batch[j]!.kernel.get()
                     entry.registers = try? kernel.function.numRegisters
                     let verifyStart = Date()
                     let report = try GPUVerifier.verify(kernel, session: session, data: data)
@@ -172,15 +184,21 @@ public struct Tuner {
             phases.compileSeconds += Date().timeIntervalSince(compileStart)
             evaluate(&batch)
         }
-        if registerCapRefinement > 0 {
-            refine(Self.registerCapRefinements(
-                specs: specs, results: results, problem: problem, limits: session.limits, count: registerCapRefinement))
-        }
+        var twins = registerCapRefinement > 0
+            ? Self.registerCapRefinements(
+                specs: specs, results: results, problem: problem, limits: session.limits, count: registerCapRefinement)
+            : []
         if rowOrderRefinement > 0 {
-            refine(Self.rowOrderRefinements(
+            // Unrolled sources are ranked after the second pass; the data-driven ranking is the first pass's.
+            if rowOrderFamilies.contains(.unrolled) {
+                refine(twins)
+                twins = []
+            }
+            twins += Self.rowOrderRefinements(
                 specs: specs, results: results, problem: problem, limits: session.limits, count: rowOrderRefinement,
-                families: rowOrderFamilies))
+                families: rowOrderFamilies)
         }
+        refine(twins)
         guard !leaders.isEmpty else { throw TuningError.allFailed(results.compactMap(\.failure).first ?? "unknown") }
         let finalStart = Date()
         let best = try finalRound(leaders.map { ($0.index, $0.kernel) }, results: &results)
@@ -193,14 +211,16 @@ public struct Tuner {
     }
 
     /// Generates, assembles and loads `specs` on ``jobs`` threads, the longest to assemble first (by
-    /// ``KernelCostModel``'s estimate); each slot holds the kernel or its error.
-    func compile(_ specs: [KernelSpec], problem: SpMMProblem) -> [Result<LoadedKernel, Error>?] {
+    /// ``KernelCostModel``'s estimate); each slot holds the kernel or its error, and the job's seconds.
+    func compile(_ specs: [KernelSpec], problem: SpMMProblem) -> [(kernel: Result<LoadedKernel, Error>, seconds: Double)?] {
         let costs = specs.map { spec -> Double in
             guard case .unrolled(let config) = spec else { return 0 }
             return KernelCostModel.unrolled(problem, vectorWidth: config.vectorWidth).assembleSeconds
         }
         return ParallelWork.map(specs.count, width: jobs, costs: costs) { i in
-            Result { try LoadedKernel(specs[i].compile(problem, limits: session.limits), session: session) }
+            let start = Date()
+            let kernel = Result { try LoadedKernel(specs[i].compile(problem, limits: session.limits), session: session) }
+            return (kernel, Date().timeIntervalSince(start))
         }
     }
 

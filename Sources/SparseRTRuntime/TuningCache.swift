@@ -22,12 +22,17 @@ public final class TuningCache: @unchecked Sendable {
     }
 
     /// The entry of `problem` on `device`; a tuner with further passes (``Tuner/registerCapRefinement``,
-    /// ``Tuner/rowOrderRefinement``) keeps its own entries, since it may choose differently, and so does each
-    /// ``Tuner/searchVersion``.
-    public static func key(problem: SpMMProblem, device: String, registerCapRefinement: Int = 0, rowOrderRefinement: Int = 0) -> String {
+    /// ``Tuner/rowOrderRefinement`` over ``Tuner/rowOrderFamilies``) keeps its own entries, since it may choose
+    /// differently, and so does each ``Tuner/searchVersion``.
+    public static func key(
+        problem: SpMMProblem, device: String, registerCapRefinement: Int = 0, rowOrderRefinement: Int = 0,
+        rowOrderFamilies: Set<KernelFamily> = Tuner.defaultRowOrderFamilies
+    ) -> String {
         "\(WeightsHash.hex(problem.weights))|\(problem.description)|\(device)|\(SparseCompiler.generatorVersion)|search\(Tuner.searchVersion)"
             + (registerCapRefinement > 0 ? "|caps\(registerCapRefinement)" : "")
             + (rowOrderRefinement > 0 ? "|order\(rowOrderRefinement)+\(Tuner.rowOrderNearTiePercent)%" : "")
+            + (rowOrderRefinement > 0 && rowOrderFamilies != Tuner.defaultRowOrderFamilies
+                ? "|" + rowOrderFamilies.map(\.rawValue).sorted().joined(separator: "+") : "")
     }
 
     public func lookup(_ key: String) -> TuningResult? { lock.withLock { entries[key] } }

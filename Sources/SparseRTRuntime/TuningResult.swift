@@ -15,6 +15,9 @@ public struct CandidateResult: Codable, Sendable {
     /// For a later pass's twin, which pass made it from which candidate, e.g. `sim twin of 16,7,4,m128, the
     /// 2nd fastest unrolled`; nil for the first pass's candidates (and in results cached before it was recorded).
     public var origin: String?
+    /// Seconds one compile job spent generating, assembling and loading this candidate (its share of a
+    /// parallel round; contention for the host's cores included).
+    public var compileSeconds: Double?
 }
 
 /// The outcome of tuning one problem.

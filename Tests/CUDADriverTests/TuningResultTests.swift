@@ -39,6 +39,18 @@ struct TuningResultTests {
         let decoded = try JSONDecoder().decode(TuningResult.self, from: JSONEncoder().encode(result))
         #expect(decoded.phases?.timeSeconds == 20)
     }
+
+    @Test("tuning cache keys tell the searches apart: passes, the row-order pass's families, the search's version")
+    func cacheKeys() throws {
+        let problem = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 128, density: 0.1, seed: 5), n: 64)
+        let plain = TuningCache.key(problem: problem, device: "GPU")
+        let passes = TuningCache.key(problem: problem, device: "GPU", registerCapRefinement: 4, rowOrderRefinement: 2)
+        let unrolled = TuningCache.key(
+            problem: problem, device: "GPU", registerCapRefinement: 4, rowOrderRefinement: 2, rowOrderFamilies: [.unrolled, .dataDriven])
+        #expect(plain.hasSuffix("|GPU|\(SparseCompiler.generatorVersion)|search\(Tuner.searchVersion)"))
+        #expect(passes == plain + "|caps4|order2+5%")
+        #expect(unrolled == passes + "|dataDriven+unrolled")
+    }
 }
 
 @Suite("Tuner's further passes")
@@ -53,16 +65,16 @@ struct RegisterCapRefinementTests {
         // 16,2,1 failed; the data-driven one is fastest but never twinned; 4,2,2 already has its m64 twin.
         let results = [result(2.5), result(2.0), result(nil), result(1.0), result(3.0)]
         let twins = Tuner.registerCapRefinements(specs: specs, results: results, problem: problem, limits: .hopper, count: 2)
-        #expect(twins.map(\.spec.description) == ["4,2,2", "4,2,2,m128", "8,2,1,m64", "8,2,1,m96", "8,2,1,m128"])
+        #expect(twins.map(\.spec.description) == ["4,2,2,m128", "8,2,1,m64", "8,2,1,m96", "8,2,1,m128"])
         #expect(twins.first?.origin == "register-cap twin of 4,2,2,m96, the 1st fastest unrolled")
         #expect(twins.last?.origin == "register-cap twin of 8,2,1, the 2nd fastest unrolled")
         #expect(Tuner.registerCapRefinements(specs: specs, results: results, problem: problem, limits: .hopper, count: 0).isEmpty)
     }
 
-    @Test("a config's register-setting twins: ptxas' choice and the caps that hold its path, without its own", arguments: [
+    @Test("a config's register-setting twins: the caps that hold its path, without its own or ptxas' choice", arguments: [
         ("4,2,2", ["4,2,2,m64", "4,2,2,m96", "4,2,2,m128"]),
-        ("4,2,2,m96", ["4,2,2", "4,2,2,m64", "4,2,2,m128"]),
-        ("8,1,16,sim,m64", ["8,1,16,sim"]),
+        ("4,2,2,m96", ["4,2,2,m64", "4,2,2,m128"]),
+        ("8,1,16,sim,m64", []),
     ])
     func registerSettingTwins(config: String, expected: [String]) throws {
         let problem = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 512, density: 0.1, seed: 12), n: 64)
@@ -136,9 +148,9 @@ struct RegisterCapRefinementTests {
         // (slots, the specs the round adds after the given ones)
         (4, [String]()),
         (6, ["8,2,1,m64", "8,2,1,m96"]),
-        (12, ["8,2,1,m64", "8,2,1,m96", "8,2,1,m128", "4,2,2", "4,2,2,m64", "4,2,2,m128", "16,2,1,sim,m64", "16,2,1,sim,m96"]),
-        (18, ["8,2,1,m64", "8,2,1,m96", "8,2,1,m128", "4,2,2", "4,2,2,m64", "4,2,2,m128", "16,2,1,sim,m64", "16,2,1,sim,m96",
-              "16,2,1,sim,m128", "8,2,1,sim", "4,2,2,sim,m96", "16,2,1", "dd:w32,v2,c1,r4,k1,u2,o1"]),
+        (12, ["8,2,1,m64", "8,2,1,m96", "8,2,1,m128", "4,2,2,m64", "4,2,2,m128", "16,2,1,sim,m64", "16,2,1,sim,m96", "16,2,1,sim,m128"]),
+        (18, ["8,2,1,m64", "8,2,1,m96", "8,2,1,m128", "4,2,2,m64", "4,2,2,m128", "16,2,1,sim,m64", "16,2,1,sim,m96", "16,2,1,sim,m128",
+              "8,2,1,sim", "4,2,2,sim,m96", "16,2,1", "dd:w32,v2,c1,r4,k1,u2,o1"]),
     ])
     func narrowedRound(slots: Int, added: [String]) throws {
         let problem = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 256, density: 0.1, seed: 3), n: 64)
@@ -162,7 +174,7 @@ struct RegisterCapRefinementTests {
         let specs = round.specs.map(\.description)
         // Two unrolled tilings and their register-setting twins fill the round of 4; the failed and the slowest
         // unrolled are left out.
-        #expect(specs.prefix(4) == ["4,2,2,m96", "8,2,1", "4,2,2", "4,2,2,m64"])
+        #expect(specs.prefix(4) == ["4,2,2,m96", "8,2,1", "4,2,2,m64", "4,2,2,m128"])
         #expect(!specs.contains("16,2,1") && !specs.contains("2,2,1"))
         let listed = KernelSpec.candidates(for: problem).filter { $0.family == .dataDriven }.map(\.description)
         #expect(Array(specs.dropFirst(4)) == listed + ["dd:w32,v2,c1,r4,k1,u2,o1"])
@@ -170,14 +182,18 @@ struct RegisterCapRefinementTests {
     }
 
     @Test("the passes are summarized for reports as set", arguments: [
-        (4, 2, "register-cap twins of the 4 fastest unrolled, row-order twins (sim or plain) of the 2 fastest unrolled, o1 twins of the 2 fastest "
-            + "data-driven (and of up to 2 more of each within 5% of the fastest)"),
-        (0, 3, "row-order twins (sim or plain) of the 3 fastest unrolled, o1 twins of the 3 fastest data-driven (and of up to 3 more of each within "
-            + "5% of the fastest)"),
-        (0, 0, "none"),
+        (4, 2, false, "register-cap twins of the 4 fastest unrolled, o1 twins of the 2 fastest data-driven (and of up to 2 more within 5% of "
+            + "the fastest)"),
+        (4, 2, true, "register-cap twins of the 4 fastest unrolled, row-order twins (sim or plain) of the 2 fastest unrolled, o1 twins of the "
+            + "2 fastest data-driven (and of up to 2 more of each within 5% of the fastest)"),
+        (0, 3, true, "row-order twins (sim or plain) of the 3 fastest unrolled, o1 twins of the 3 fastest data-driven (and of up to 3 more of "
+            + "each within 5% of the fastest)"),
+        (4, 0, true, "register-cap twins of the 4 fastest unrolled"),
+        (0, 0, false, "none"),
     ])
-    func summary(caps: Int, rows: Int, expected: String) {
-        #expect(Tuner.passesSummary(registerCapRefinement: caps, rowOrderRefinement: rows) == expected)
+    func summary(caps: Int, rows: Int, unrolledTwins: Bool, expected: String) {
+        let families: Set<KernelFamily> = unrolledTwins ? [.unrolled, .dataDriven] : Tuner.defaultRowOrderFamilies
+        #expect(Tuner.passesSummary(registerCapRefinement: caps, rowOrderRefinement: rows, rowOrderFamilies: families) == expected)
     }
 
     @Test("twins hold the path's estimated registers and fit the block's budget")
