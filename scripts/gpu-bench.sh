@@ -2,9 +2,10 @@
 # On the GPU host, after scripts/make-carry.sh here: verification suite, the paper benchmarks and tuning
 # experiments, each under its own time limit. Logs and reports go to a work folder, packed at the end into
 # $OUT/results.tar.gz (the device tool returns at most 8 files). Usage:
-#   bash scripts/gpu-bench.sh [verify] [spmm] [spmm90] [spmm95] [spmm8] [conv] [conv8] [explore] [ncu] [regs] [regslarge] [sim] [simdd] [ncuunrolled] [torch] [mobilenet] [compare] [fp16] [mobilenet16]
+#   bash scripts/gpu-bench.sh [verify] [spmm] [spmm90] [spmm95] [spmm8] [spmm8a90] [spmm8a95] [conv] [conv8] [explore] [ncu] [regs] [regslarge] [sim] [simdd] [ncuunrolled] [torch] [mobilenet] [compare] [fp16] [mobilenet16]
 # (default: verify spmm spmm8 conv conv8; spmm90 and spmm95 split batch 1 by sparsity, each under 10 minutes;
-# verify128, spmm90a and spmm95a do the same with B's and C's rows padded to 128 bytes, `--row-align 128`;
+# verify128, spmm90a and spmm95a do the same with B's and C's rows padded to 128 bytes, `--row-align 128`,
+# and spmm8a90 and spmm8a95 run batch 8 (one instance a problem) that way;
 # PROBLEMS=1,2,3 limits the spmm steps to those problems, so a sparsity too long for one device call can be
 # run in parts and joined with `sparsert bench --merge`; regs and regslarge run
 # scripts/microbench/unrolled-regs-run.sh (the unrolled winners at both sparsities, then problems 7-10);
@@ -52,6 +53,8 @@ for step in $steps; do
     spmm90a) run spmm-b1-a128-s0.9$tag ${SPMM_LIMIT:-560} bench --max-instances 3 --sparsity 0.9 --row-align 128 $sel --output "$work/bench" ;;
     spmm95a) run spmm-b1-a128-s0.95$tag ${SPMM_LIMIT:-560} bench --max-instances 3 --sparsity 0.95 --row-align 128 $sel --output "$work/bench" ;;
     spmm8) run spmm-b8 ${SPMM8_LIMIT:-300} bench --batch 8 --max-instances 1 --output "$work/bench" ;;
+    spmm8a90) run spmm-b8-a128-s0.9$tag ${SPMM8_LIMIT:-560} bench --batch 8 --max-instances 1 --sparsity 0.9 --row-align 128 $sel --output "$work/bench" ;;
+    spmm8a95) run spmm-b8-a128-s0.95$tag ${SPMM8_LIMIT:-560} bench --batch 8 --max-instances 1 --sparsity 0.95 --row-align 128 $sel --output "$work/bench" ;;
     conv) run conv-b1 150 bench --suite paper-conv --output "$work/bench" ;;
     conv8) run conv-b8 ${CONV8_LIMIT:-200} bench --suite paper-conv --batch 8 --output "$work/bench" ;;
     explore) bash "$repo/scripts/gpu-explore.sh" "$work" ;;
