@@ -10,7 +10,8 @@ mkdir -p .carry/lead
 rm -rf .build-release
 swift build -c release --static-swift-stdlib --scratch-path .build-release
 strip -o .carry/lead/sparsert .build-release/release/sparsert
-xz -T0 -3 -f .carry/lead/sparsert
+# -9e: the working tree and the carry together must stay under the device tool's 64 MiB.
+xz -T0 -9e -f .carry/lead/sparsert
 if [ ! -f .carry/lead/data.tar.xz ]; then
   tar cf - -C "$data/.." data/dlmc/rn50_batchsizes.txt \
     data/dlmc/rn50/magnitude_pruning/0.9 data/dlmc/rn50/magnitude_pruning/0.95 \
