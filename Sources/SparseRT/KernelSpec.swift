@@ -164,7 +164,7 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
     /// of a capped config: on an H200, of 272 such twins timed in Table 1's tuning (700e95d, 09469e2) 14 ran
     /// faster than their capped source in the first pass, 29 reached the final round and none won (median
     /// 1.18x slower), while they took the longest to assemble (problem 11's `64,2,2,v2,sim` at 0.95: 9.3 s
-    /// against 5.2 s at `m128` on one core).
+    /// against 5.2 s at `m128`, one ptxas at a time on the CPU build machine).
     public static func registerSettingTwins(
         of config: TilingConfig, problem: SpMMProblem, limits: DeviceLimits = .hopper
     ) -> [TilingConfig] {

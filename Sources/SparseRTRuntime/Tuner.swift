@@ -64,7 +64,8 @@ public struct Tuner {
     /// an H200 (up to 1.17x faster); since it lists `sim` ones (cdba6db), no unrolled instance of Table 1
     /// chose a `plain` twin in three runs (cdba6db, 700e95d, 09469e2: 0 of 147), their fastest timing
     /// 0.96-1.24x (median 1.09x) of the family's fastest at 09469e2, while the pass cost a round of
-    /// unrolled ptxas (5-10 s on the largest problems).
+    /// unrolled ptxas: without it and the uncapped register twins the first instances of problems 5, 6 and
+    /// 11 compiled in 16-27 s, against 28-40 s at 09469e2 (H200 hosts of two loans, 8ab37b8).
     public static let defaultRowOrderFamilies: Set<KernelFamily> = [.dataDriven]
     /// The third pass also twins up to ``rowOrderRefinement`` more candidates of each family that the first
     /// passes timed within this fraction of the family's fastest: those short timings rank configs within a
