@@ -20,3 +20,8 @@ if [ ! -f .carry/lead/data.tar.xz ]; then
 fi
 git rev-parse --short HEAD > .carry/lead/commit
 ls -la .carry/lead
+# The device tool copies the working tree (tracked and untracked-not-ignored files) and the carry, 64 MiB at most.
+tree=$(git ls-files -z --cached --others --exclude-standard | xargs -0 cat 2>/dev/null | wc -c)
+carried=$(cat .carry/lead/* | wc -c)
+echo "working tree $((tree / 1048576)) MiB + carry $((carried / 1048576)) MiB of the device's 64 MiB"
+[ $((tree + carried)) -le $((64 * 1048576)) ] || echo "warning: over 64 MiB; the device tool will refuse this carry" >&2
