@@ -4,7 +4,8 @@
 ///
 /// The work is given as a closure that enqueues exactly one run on the stream it is handed (it must be
 /// capturable: launches and async copies/fills on that stream, no synchronous copies). Timed runs repeat the
-/// same work on the same buffers, so caches are warm: this is the steady-state, back-to-back time.
+/// same work on the same buffers, so caches are warm: this is the steady-state, back-to-back time, unless
+/// ``beforeEachRun`` enqueues work that empties the caches before every run (its own time is subtracted).
 public struct KernelTimer: Sendable {
     /// Timed replays (at least 7; default 21).
     public var repetitions: Int
@@ -18,6 +19,11 @@ public struct KernelTimer: Sendable {
     public var warmupMilliseconds: Double
     /// ...unless a fixed count of warm-up replays is given.
     public var warmupReplays: Int?
+
+    /// Work enqueued on the stream before every run, such as a read that evicts L2 so each run starts from
+    /// memory, as a layer of a network whose weights exceed L2 does; nil for none. It is timed alone the
+    /// same way, and its median is subtracted from every sample (``TimingResult/subtractedMicroseconds``).
+    public var beforeEachRun: (@Sendable (CUDAStream) throws -> Void)? = nil
 
     /// The fewest timed replays a result may rest on.
     public static let minimumRepetitions = 7
@@ -36,6 +42,9 @@ public struct KernelTimer: Sendable {
 
     /// Times `enqueueOneRun` replayed from CUDA graphs on `stream` (a created stream, not the legacy default).
     public func time(on stream: CUDAStream, _ enqueueOneRun: () throws -> Void) throws -> TimingResult {
+        if let result = try subtractingBeforeEachRun(stream, enqueueOneRun, { try $0.time(on: stream, $1) }) {
+            return result
+        }
         try stream.context.makeCurrent()
         let single = try CUDAGraph.capture(on: stream, enqueueOneRun)
         let runs = try chooseRunsPerReplay(stream) { try single.launch(on: stream) }
@@ -48,11 +57,27 @@ public struct KernelTimer: Sendable {
     /// Times `enqueueOneRun` issued as plain launches between events, for work that cannot be captured; host
     /// launch overhead is part of what this measures when the runs are shorter than their launches.
     public func timeLaunches(on stream: CUDAStream, _ enqueueOneRun: () throws -> Void) throws -> TimingResult {
+        if let result = try subtractingBeforeEachRun(stream, enqueueOneRun, { try $0.timeLaunches(on: stream, $1) }) {
+            return result
+        }
         try stream.context.makeCurrent()
         let runs = try chooseRunsPerReplay(stream, enqueueOneRun)
         return try measure(stream, runs: runs, mode: .launches) {
             for _ in 0..<runs { try enqueueOneRun() }
         }
+    }
+
+    /// With ``beforeEachRun``: `measure` (this timer without it) of that work and `run` together, less the
+    /// median of `measure` of that work alone; nil without it.
+    private func subtractingBeforeEachRun(
+        _ stream: CUDAStream, _ run: () throws -> Void, _ measure: (KernelTimer, () throws -> Void) throws -> TimingResult
+    ) throws -> TimingResult? {
+        guard let before = beforeEachRun else { return nil }
+        var plain = self
+        plain.beforeEachRun = nil
+        let both = try withoutActuallyEscaping(run) { run in try measure(plain) { try before(stream); try run() } }
+        let alone = try measure(plain) { try before(stream) }
+        return both.subtracting(alone.medianMicroseconds)
     }
 
     /// Runs per replay: the fixed count, or enough single runs (timed after a short warm-up) to fill

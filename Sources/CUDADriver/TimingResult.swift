@@ -30,6 +30,9 @@ public struct TimingResult: Codable, Sendable, Equatable {
     public var replays: Int
     /// Every sample, per-run microseconds, in the order measured.
     public var samplesMicroseconds: [Double]
+    /// Per-run time of work timed with each run and taken off every sample (``KernelTimer/beforeEachRun``),
+    /// microseconds; nil when none was.
+    public var subtractedMicroseconds: Double? = nil
 
     /// Summarizes per-run samples (at least one).
     public init(samplesMicroseconds samples: [Double], runsPerReplay: Int, mode: Mode) {
@@ -48,6 +51,15 @@ public struct TimingResult: Codable, Sendable, Equatable {
         self.runsPerReplay = runsPerReplay
         self.replays = samples.count
         self.samplesMicroseconds = samples
+    }
+
+    /// The same timing with `microseconds` taken off every sample (and recorded in
+    /// ``subtractedMicroseconds``); samples stay at or above 0.
+    public func subtracting(_ microseconds: Double) -> TimingResult {
+        var result = TimingResult(
+            samplesMicroseconds: samplesMicroseconds.map { max($0 - microseconds, 0) }, runsPerReplay: runsPerReplay, mode: mode)
+        result.subtractedMicroseconds = (subtractedMicroseconds ?? 0) + microseconds
+        return result
     }
 
     /// The `fraction` quantile of ascending `sorted` values, interpolating linearly between neighbours at position

@@ -111,6 +111,18 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     /// 3% of the former winners either way (problem 9 at 0.9: 2.9% faster at best): 4-9% fewer distinct
     /// columns a block is too small a change to show.
     public var similarRows = false
+    /// A row's nonzeros fanned out over its parts in groups of 4 (`f1`): the row is stored once, contiguous,
+    /// and part p walks its groups p, p + P, p + 2P, ... (P = the K split), so the P subwarps of a row,
+    /// side by side in the block, read one contiguous run per step: where subwarps are narrow (small N,
+    /// T = 1 to 8) a warp's loads of weights and offsets are coalesced instead of one line per subwarp. Each
+    /// entry is used under its own bound check (the row's end), so no part needs a tail. Needs P >= 2 and
+    /// no prefetch (`p0`); not with a head, parts by row length, interleaved parts, staged B or a cluster
+    /// split.
+    public var fannedParts = false
+    /// With fanned parts, each entry's column k held in 16 bits instead of its 32-bit B byte offset (`n1`):
+    /// 6 bytes a nonzero instead of 8, for layers whose weights stream from memory (small N), at one
+    /// multiply a nonzero (k times B's row bytes). Matrix products with K of at most 65536.
+    public var narrowIndices = false
 
     public init(
         subwarpWidth: Int, vectorWidth: Int = 1, vectorsPerThread: Int = 1, rowsPerBlock: Int, kSplit: Int = 1,
@@ -132,7 +144,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
 
     /// `dd:wT,vW,cV,rR,kP,uU`, `,p0` without prefetch, `,sS` staged, `,hH` with a head (`,x1` loaded
     /// across the subwarp), `,a1` one address per nonzero, `,b1` parts by row length (`,lN` nonzeros each,
-    /// `,e1` dealt evenly to blocks), `,i1` interleaved parts, `,mN` capped, `,qQ` K split over a cluster, `,d1` the head's sums deferred, `,gG` head groups per trip, `,o1` rows that share columns gathered, e.g. `dd:w32,v4,c1,r4,k1,u2`; distinct from
+    /// `,e1` dealt evenly to blocks), `,i1` interleaved parts, `,mN` capped, `,qQ` K split over a cluster, `,d1` the head's sums deferred, `,gG` head groups per trip, `,o1` rows that share columns gathered, `,f1` fanned parts (`,n1` with 16-bit column indices), e.g. `dd:w32,v4,c1,r4,k1,u2`; distinct from
     /// ``TilingConfig``'s form.
     public var description: String { "dd:" + fields.joined(separator: ",") }
 
@@ -156,6 +168,8 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         if deferredHead { list.append("d1") }
         if sharedHeadGroups > 1 { list.append("g\(sharedHeadGroups)") }
         if similarRows { list.append("o1") }
+        if fannedParts { list.append("f1") }
+        if narrowIndices { list.append("n1") }
         return list
     }
 
@@ -167,8 +181,8 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         var fields: [Character: Int] = [:]
         for field in trimmed.dropFirst(3).split(separator: ",") {
             let item = field.trimmingCharacters(in: .whitespaces)
-            guard let key = item.first, "wvcrkupmshablxeiqdgo".contains(key), fields[key] == nil,
-                let value = Int(item.dropFirst()), value > 0 || ("pabxeido".contains(key) && value == 0), !"pabxeido".contains(key) || value <= 1
+            guard let key = item.first, "wvcrkupmshablxeiqdgofn".contains(key), fields[key] == nil,
+                let value = Int(item.dropFirst()), value > 0 || ("pabxeidofn".contains(key) && value == 0), !"pabxeidofn".contains(key) || value <= 1
             else { return nil }
             fields[key] = value
         }
@@ -189,6 +203,8 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         deferredHead = fields["d"] == 1
         sharedHeadGroups = fields["g"] ?? 1
         similarRows = fields["o"] == 1
+        fannedParts = fields["f"] == 1
+        narrowIndices = fields["n"] == 1
     }
 }
 
@@ -267,6 +283,21 @@ extension DataDrivenConfig {
                 throw infeasible("o1 gathers a block's rows: it needs R of 2 or more, or parts by row length (b1)")
             }
             guard stageRows == nil else { throw infeasible("o1 and staged B do not combine") }
+        }
+        if fannedParts {
+            func refuse(_ other: String) -> PlanError { infeasible("fanned parts (f1) and \(other) do not combine") }
+            guard kSplit >= 2 else { throw infeasible("fanned parts (f1) need a K split of 2 or more") }
+            guard !prefetch else { throw infeasible("fanned parts (f1) walk without prefetch: add p0") }
+            guard headEntries == nil else { throw refuse("a head") }
+            guard !adaptiveSplit else { throw refuse("parts by row length (b1)") }
+            guard !interleavedParts else { throw refuse("interleaved parts (i1)") }
+            guard stageRows == nil else { throw refuse("staged B") }
+            guard clusterSplit == 1 else { throw refuse("a cluster split (q)") }
+        }
+        if narrowIndices {
+            guard fannedParts else { throw infeasible("16-bit column indices (n1) are for fanned parts (f1)") }
+            guard case .matrix = problem.operand else { throw infeasible("16-bit column indices (n1) are for matrix products") }
+            guard problem.k <= 1 << 16 else { throw infeasible("16-bit column indices (n1) need K of at most 65536, not \(problem.k)") }
         }
         if let length = partLength {
             guard adaptiveSplit else { throw infeasible("a part length is for parts by row length (b1)") }

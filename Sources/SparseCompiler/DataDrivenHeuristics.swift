@@ -65,7 +65,8 @@ extension DataDrivenConfig {
     /// toggled, a narrower subwarp, half the vector width, twice the vector width (padded rows), a bigger
     /// block; ten with parts by row length
     /// (four of them with heads loaded across the subwarp), then those ten with rows dealt evenly to blocks;
-    /// last, every config with a K split again with interleaved parts.
+    /// then fanned parts where subwarps are narrow (``fannedCandidates(base:problem:)``); last, every config
+    /// with a K split again with interleaved parts.
     /// Only configs that fit `problem` and `limits` are listed.
     public static func candidates(for problem: SpMMProblem, limits: DeviceLimits = .hopper) -> [DataDrivenConfig] {
         let base = heuristic(for: problem)
@@ -134,6 +135,7 @@ extension DataDrivenConfig {
             c.evenBlocks = true
             list.append(c)
         }
+        list += fannedCandidates(base: base, problem: problem)
         // Every K-split config once more with interleaved parts (i1): on rows padded to 128 bytes (H200) the
         // best config took 2-6% less time than without on 10 of 15 Table 1 layers at 0.9, and lost to
         // contiguous parts on the others (problems 7, 9, 15, 17).
@@ -146,6 +148,42 @@ extension DataDrivenConfig {
             guard seen.insert(config).inserted else { return false }
             return (try? config.validate(for: problem, limits: limits)) != nil
         }.prefix(maximumCandidates).map { $0 }
+    }
+
+    /// Fanned parts (f1) where subwarps are narrow (T <= 8: N of 8 or less at vectors of 1), so a row's P
+    /// subwarps share a warp and its loads of weights and offsets coalesce: P = 32 / T (at most 16) with
+    /// unroll 2 and 4 in blocks of 128 threads and with unroll 4 in blocks of 256, half that P with unroll 4;
+    /// and for N of 2 to 16, one thread per row covering all of N (T = 1, vectors of up to 4, P = 16) with
+    /// unroll 2 and 4; each also with 16-bit column indices (`n1`) where K allows.
+    static func fannedCandidates(base: DataDrivenConfig, problem: SpMMProblem) -> [DataDrivenConfig] {
+        guard base.subwarpWidth <= 8 else { return [] }
+        func fanned(_ shape: DataDrivenConfig, split: Int, unroll: Int, blockThreads: Int) -> DataDrivenConfig {
+            var c = shape
+            c.kSplit = split
+            c.unroll = unroll
+            c.prefetch = false
+            c.fannedParts = true
+            c.rowsPerBlock = max(1, min(max(problem.m, 1), blockThreads / (c.subwarpWidth * split)))
+            return c
+        }
+        let split = min(16, 32 / base.subwarpWidth)
+        var list = [
+            fanned(base, split: split, unroll: 2, blockThreads: 128), fanned(base, split: split, unroll: 4, blockThreads: 128),
+            fanned(base, split: split, unroll: 4, blockThreads: 256), fanned(base, split: max(2, split / 2), unroll: 4, blockThreads: 128),
+        ]
+        if base.subwarpWidth > 1, problem.n <= 16 {
+            let width = [4, 2].first { $0 <= problem.n && problem.vectorWidthProblem($0) == nil } ?? 1
+            var whole = base
+            whole.subwarpWidth = 1
+            whole.vectorWidth = width
+            whole.vectorsPerThread = (problem.n + width - 1) / width
+            list += [fanned(whole, split: 16, unroll: 2, blockThreads: 128), fanned(whole, split: 16, unroll: 4, blockThreads: 128)]
+        }
+        // Each again with 16-bit column indices where K allows (matrix products): fewer bytes to stream.
+        if case .matrix = problem.operand, problem.k <= 1 << 16 {
+            list += list.map { var c = $0; c.narrowIndices = true; return c }
+        }
+        return list
     }
 
     /// Configs ``candidates(for:limits:)`` lists at most.

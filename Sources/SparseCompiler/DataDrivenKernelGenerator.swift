@@ -13,7 +13,8 @@ import SparseReference
 ///    W-wide load of B (contiguous across the subwarp: coalesced) and W FMAs into register accumulators.
 ///    With `prefetch` the next iteration's weights and offsets load during this one. A guarded tail of up
 ///    to `unroll - 1` groups of 4 and 3 single nonzeros, all loads issued at once, finishes the part (an
-///    empty tail is jumped over). For a convolution each B load is also guarded by the tap's padding bit
+///    empty tail is jumped over). With fanned parts the subwarp walks every P-th group of 4 of its row
+///    instead, each entry checked against the row's end. For a convolution each B load is also guarded by the tap's padding bit
 ///    from a per-thread mask built once. Staged, this walk runs once per K chunk, over the chunk's piece of
 ///    the part, reading B from shared memory; the next chunk's copy is in flight meanwhile.
 /// 3. With a K split, the other parts leave their partial sums in shared memory; after one barrier the
@@ -98,10 +99,11 @@ public enum DataDrivenKernelGenerator {
         // 2. The nonzeros: of the whole part, or chunk by chunk with B staged in shared memory.
         let accumulators = (0..<v).map { _ in (0..<w).map { _ in b.register(.f32) } }
         for acc in accumulators.joined() { b.emit(.move(acc, .f32(0))) }
-        let body = LoopBody(
+        var body = LoopBody(
             sectionBytes: Int64(layout.capacity) * 4, hasTaps: layout.sections == 3, vectors: vectors,
             accumulators: accumulators, bSpace: config.stageRows == nil ? .globalReadOnly : .shared,
             precision: problem.precision)
+        if layout.narrowIndices { body.narrowIndexRowBytes = UInt32(problem.bRowStride * problem.elementBytes) }
         if config.stageRows != nil {
             emitStagedChunks(
                 problem: problem, config: config, layout: layout, coordinates: here, bPointer: bPointer,
@@ -125,8 +127,17 @@ public enum DataDrivenKernelGenerator {
                     }
                 }
             }
-            body.emitNonzeros(start: start, end: end, entryPointer: entryPointer, unroll: config.unroll,
-                              prefetch: config.prefetch, builder: &b)
+            if config.fannedParts {
+                // Part p of the row starts at its group p.
+                let part = b.binary(.rem, .u32, .register(here.subwarp), .u32(UInt32(config.kSplit)))
+                let partBytes = b.binary(.mul, .u32, .register(part), .u32(16))
+                let partStart = b.binary(.add, .u32, .register(start), .register(partBytes))
+                body.emitFannedNonzeros(start: partStart, end: end, entryPointer: entryPointer,
+                                        stride: 16 * config.kSplit, unroll: config.unroll, builder: &b)
+            } else {
+                body.emitNonzeros(start: start, end: end, entryPointer: entryPointer, unroll: config.unroll,
+                                  prefetch: config.prefetch, builder: &b)
+            }
             // Deferred, the head's sums come last: its B loads stay in flight while the rest of the part's
             // entries and B rows load.
             for (entry, values) in deferredHead { body.accumulate(entry, values, builder: &b) }
@@ -225,7 +236,7 @@ public enum DataDrivenKernelGenerator {
     }
 
     /// Reads the parameters, thread and block indices and derives ``Coordinates``: lane = tid % T, subwarp = tid / T,
-    /// record = blockIdx.x * R * P + subwarp, colBase = blockIdx.y * tile + lane * W. With a cluster split
+    /// record = blockIdx.x * R * P + subwarp (fanned parts: blockIdx.x * R + subwarp / P), colBase = blockIdx.y * tile + lane * W. With a cluster split
     /// of Q, blockIdx.x is cluster * Q + rank, and record = rank * recordsPerSlice + cluster * R * P + subwarp.
     static func emitCoordinates(
         config: DataDrivenConfig, recordWords: Int, recordsPerSlice: Int, builder b: inout KernelBuilder
@@ -244,8 +255,11 @@ public enum DataDrivenKernelGenerator {
             blockM = b.binary(.shr, .u32, .register(blockX), .u32(UInt32(q.trailingZeroBitCount)))
             rank = b.binary(.and, .u32, .register(blockX), .u32(UInt32(q - 1)))
         }
-        let firstRecord = b.binary(.mul, .u32, .register(blockM), .u32(UInt32(config.rowsPerBlock * config.kSplit)))
-        let record = b.binary(.add, .u32, .register(firstRecord), .register(subwarp))
+        // Fanned parts: one record per row, read by the row's P subwarps.
+        let recordsPerBlock = config.fannedParts ? config.rowsPerBlock : config.rowsPerBlock * config.kSplit
+        let firstRecord = b.binary(.mul, .u32, .register(blockM), .u32(UInt32(recordsPerBlock)))
+        let slot = config.fannedParts ? b.binary(.div, .u32, .register(subwarp), .u32(UInt32(config.kSplit))) : subwarp
+        let record = b.binary(.add, .u32, .register(firstRecord), .register(slot))
         if let rank {
             let sliceFirst = b.binary(.mul, .u32, .register(rank), .u32(UInt32(recordsPerSlice)))
             b.emit(.binary(.add, record, .register(record), .register(sliceFirst)))

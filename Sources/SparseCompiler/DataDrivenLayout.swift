@@ -8,7 +8,9 @@ import SparseReference
 /// row `s % R` within it) computes original row `rowOrder[s]`; slots past M are padding. Staged kernels
 /// deal the sorted rows to their blocks instead (``dealt(_:rowsPerBlock:rowsPerWarp:)``). Each slot's
 /// nonzeros, in column order, are split into `kSplit` contiguous parts of near-equal size, one per subwarp
-/// (with ``DataDrivenConfig/interleavedParts``, dealt to the parts in turn instead).
+/// (with ``DataDrivenConfig/interleavedParts``, dealt to the parts in turn instead; with
+/// ``DataDrivenConfig/fannedParts`` not split: one record per slot, whose P subwarps each start at their
+/// own group of 4 of the row).
 ///
 /// With a cluster split (``DataDrivenConfig/clusterSplit``, Q), the columns of A are cut into Q slices of
 /// about equal nonzeros (``sliceBounds``), and the records come Q times, slice-major: the same rows and
@@ -29,7 +31,8 @@ import SparseReference
 ///   `(i * capacity + e) * 4`. The sections: the weights (f32 bits); the B byte offsets (`k * ldb * 4` for a
 ///   matrix, saving a multiply per nonzero; staged, the offset in the shared chunk, `(k mod S) * tile * 4`);
 ///   for a convolution whose taps can fall into the padding, the tap index `kh * KW + kw`. Every part
-///   starts at a multiple of 4 entries, so 16-byte vector loads stay aligned.
+///   starts at a multiple of 4 entries, so 16-byte vector loads stay aligned. With 16-bit indices
+///   (``narrowIndices``) the second section holds the columns k instead, in half the words.
 ///   With a head (``DataDrivenConfig/headEntries``, H), the entries begin with H per (slot, part), in
 ///   record order: the part's first H nonzeros, unused ones with weight 0 and offset ``headSentinel``;
 ///   the record's first and end entry then cover the rest.
@@ -71,6 +74,10 @@ public struct DataDrivenLayout: Sendable {
     public let capacity: Int
     /// Sections in `entries`: 2, or 3 with tap indices.
     public let sections: Int
+    /// Whether the second section holds each entry's column k in 16 bits, two a word (entry e at byte
+    /// `4 * capacity + 2 * e`), `capacity / 2` words in all, instead of B byte offsets
+    /// (``DataDrivenConfig/narrowIndices``).
+    public let narrowIndices: Bool
     /// Word in `entries` where the epilogue's bias starts (one f32 per row of A, after the sections), or nil
     /// without a bias.
     public let biasWord: Int?
@@ -87,7 +94,8 @@ public struct DataDrivenLayout: Sendable {
         let weights = problem.weights
         let m = weights.rows
         let r = config.rowsPerBlock
-        let parts = config.kSplit
+        // Fanned parts share one record per row (each part finds its first group from its index).
+        let parts = config.fannedParts ? 1 : config.kSplit
         func infeasible(_ reason: String) -> PlanError { .infeasible(config: config.description, reason: reason) }
 
         // B offset and tap of column k; C row stride (bytes, E an element).
@@ -206,11 +214,13 @@ public struct DataDrivenLayout: Sendable {
         }
         // Slack after the last part: the main loop's last prefetch reads up to 16 words past its part.
         capacity = cursor + Self.slackWords
-        guard Int64(capacity) * Int64(sections) * 4 <= Int64(UInt32.max) else { throw infeasible("entries exceed 4 GB") }
+        narrowIndices = config.narrowIndices
+        let entryWords = narrowIndices ? capacity + capacity / 2 : capacity * sections
+        guard Int64(entryWords) * 4 <= Int64(UInt32.max) else { throw infeasible("entries exceed 4 GB") }
 
         // Pass 2: records and entries.
         var segments = [UInt32](repeating: 0, count: records.count * recordStride)
-        var entries = [UInt32](repeating: 0, count: capacity * sections)
+        var entries = [UInt32](repeating: 0, count: entryWords)
         var next = 0
         for (index, plan) in records.map(\.plan).enumerated() {
             let record = index * recordStride
@@ -229,7 +239,11 @@ public struct DataDrivenLayout: Sendable {
                 for (e, source) in piece.enumerated() {
                     let k = Int(weights.columnIndices[source])
                     entries[start + e] = weights.values[source].bitPattern
-                    entries[capacity + start + e] = UInt32(bOffset(k))
+                    if narrowIndices {
+                        entries[capacity + (start + e) / 2] |= UInt32(k) << (16 * ((start + e) % 2))
+                    } else {
+                        entries[capacity + start + e] = UInt32(bOffset(k))
+                    }
                     if sections == 3 { entries[2 * capacity + start + e] = tap(k) }
                 }
                 let bounds = record + Self.boundsWord(staged: stage != nil, chunk: c)

@@ -12,6 +12,9 @@ struct LoopBody {
     var bSpace: MemorySpace = .globalReadOnly
     /// B's element type (halves are widened to f32 as they load).
     var precision: Precision = .fp32
+    /// With 16-bit column indices (``DataDrivenLayout/narrowIndices``): B's row bytes, which turn a column
+    /// into its byte offset; nil when the second section holds the offsets themselves.
+    var narrowIndexRowBytes: UInt32? = nil
 
     /// The nonzeros at byte offsets [start, end) of the entries' first section: a main loop of `4 * unroll`
     /// per iteration, then a tail of fewer than that.
@@ -36,6 +39,52 @@ struct LoopBody {
         b.emit(.branch(done), guard: b.compare(.eq, .u32, .register(tailBytes), .u32(0)))
         emitTail(pointer: pointer, bytes: tailBytes, quads: unroll - 1, builder: &b)
         b.emit(.label(done))
+    }
+
+    /// Fanned parts (``DataDrivenConfig/fannedParts``): the groups of 4 entries at byte offsets `start`,
+    /// `start + stride`, ... below `end` of the entries' first section, `unroll` groups per iteration. A group
+    /// loads where it starts below `end`, and each of its entries is used where it lies below `end` (the
+    /// row's last group may be partial; its other words are padding).
+    func emitFannedNonzeros(
+        start: Register, end: Register, entryPointer: Register, stride: Int, unroll: Int, builder b: inout KernelBuilder
+    ) {
+        func address(_ offset: Register) -> Register {
+            let wide = b.register(.u64)
+            b.emit(.extend(wide, offset))
+            return b.binary(.add, .u64, .register(entryPointer), .register(wide))
+        }
+        let pointer = address(start), last = address(end)
+        // 16-bit indices: entry e's column at half its weight's offset into the second section.
+        var indexPointer: Register?
+        if narrowIndexRowBytes != nil {
+            let half = address(b.binary(.shr, .u32, .register(start), .u32(1)))
+            indexPointer = b.binary(.add, .u64, .register(half), .u64(UInt64(sectionBytes)))
+        }
+        let top = b.label(), after = b.label()
+        b.emit(.branch(after), guard: b.compare(.ge, .u64, .register(pointer), .register(last)))
+        b.emit(.label(top))
+        let remaining = b.binary(.sub, .u64, .register(last), .register(pointer))
+        var singles: [Entries] = []
+        for g in 0..<unroll {
+            let present = g == 0 ? nil : b.compare(.gt, .u64, .register(remaining), .u64(UInt64(g * stride)))
+            let group = indexPointer.map {
+                loadNarrowEntries(at: pointer, indices: $0, offset: Int64(g * stride), guard: present, builder: &b)
+            } ?? loadEntries(4, at: pointer, offset: Int64(g * stride), guard: present, builder: &b)
+            for e in 0..<4 {
+                let inside = b.compare(.gt, .u64, .register(remaining), .u64(UInt64(g * stride + 4 * e)))
+                singles.append(Entries(
+                    weights: [group.weights[e]], offsets: [group.offsets[e]],
+                    taps: group.taps.isEmpty ? [] : [group.taps[e]], guardPredicate: inside))
+            }
+        }
+        let values = singles.map { loadB($0, builder: &b) }
+        for (entry, loaded) in zip(singles, values) { accumulate(entry, loaded, builder: &b) }
+        b.emit(.binary(.add, pointer, .register(pointer), .u64(UInt64(unroll * stride))))
+        if let indexPointer {
+            b.emit(.binary(.add, indexPointer, .register(indexPointer), .u64(UInt64(unroll * stride / 2))))
+        }
+        b.emit(.branch(top), guard: b.compare(.lt, .u64, .register(pointer), .register(last)))
+        b.emit(.label(after))
     }
 
     /// Registers holding consecutive entries, and the predicate under which they are real (nil: always).
@@ -145,6 +194,26 @@ struct LoopBody {
         }
         let values = groups.map { loadB($0, builder: &b) }
         for (group, loaded) in zip(groups, values) { accumulate(group, loaded, builder: &b) }
+    }
+
+    /// Four entries with 16-bit column indices: their weights at byte `offset` from `weights` (16 bytes), their
+    /// columns at `offset / 2` from `indices` (8 bytes, entry 2i in the low half of word i), each column turned
+    /// into B's byte offset.
+    func loadNarrowEntries(
+        at weights: Register, indices: Register, offset: Int64, guard predicate: Register?, builder b: inout KernelBuilder
+    ) -> Entries {
+        let w = (0..<4).map { _ in b.register(.f32) }
+        b.emit(.load(.globalReadOnly, w, address: weights, offset: offset), guard: predicate)
+        let pairs = (0..<2).map { _ in b.register(.u32) }
+        b.emit(.load(.globalReadOnly, pairs, address: indices, offset: offset / 2), guard: predicate)
+        let rowBytes = narrowIndexRowBytes ?? 4
+        let offsets = (0..<4).map { e -> Register in
+            let word = pairs[e / 2]
+            let column = e % 2 == 0
+                ? b.binary(.and, .u32, .register(word), .u32(0xFFFF)) : b.binary(.shr, .u32, .register(word), .u32(16))
+            return b.binary(.mul, .u32, .register(column), .u32(rowBytes))
+        }
+        return Entries(weights: w, offsets: offsets, guardPredicate: predicate)
     }
 
     /// Loads `count` (1, 2 or a multiple of 4) entries at byte `offset` from `base`, up to 16 bytes at a time.

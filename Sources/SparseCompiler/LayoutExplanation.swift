@@ -5,7 +5,8 @@ public enum LayoutExplanation {
     public struct Summary: Equatable, Sendable {
         /// Blocks along x (row blocks).
         public var blocks: Int
-        /// Segment records (one per subwarp), and those that walk nothing and store nothing.
+        /// Segment records (one per subwarp; with fanned parts one per row), and those that walk nothing and
+        /// store nothing.
         public var records: Int
         public var paddingRecords: Int
         /// Rows by their number of parts: `partsHistogram[p]` rows have `p` parts.
@@ -24,7 +25,8 @@ public enum LayoutExplanation {
     /// Reads the layout's records back: parts per row, nonzeros per part and block, padding.
     public static func summary(_ layout: DataDrivenLayout, config: DataDrivenConfig) -> Summary {
         let stride = layout.recordWords
-        let perBlock = config.rowsPerBlock * config.kSplit
+        // Fanned parts: one record per row, its nonzeros walked by P parts group by group.
+        let perBlock = config.fannedParts ? config.rowsPerBlock : config.rowsPerBlock * config.kSplit
         let records = layout.segments.count / stride
         var histogram: [Int: Int] = [:]
         var partSizes: [Int] = []
@@ -54,13 +56,22 @@ public enum LayoutExplanation {
                 }
             } else {
                 real = word != UInt32.max
-                if real && record % config.kSplit == 0 { histogram[config.kSplit, default: 0] += 1 }
+                if real && (config.fannedParts || record % config.kSplit == 0) { histogram[config.kSplit, default: 0] += 1 }
             }
-            if real { partSizes.append(count) } else { padding += 1 }
+            if !real {
+                padding += 1
+            } else if config.fannedParts {
+                let groups = (count + 3) / 4
+                for part in 0..<config.kSplit {
+                    partSizes.append(Swift.stride(from: part, to: groups, by: config.kSplit).reduce(0) { $0 + min(4, count - 4 * $1) })
+                }
+            } else {
+                partSizes.append(count)
+            }
             blockTotals[record / perBlock] += count
         }
         let nonzeros = partSizes.reduce(0, +)
-        let used = layout.entries.count / layout.sections
+        let used = layout.capacity
         return Summary(
             blocks: blockTotals.count, records: records, paddingRecords: padding, partsHistogram: histogram,
             largestPart: partSizes.max() ?? 0, meanPart: partSizes.isEmpty ? 0 : Double(nonzeros) / Double(partSizes.count),
@@ -83,6 +94,7 @@ public enum LayoutExplanation {
         let parts = s.partsHistogram.keys.sorted().map { "\($0): \(s.partsHistogram[$0]!)" }.joined(separator: ", ")
         let split = config.adaptiveSplit
             ? "parts by row length: up to \(config.kSplit) parts of about \(config.adaptivePartLength) nonzeros"
+            : config.fannedParts ? "K split \(config.kSplit) for every row, fanned: part p walks groups p, p + \(config.kSplit), ... of 4"
             : "K split \(config.kSplit) for every row"
         var lines = [
             "layout: \(s.blocks) x \(tiles) blocks of \(config.threadsPerBlock) threads (\(subwarps) subwarps of "

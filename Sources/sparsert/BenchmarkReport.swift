@@ -27,6 +27,8 @@ struct BenchmarkReport: Codable {
     /// e.g. `register-cap twins of the 4 fastest unrolled, row-order twins (sim or plain) of the 2 fastest unrolled, ...`; nil when nothing was
     /// tuned or in reports written before it was recorded.
     var tunerPasses: String? = nil
+    /// How every run was made to start from cold caches (`--cold-l2`); nil for back-to-back runs.
+    var coldCaches: String? = nil
     /// The Markdown title when it is not a suite's (`sparsert compare 512x512x256 ...`); nil for the suites.
     var heading: String? = nil
 
@@ -65,6 +67,7 @@ struct BenchmarkReport: Codable {
             "- kernel selection: \(selection)\(tuningScope)",
             "- timing: R runs captured into one CUDA graph, replayed between two events after warm-up; median of 21 replays / R. Same timer for every kernel.",
         ]
+        if let coldCaches { lines.append("- cold caches: \(coldCaches)") }
         if runs == nil { lines.append("- " + floorText(floors)) }
         lines += [
             "- floor column: one empty-kernel floor + (B + C bytes) / copy bandwidth",

@@ -38,3 +38,23 @@ struct TimingResultTests {
         #expect(decoded == result)
     }
 }
+
+struct SubtractedTimingTests {
+    @Test("work timed with each run comes off every sample, and the result records it", arguments: [
+        (samples: [30.0, 31, 29, 35], subtracted: 25.0, median: 5.5, min: 4.0),
+        (samples: [3.0, 2, 4], subtracted: 3.5, median: 0.0, min: 0.0),
+    ])
+    func subtracts(_ c: (samples: [Double], subtracted: Double, median: Double, min: Double)) {
+        let result = TimingResult(samplesMicroseconds: c.samples, runsPerReplay: 10, mode: .graph).subtracting(c.subtracted)
+        #expect(result.medianMicroseconds == c.median)
+        #expect(result.minMicroseconds == c.min)
+        #expect(result.subtractedMicroseconds == c.subtracted)
+        #expect(result.replays == c.samples.count && result.runsPerReplay == 10)
+    }
+
+    @Test func timingsWrittenBeforeTheFieldDecode() throws {
+        let old = #"{"mode":"graph","medianMicroseconds":2,"minMicroseconds":1,"maxMicroseconds":3,"p10Microseconds":1,"p90Microseconds":3,"spread":1,"runsPerReplay":5,"replays":3,"samplesMicroseconds":[1,2,3]}"#
+        let result = try JSONDecoder().decode(TimingResult.self, from: Data(old.utf8))
+        #expect(result.subtractedMicroseconds == nil && result.medianMicroseconds == 2)
+    }
+}

@@ -48,7 +48,7 @@ let dataDrivenCases: [DataDrivenCase] = {
     let long = TestMatrices.random(rows: 9, columns: 530, density: 0.3, seed: 5)
     func c(_ t: Int, _ w: Int = 1, v: Int = 1, r: Int, k: Int = 1, u: Int = 2, p: Bool = true, s: Int? = nil, h: Int? = nil,
            a: Bool = false, adaptive: Bool = false, x: Bool = false, l: Int? = nil, i: Bool = false, e: Bool = false,
-           q: Int = 1, d: Bool = false, g: Int = 1, o: Bool = false) -> DataDrivenConfig {
+           q: Int = 1, d: Bool = false, g: Int = 1, o: Bool = false, f: Bool = false, n16: Bool = false) -> DataDrivenConfig {
         var config = DataDrivenConfig(subwarpWidth: t, vectorWidth: w, vectorsPerThread: v, rowsPerBlock: r, kSplit: k, unroll: u, prefetch: p)
         config.stageRows = s
         config.headEntries = h
@@ -62,6 +62,8 @@ let dataDrivenCases: [DataDrivenCase] = {
         config.deferredHead = d
         config.sharedHeadGroups = g
         config.similarRows = o
+        config.fannedParts = f
+        config.narrowIndices = n16
         return config
     }
     let conv1 = ConvolutionShape(inChannels: 8, height: 7, width: 7, outChannels: 8, kernelH: 3, kernelW: 3, stride: 1, pad: 1)
@@ -197,6 +199,23 @@ let dataDrivenCases: [DataDrivenCase] = {
         DataDrivenCase(label: "64x256 similar rows shared head", weights: random, operand: .matrix(n: 256), config: c(32, 4, r: 2, k: 2, u: 2, h: 32, adaptive: true, x: true, l: 32, o: true)),
         DataDrivenCase(label: "64x256 similar rows cluster", weights: random, operand: .matrix(n: 64), config: c(16, 4, r: 3, k: 2, u: 4, q: 2, o: true)),
         DataDrivenCase(label: "empty rows similar rows", weights: emptyRowsMatrix, operand: .matrix(n: 33), config: c(32, r: 3, k: 2, h: 8, adaptive: true, o: true)),
+        // Fanned parts (f1): rows shorter than P groups, partial last groups, unroll 2 and 4, padding
+        // slots, vectors, a partial tile, empty rows and matrices, similar rows, a convolution's taps.
+        DataDrivenCase(label: "64x256 fanned", weights: random, operand: .matrix(n: 1), config: c(1, r: 8, k: 16, u: 2, p: false, f: true)),
+        DataDrivenCase(label: "64x256 fanned", weights: random, operand: .matrix(n: 8), config: c(8, r: 3, k: 4, u: 4, p: false, f: true)),
+        DataDrivenCase(label: "64x256 fanned", weights: random, operand: .matrix(n: 8), config: c(1, 4, v: 2, r: 2, k: 16, u: 2, p: false, f: true)),
+        DataDrivenCase(label: "37x45 fanned", weights: odd, operand: .matrix(n: 7), config: c(4, v: 2, r: 5, k: 3, u: 4, p: false, f: true)),
+        DataDrivenCase(label: "9x530 fanned", weights: long, operand: .matrix(n: 1), config: c(1, r: 2, k: 8, u: 4, p: false, f: true)),
+        DataDrivenCase(label: "empty rows fanned", weights: emptyRowsMatrix, operand: .matrix(n: 33), config: c(32, r: 3, k: 2, u: 2, p: false, a: true, f: true)),
+        DataDrivenCase(label: "all zero fanned", weights: TestMatrices.zero(rows: 16, columns: 16), operand: .matrix(n: 2), config: c(2, r: 3, k: 4, p: false, f: true)),
+        DataDrivenCase(label: "64x256 fanned similar rows", weights: random, operand: .matrix(n: 4), config: c(4, r: 4, k: 8, u: 4, p: false, o: true, f: true)),
+        // ... and with 16-bit column indices: odd and even entry positions, padded rows of B, fp32 vectors.
+        DataDrivenCase(label: "64x256 fanned 16-bit", weights: random, operand: .matrix(n: 1), config: c(1, r: 8, k: 16, u: 4, p: false, f: true, n16: true)),
+        DataDrivenCase(label: "9x530 fanned 16-bit", weights: long, operand: .matrix(n: 3), config: c(4, r: 2, k: 8, u: 2, p: false, f: true, n16: true)),
+        DataDrivenCase(label: "37x45 fanned 16-bit", weights: odd, operand: .matrix(n: 8), config: c(1, 4, v: 2, r: 5, k: 3, u: 4, p: false, o: true, f: true, n16: true)),
+        DataDrivenCase(label: "empty rows fanned 16-bit", weights: emptyRowsMatrix, operand: .matrix(n: 8), config: c(8, r: 3, k: 4, u: 2, p: false, f: true, n16: true)),
+        DataDrivenCase(label: "conv 3x3 p1 fanned", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: c(16, v: 2, r: 2, k: 2, p: false, f: true)),
+        DataDrivenCase(label: "conv 7x7 s2 p3 fanned", weights: filter(conv4, seed: 12), operand: .convolution(conv4), config: c(8, r: 2, k: 4, u: 2, p: false, f: true)),
         DataDrivenCase(label: "conv 3x3 p1 similar rows", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: c(16, v: 2, r: 2, k: 2, o: true)),
     ]
 }()
@@ -334,9 +353,28 @@ struct DataDrivenKernelTests {
             config.similarRows = true
             return (matrix, config)
         }
-        for (problem, config) in bad + shared + clustered + deferred + groupsPerTrip + similar {
+        // Fanned parts: no K split, prefetch, a head, parts by row length, interleaved parts, staged B; 16-bit
+        // columns without fanned parts, on a convolution, and past K = 65536.
+        let wideK = try SpMMProblem(weights: TestMatrices.single(rows: 2, columns: 70_000, row: 1, column: 69_999), n: 1)
+        let fanned = [
+            (matrix, "dd:w8,r2,k1,p0,f1"), (matrix, "dd:w8,r2,k2,f1"), (matrix, "dd:w8,r2,k2,p0,h8,f1"),
+            (matrix, "dd:w8,r2,k2,p0,b1,f1"), (matrix, "dd:w8,r2,k2,p0,i1,f1"), (matrix, "dd:w8,r16,k2,p0,s32,f1"),
+            (matrix, "dd:w8,r2,k2,p0,n1"), (conv, "dd:w8,r2,k2,p0,f1,n1"), (wideK, "dd:w1,r2,k2,p0,f1,n1"),
+        ].map { ($0.0, DataDrivenConfig(parsing: $0.1)!) }
+        for (problem, config) in bad + shared + clustered + deferred + groupsPerTrip + similar + fanned {
             #expect(throws: PlanError.self, "\(config)") { _ = try SparseKernelCompiler.compile(problem, dataDriven: config) }
         }
+    }
+
+    @Test("fanned parts keep one record per row; 16-bit columns take three quarters of the entries' words")
+    func fannedLayoutSize() throws {
+        let problem = try SpMMProblem(weights: TestMatrices.random(rows: 40, columns: 300, density: 0.1, seed: 21), n: 1)
+        let split = try DataDrivenLayout(problem: problem, config: DataDrivenConfig(parsing: "dd:w1,r8,k16,u2,p0,i1")!)
+        let fanned = try DataDrivenLayout(problem: problem, config: DataDrivenConfig(parsing: "dd:w1,r8,k16,u2,p0,f1")!)
+        let narrow = try DataDrivenLayout(problem: problem, config: DataDrivenConfig(parsing: "dd:w1,r8,k16,u2,p0,f1,n1")!)
+        #expect(split.segments.count == 40 * 16 * 4 && fanned.segments.count == 40 * 4 && narrow.segments == fanned.segments)
+        #expect(fanned.entries.count == 2 * fanned.capacity && narrow.entries.count == fanned.capacity * 3 / 2)
+        #expect(narrow.entries[..<narrow.capacity] == fanned.entries[..<fanned.capacity])
     }
 
     @Test("column slices hold about equal nonzeros and cover K", arguments: [1, 2, 4, 8])

@@ -10,12 +10,14 @@ let paddedDataDrivenCases: [DataDrivenCase] = {
     let random = TestMatrices.random(rows: 64, columns: 256, density: 0.1, seed: 1)
     let odd = TestMatrices.random(rows: 37, columns: 45, density: 0.2, seed: 2)
     func c(_ t: Int, _ w: Int = 1, v: Int = 1, r: Int, k: Int = 1, u: Int = 2, h: Int? = nil, a: Bool = false,
-           adaptive: Bool = false, x: Bool = false) -> DataDrivenConfig {
+           adaptive: Bool = false, x: Bool = false, fanned16: Bool = false) -> DataDrivenConfig {
         var config = DataDrivenConfig(subwarpWidth: t, vectorWidth: w, vectorsPerThread: v, rowsPerBlock: r, kSplit: k, unroll: u, prefetch: false)
         config.headEntries = h
         config.singleAddress = a
         config.adaptiveSplit = adaptive
         config.sharedHead = x
+        config.fannedParts = fanned16
+        config.narrowIndices = fanned16
         return config
     }
     let cases: [(String, CSRMatrix, Int, (b: Int, c: Int), DataDrivenConfig?)] = [
@@ -33,6 +35,9 @@ let paddedDataDrivenCases: [DataDrivenCase] = {
         ("37x45", odd, 33, (40, 33), nil),
         ("37x45", odd, 33, (40, 33), c(16, r: 6, k: 2, adaptive: true)),
         ("37x45", odd, 5, (6, 10), c(2, 2, v: 2, r: 3)),
+        // Fanned parts with 16-bit columns: the column times the padded row's bytes.
+        ("64x256", random, 1, (32, 3), c(1, r: 8, k: 16, u: 4, fanned16: true)),
+        ("37x45", odd, 7, (12, 8), c(8, r: 2, k: 4, fanned16: true)),
     ]
     let listed = cases.map { label, weights, n, strides, config in
         DataDrivenCase(label: label, weights: weights, operand: .matrix(n: n), config: config, rowStrides: strides)
