@@ -22,10 +22,12 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     public var vectorsPerThread: Int
     /// Rows of A per block (R).
     public var rowsPerBlock: Int
-    /// Subwarps splitting each row's nonzeros (P), 1 to 16; above 1 adds a shared-memory reduction.
+    /// Subwarps splitting each row's nonzeros (P), 1 to 16 (32 with fanned parts); above 1 adds a
+    /// shared-memory reduction.
     public var kSplit: Int
-    /// Groups of 4 nonzeros per main-loop iteration (U): 2 or 4. (ptxas unrolls a one-group loop by itself,
-    /// then at times spills to keep its occupancy target, so 1 is not offered.)
+    /// Groups of 4 nonzeros per main-loop iteration (U): 2 or 4, or 8 with fanned parts (whose loads are all
+    /// issued before the iteration's first FMA, so U sets the loads in flight). (ptxas unrolls a one-group loop
+    /// by itself, then at times spills to keep its occupancy target, so 1 is not offered.)
     public var unroll: Int
     /// Whether each main-loop iteration loads the next one's weights and offsets (software pipelining).
     public var prefetch: Bool
@@ -116,8 +118,8 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     /// side by side in the block, read one contiguous run per step: where subwarps are narrow (small N,
     /// T = 1 to 8) a warp's loads of weights and offsets are coalesced instead of one line per subwarp. Each
     /// entry is used under its own bound check (the row's end), so no part needs a tail. Needs P >= 2 and
-    /// no prefetch (`p0`); not with a head, parts by row length, interleaved parts, staged B or a cluster
-    /// split.
+    /// no prefetch (`p0`); allows a K split of up to 32 (a warp per row at T = 1) and unroll 8; not with a
+    /// head, parts by row length, interleaved parts, staged B or a cluster split.
     public var fannedParts = false
     /// With fanned parts, each entry's column k held in 16 bits instead of its 32-bit B byte offset (`n1`):
     /// 6 bytes a nonzero instead of 8, for layers whose weights stream from memory (small N), at one
@@ -227,11 +229,15 @@ extension DataDrivenConfig {
         guard [1, 2, 4, 8, 16, 32].contains(subwarpWidth) else { throw infeasible("subwarp width must be a power of two up to 32") }
         guard [1, 2, 4].contains(vectorWidth) else { throw infeasible("vector width must be 1, 2 or 4") }
         guard (1...8).contains(vectorsPerThread) else { throw infeasible("vectors per thread must be 1 to 8") }
-        guard (1...16).contains(kSplit) else { throw infeasible("K split must be 1 to 16") }
+        // Fanned parts of one row fill at most a warp (P x T <= 32 where T = 1: a warp per row).
+        let splitLimit = fannedParts ? 32 : 16
+        guard (1...splitLimit).contains(kSplit) else { throw infeasible("K split must be 1 to \(splitLimit)") }
         if let cap = maxRegisters, !(32...255).contains(cap) {
             throw infeasible("register cap \(cap) outside 32...255")
         }
-        guard [2, 4].contains(unroll) else { throw infeasible("unroll must be 2 or 4") }
+        guard [2, 4].contains(unroll) || (fannedParts && unroll == 8) else {
+            throw infeasible("unroll must be 2 or 4 (8 with fanned parts)")
+        }
         if singleAddress, case .convolution = problem.operand {
             throw infeasible("one address per nonzero is for matrix products")
         }

@@ -206,6 +206,8 @@ let dataDrivenCases: [DataDrivenCase] = {
         DataDrivenCase(label: "64x256 fanned", weights: random, operand: .matrix(n: 8), config: c(1, 4, v: 2, r: 2, k: 16, u: 2, p: false, f: true)),
         DataDrivenCase(label: "37x45 fanned", weights: odd, operand: .matrix(n: 7), config: c(4, v: 2, r: 5, k: 3, u: 4, p: false, f: true)),
         DataDrivenCase(label: "9x530 fanned", weights: long, operand: .matrix(n: 1), config: c(1, r: 2, k: 8, u: 4, p: false, f: true)),
+        DataDrivenCase(label: "9x530 fanned warp a row", weights: long, operand: .matrix(n: 1), config: c(1, r: 3, k: 32, u: 8, p: false, f: true)),
+        DataDrivenCase(label: "64x256 fanned unroll 8", weights: random, operand: .matrix(n: 2), config: c(2, r: 4, k: 16, u: 8, p: false, f: true, n16: true)),
         DataDrivenCase(label: "empty rows fanned", weights: emptyRowsMatrix, operand: .matrix(n: 33), config: c(32, r: 3, k: 2, u: 2, p: false, a: true, f: true)),
         DataDrivenCase(label: "all zero fanned", weights: TestMatrices.zero(rows: 16, columns: 16), operand: .matrix(n: 2), config: c(2, r: 3, k: 4, p: false, f: true)),
         DataDrivenCase(label: "64x256 fanned similar rows", weights: random, operand: .matrix(n: 4), config: c(4, r: 4, k: 8, u: 4, p: false, o: true, f: true)),
@@ -220,11 +222,11 @@ let dataDrivenCases: [DataDrivenCase] = {
     ]
 }()
 
-/// Every candidate of two problems, for the table below.
+/// Every candidate of four problems, for the table below (N of 1 and 8 list fanned parts).
 let dataDrivenCandidateCases: [DataDrivenCase] = {
     let a = TestMatrices.random(rows: 40, columns: 160, density: 0.1, seed: 6)
     let b = TestMatrices.random(rows: 24, columns: 96, density: 0.3, seed: 7)
-    return [(a, 49), (b, 64)].flatMap { weights, n -> [DataDrivenCase] in
+    return [(a, 49), (b, 64), (a, 1), (b, 8)].flatMap { weights, n -> [DataDrivenCase] in
         let problem = try! SpMMProblem(weights: weights, n: n)
         return DataDrivenConfig.candidates(for: problem).map {
             DataDrivenCase(label: "\(weights.rows)x\(weights.columns) candidate", weights: weights, operand: .matrix(n: n), config: $0)
@@ -353,13 +355,14 @@ struct DataDrivenKernelTests {
             config.similarRows = true
             return (matrix, config)
         }
-        // Fanned parts: no K split, prefetch, a head, parts by row length, interleaved parts, staged B; 16-bit
+        // Fanned parts: a K split above 32 (and above 16 without them), unroll 8 without them or 16; no K split, prefetch, a head, parts by row length, interleaved parts, staged B; 16-bit
         // columns without fanned parts, on a convolution, and past K = 65536.
         let wideK = try SpMMProblem(weights: TestMatrices.single(rows: 2, columns: 70_000, row: 1, column: 69_999), n: 1)
         let fanned = [
             (matrix, "dd:w8,r2,k1,p0,f1"), (matrix, "dd:w8,r2,k2,f1"), (matrix, "dd:w8,r2,k2,p0,h8,f1"),
             (matrix, "dd:w8,r2,k2,p0,b1,f1"), (matrix, "dd:w8,r2,k2,p0,i1,f1"), (matrix, "dd:w8,r16,k2,p0,s32,f1"),
             (matrix, "dd:w8,r2,k2,p0,n1"), (conv, "dd:w8,r2,k2,p0,f1,n1"), (wideK, "dd:w1,r2,k2,p0,f1,n1"),
+            (matrix, "dd:w1,r2,k33,p0,f1"), (matrix, "dd:w1,r2,k32,u8,p0"), (matrix, "dd:w1,r2,k8,u16,p0,f1"),
         ].map { ($0.0, DataDrivenConfig(parsing: $0.1)!) }
         for (problem, config) in bad + shared + clustered + deferred + groupsPerTrip + similar + fanned {
             #expect(throws: PlanError.self, "\(config)") { _ = try SparseKernelCompiler.compile(problem, dataDriven: config) }
