@@ -153,7 +153,8 @@ extension DataDrivenConfig {
     /// Fanned parts (f1) where subwarps are narrow (T <= 8: N of 8 or less at vectors of 1), so a row's P
     /// subwarps share a warp and its loads of weights and offsets coalesce: P = 32 / T (a warp per row) with
     /// unroll 2 and 4 in blocks of 128 threads and with unroll 4 and 8 in blocks of 256, half that P with
-    /// unroll 4 and 8 (a row's loads nearly all in flight at once on 400-1100-nonzero rows);
+    /// unroll 4 and 8 (a row's loads nearly all in flight at once on 400-1100-nonzero rows), a quarter of it
+    /// with unroll 4 in blocks of 256;
     /// and for N of 2 to 16, one thread per row covering all of N (T = 1, vectors of up to 4, P = 16) with
     /// unroll 2 and 4; each also with 16-bit column indices (`n1`) where K allows.
     static func fannedCandidates(base: DataDrivenConfig, problem: SpMMProblem) -> [DataDrivenConfig] {
@@ -172,6 +173,7 @@ extension DataDrivenConfig {
             fanned(base, split: split, unroll: 2, blockThreads: 128), fanned(base, split: split, unroll: 4, blockThreads: 128),
             fanned(base, split: split, unroll: 4, blockThreads: 256), fanned(base, split: max(2, split / 2), unroll: 4, blockThreads: 128),
             fanned(base, split: max(2, split / 2), unroll: 8, blockThreads: 128), fanned(base, split: split, unroll: 8, blockThreads: 256),
+            fanned(base, split: max(2, split / 4), unroll: 4, blockThreads: 256),
         ]
         if base.subwarpWidth > 1, problem.n <= 16 {
             let width = [4, 2].first { $0 <= problem.n && problem.vectorWidthProblem($0) == nil } ?? 1
