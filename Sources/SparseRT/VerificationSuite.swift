@@ -151,7 +151,8 @@ public enum VerificationSuite {
     /// for the data-driven family, which applies to every problem, its heuristic config, `extra` more
     /// candidates, the heuristic with a head, a candidate with parts by row length, one with a head loaded
     /// across the subwarp and one with rows dealt evenly to blocks, and the opt-in variants (deferred head
-    /// sums, a cluster split, head groups per trip, rows that share columns gathered).
+    /// sums, a cluster split, head groups per trip, rows that share columns gathered), and on small N fanned
+    /// parts, with and without 16-bit columns.
     public static func specs(for problem: SpMMProblem, extra: Int = 1, unrolledNonzeroLimit: Int = 30_000,
                              maxAssembleSeconds: Double = 4, limits: DeviceLimits = .hopper) -> [KernelSpec] {
         var specs: [KernelSpec] = []
@@ -217,6 +218,10 @@ public enum VerificationSuite {
             for config in [deferred, clustered] where (try? config.validate(for: problem, limits: limits)) != nil {
                 specs.append(.dataDriven(config))
             }
+        }
+        // Fanned parts where N is small: the first listed, and the first with 16-bit columns.
+        for fanned in [candidates.first { $0.fannedParts && !$0.narrowIndices }, candidates.first(where: \.narrowIndices)] {
+            if let fanned { specs.append(.dataDriven(fanned)) }
         }
         // The opt-in gathering of rows that share columns (o1): on the first candidate with blocks of several
         // rows, and on the first with rows dealt evenly by length.
