@@ -41,11 +41,14 @@ public enum VerificationSuite {
 
     /// The default suite: every DLMC ResNet-50 and Transformer matrix from magnitude pruning at 0.9 and 0.95
     /// (N from `rn50_batchsizes.txt`, 256 for the Transformer), the MobileNet weights at their N, and the
-    /// odd synthetic cases. `dataRoot` is the `shared/data` folder (or a copy of its layout).
+    /// odd synthetic cases. `dataRoot` is the `shared/data` folder (or a copy of its layout); what it lacks is
+    /// left out (the ResNet-50 layers without `dlmc/rn50_batchsizes.txt`, MobileNet's without its `sizes`).
     public static func standard(dataRoot: URL) throws -> [SuiteItem] {
         var items: [SuiteItem] = []
         let dlmc = dataRoot.appendingPathComponent("dlmc")
-        let batchSizes = try rn50BatchSizes(dlmc.appendingPathComponent("rn50_batchsizes.txt"))
+        // Without the batch-size list (a folder holding only a few layers) no ResNet-50 layer has its N.
+        let sizesFile = dlmc.appendingPathComponent("rn50_batchsizes.txt")
+        let batchSizes = FileManager.default.fileExists(atPath: sizesFile.path) ? try rn50BatchSizes(sizesFile) : [:]
         for model in ["rn50", "transformer"] {
             for sparsity in ["0.9", "0.95"] {
                 let folder = dlmc.appendingPathComponent("\(model)/magnitude_pruning/\(sparsity)")
@@ -93,10 +96,12 @@ public enum VerificationSuite {
         return items
     }
 
-    /// MobileNetV1's 1x1 convolutions (real pruned weights) at the N of `mobilenet/sizes`.
+    /// MobileNetV1's 1x1 convolutions (real pruned weights) at the N of `mobilenet/sizes` (none without that file).
     public static func mobileNet(dataRoot: URL) throws -> [SuiteItem] {
         let folder = dataRoot.appendingPathComponent("sparsert-weights/mobilenet")
-        let sizes = try String(contentsOf: folder.appendingPathComponent("sizes"), encoding: .utf8)
+        let sizesFile = folder.appendingPathComponent("sizes")
+        guard FileManager.default.fileExists(atPath: sizesFile.path) else { return [] }
+        let sizes = try String(contentsOf: sizesFile, encoding: .utf8)
         var items: [SuiteItem] = []
         for line in sizes.split(separator: "\n").dropFirst() {
             let fields = line.split(separator: " ")

@@ -70,8 +70,15 @@ struct VerifyCommand: ParsableCommand {
                 printError(data.map { "\($0): not a data folder (expected dlmc/ or sparsert-weights/ inside)" } ?? "no data folder: pass --data DIR (the shared/data layout) or set SPARSERT_DATA")
                 throw ExitCode(2)
             }
-            items = try VerificationSuite.standard(dataRoot: root)
+            do { items = try VerificationSuite.standard(dataRoot: root) } catch {
+                printError("\(root.path): the suite's data could not be read: \(error)")
+                throw ExitCode(2)
+            }
             printNote("suite: \(items.count) problems from \(root.path)")
+            for (list, layers) in [("dlmc/rn50_batchsizes.txt", "ResNet-50"), ("sparsert-weights/mobilenet/sizes", "MobileNet")]
+            where !FileManager.default.fileExists(atPath: root.appendingPathComponent(list).path) {
+                printNote("\(root.appendingPathComponent(list).path) not found: the \(layers) layers are left out")
+            }
         }
         if let filter { items = items.filter { $0.name.contains(filter) } }
         if precision != .fp32 { items = items.map { $0.withPrecision(precision) } }

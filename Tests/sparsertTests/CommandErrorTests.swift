@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SparseRT
+import SparseRTTestSupport
 import Testing
 
 @testable import sparsert
@@ -95,6 +96,12 @@ struct CommandErrorTests {
         let arguments = command == "bench" ? ["bench"] : [command, Self.good, "--n", "4"]
         #expect(Self.exitCode(arguments + ["--refine-register-caps=-1"]) == 64)
         #expect(Self.exitCode(arguments + ["--refine-row-order=-2"]) == 64)
+    }
+
+    @Test("verify runs the suite's synthetic problems from a folder without ResNet-50's batch sizes (the repository's data)")
+    func verifyWithoutBatchSizes() {
+        let bundled = SharedData.packageRoot.appendingPathComponent("data").path
+        #expect(Self.exitCode(["verify", "--cpu", "--data", bundled, "--filter", "synthetic/all_zero"]) == 0)
     }
 
     @Test("a good file compiles and verifies through the IR")
