@@ -34,6 +34,9 @@ public enum Operation: Hashable, Sendable {
     /// within its warp (`shfl.sync.idx.b32`, all 32 lanes taking part): 32-bit registers of one type.
     /// Every thread of the warp must reach it together, unguarded.
     case shuffle(Register, Register, sourceLane: Int, width: Int)
+    /// `dst = src` of the lane whose index differs from this thread's in the bits of `laneMask` (1 to 31;
+    /// `shfl.sync.bfly.b32`, all 32 lanes taking part), for butterfly reductions; as ``shuffle`` otherwise.
+    case shuffleXor(Register, Register, laneMask: Int)
     /// Starts a copy of `words` (1, 2 or 4) 4-byte words from global `source + sourceOffset` to shared
     /// `destination + destinationOffset` (`cp.async.ca.shared.global`) without holding a register. The
     /// words may land at any time until this thread's next ``waitAsyncCopies``; reading them before is an error.

@@ -145,11 +145,18 @@ public struct Interpreter {
                     throw InterpreterError(
                         message: "block \(block.block): the threads of warp \(warp / 32) do not all reach the shuffle at instruction \(pc) together")
                 }
-                guard case .shuffle(let dst, let src, let sourceLane, let width) = kernel.instructions[pc].operation else {
+                // Each lane's source lane within the warp.
+                let dst: Register, src: Register, sourceOf: (Int) -> Int
+                switch kernel.instructions[pc].operation {
+                case .shuffle(let d, let s, let sourceLane, let width):
+                    (dst, src, sourceOf) = (d, s, { ($0 & ~(width - 1)) | (sourceLane & (width - 1)) })
+                case .shuffleXor(let d, let s, let laneMask):
+                    (dst, src, sourceOf) = (d, s, { $0 ^ laneMask })
+                default:
                     throw InterpreterError(message: "block \(block.block): instruction \(pc) is not a shuffle")
                 }
                 let values = lanes.map { t -> UInt32 in
-                    let source = warp + (((t - warp) & ~(width - 1)) | (sourceLane & (width - 1)))
+                    let source = warp + sourceOf(t - warp)
                     return src.type == .f32 ? block.f[source * registerCounts[0] + src.index].bitPattern
                         : block.r[source * registerCounts[1] + src.index]
                 }
@@ -224,7 +231,7 @@ public struct Interpreter {
                 switch op {
                 case .barrier: pc += 1; return .barrier
                 case .clusterBarrier: pc += 1; return .clusterBarrier
-                case .shuffle: return .shuffle
+                case .shuffle, .shuffleXor: return .shuffle
                 case .exit: return .exit
                 case .branch, .branchIndexed: continue
                 default: break
@@ -451,7 +458,7 @@ public struct Interpreter {
                 block.pendingCopyOwner[target] = 0
             }
             block.pendingCopies[t].removeAll()
-        case .barrier, .clusterBarrier, .exit, .label, .comment, .shuffle:
+        case .barrier, .clusterBarrier, .exit, .label, .comment, .shuffle, .shuffleXor:
             break
         case .branch(let label):
             pc = labelIndex(label)
@@ -589,6 +596,11 @@ struct Decoded {
             guard [1, 2, 4, 8, 16, 32].contains(width), (0..<width).contains(lane), dst.type == src.type,
                 dst.type == .f32 || dst.type == .u32
             else { throw InterpreterError(message: "shuffle of \(src) from lane \(lane) of \(width): bad operands") }
+            op = .generic(instruction.operation)
+        case .shuffleXor(let dst, let src, let laneMask):
+            guard instruction.guardPredicate == nil else { throw InterpreterError(message: "a guarded shuffle") }
+            guard (1..<32).contains(laneMask), dst.type == src.type, dst.type == .f32 || dst.type == .u32
+            else { throw InterpreterError(message: "shuffle of \(src) across lane mask \(laneMask): bad operands") }
             op = .generic(instruction.operation)
         case .clusterBarrier where instruction.guardPredicate != nil:
             throw InterpreterError(message: "a guarded cluster barrier")

@@ -129,6 +129,8 @@ public enum PTXRenderer {
         case .shuffle(let dst, let src, let sourceLane, let width):
             // c: the segment mask (lanes 32 - width apart) in bits 8-12 and a clamp of 31 in bits 0-4.
             out += "shfl.sync.idx.b32 \(dst), \(src), \(sourceLane), \(((32 - width) << 8) | 0x1f), 0xffffffff;"
+        case .shuffleXor(let dst, let src, let laneMask):
+            out += "shfl.sync.bfly.b32 \(dst), \(src), \(laneMask), 0x1f, 0xffffffff;"
         case .copyAsync(let destination, let destinationOffset, let source, let sourceOffset, let words):
             out += "cp.async.ca.shared.global \(addressText(destination, destinationOffset)), "
             out += "\(addressText(source, sourceOffset)), \(words * 4);"

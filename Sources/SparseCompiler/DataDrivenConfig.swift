@@ -388,8 +388,16 @@ extension DataDrivenConfig {
     /// Shared memory for the K-split reduction, bytes: every non-leading subwarp's partial sums (with parts
     /// by row length, a slot for every subwarp).
     var reductionBytes: Int {
+        guard !warpReduction else { return 0 }
         let slots = adaptiveSplit ? rowsPerBlock * kSplit : rowsPerBlock * (kSplit - 1)
         return kSplit == 1 ? 0 : slots * subwarpWidth * vectorsPerThread * vectorWidth * 4
+    }
+
+    /// Whether the K split's partial sums meet by warp shuffles instead of shared memory: fanned parts whose
+    /// row's P x T threads (P a power of two) tile a warp, in blocks of whole warps.
+    var warpReduction: Bool {
+        let rowThreads = kSplit * subwarpWidth
+        return fannedParts && kSplit > 1 && kSplit & (kSplit - 1) == 0 && 32 % rowThreads == 0 && threadsPerBlock % 32 == 0
     }
 
     /// Nonzeros per part aimed at when parts are chosen by row length.

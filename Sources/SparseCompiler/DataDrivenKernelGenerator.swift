@@ -18,7 +18,7 @@ import SparseReference
 ///    from a per-thread mask built once. Staged, this walk runs once per K chunk, over the chunk's piece of
 ///    the part, reading B from shared memory; the next chunk's copy is in flight meanwhile.
 /// 3. With a K split, the other parts leave their partial sums in shared memory; after one barrier the
-///    leading subwarp adds them (with parts by row length, the leader's record says how many follow). C is
+///    leading subwarp adds them (fanned parts of a row within one warp add theirs by shuffles instead) (with parts by row length, the leader's record says how many follow). C is
 ///    written once, by vector stores guarded by the column being below N and the row slot being real.
 ///    Threads whose columns are past N load from a clamped column (or, with one address per nonzero, skip
 ///    those loads). With a cluster split, each block's leaders leave their row sums in shared memory and,
@@ -149,7 +149,10 @@ public enum DataDrivenKernelGenerator {
         let clustered = here.clusterRank != nil
         let gathered = clustered ? b.label() : finish
         var leading: Register?
-        if config.kSplit > 1 {
+        if config.warpReduction {
+            leading = emitWarpReduction(config: config, subwarp: here.subwarp, accumulators: accumulators,
+                                        finish: gathered, builder: &b)
+        } else if config.kSplit > 1 {
             leading = emitReduction(config: config, subwarp: here.subwarp, lane: here.lane, accumulators: accumulators,
                                     sharedOffset: config.stageBytes(k: problem.k), leaderWord: config.adaptiveSplit ? row : nil,
                                     finish: gathered, builder: &b)
@@ -434,6 +437,27 @@ public enum DataDrivenKernelGenerator {
     /// `word3 >> 24` subwarps after it. Slots are `T * V * W` words in lane-major order; subwarps that do not
     /// lead jump to `finish` after the barrier.
     @discardableResult
+    /// Fanned parts whose row lies in one warp (``DataDrivenConfig/warpReduction``): the P subwarps' partial
+    /// sums meet by a butterfly of shuffles (lane masks T, 2T, ..., PT / 2), every lane of a row ending with
+    /// the row's sum, without shared memory or a barrier; subwarps other than part 0 then go to `finish`.
+    static func emitWarpReduction(
+        config: DataDrivenConfig, subwarp: Register, accumulators: [[Register]], finish: Label, builder b: inout KernelBuilder
+    ) -> Register {
+        var mask = config.subwarpWidth
+        while mask < config.subwarpWidth * config.kSplit {
+            for sum in accumulators.joined() {
+                let other = b.register(.f32)
+                b.emit(.shuffleXor(other, sum, laneMask: mask))
+                b.emit(.binary(.add, sum, .register(sum), .register(other)))
+            }
+            mask *= 2
+        }
+        let part = b.binary(.rem, .u32, .register(subwarp), .u32(UInt32(config.kSplit)))
+        let leading = b.compare(.eq, .u32, .register(part), .u32(0))
+        b.emit(.branch(finish), guard: leading, negated: true)
+        return leading
+    }
+
     static func emitReduction(
         config: DataDrivenConfig, subwarp: Register, lane: Register, accumulators: [[Register]], sharedOffset: Int,
         leaderWord: Register? = nil, finish: Label, builder b: inout KernelBuilder

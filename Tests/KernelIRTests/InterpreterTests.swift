@@ -200,6 +200,24 @@ struct InterpreterTests {
         #expect(out == (0..<64).map { t in Float(t / width * width + lane) })
     }
 
+    @Test("a butterfly shuffle reads the lane that differs in the mask's bits", arguments: [1, 4, 8, 16, 31])
+    func butterfly(mask: Int) throws {
+        let out = try runKernel(threads: 64, input: (0..<64).map(Float.init), outputWords: 64) { b, i, o in
+            let inAddr = threadAddress(&b, i), outAddr = threadAddress(&b, o)
+            let v = b.register(.f32), w = b.register(.f32)
+            b.emit(.load(.global, [v], address: inAddr, offset: 0))
+            b.emit(.shuffleXor(w, v, laneMask: mask))
+            b.emit(.store(.global, [.register(w)], address: outAddr, offset: 0))
+        }
+        #expect(out == (0..<64).map { t in Float(t / 32 * 32 + ((t % 32) ^ mask)) })
+        var b = KernelBuilder()
+        let x = b.register(.f32), y = b.register(.f32)
+        b.emit(.shuffleXor(y, x, laneMask: mask))
+        b.emit(.exit)
+        let ptx = PTXRenderer.render(b.build(name: "k", parameters: [], threadsPerBlock: 32, sharedMemoryBytes: 0))
+        #expect(ptx.contains("shfl.sync.bfly.b32 %f1, %f0, \(mask), 0x1f, 0xffffffff;"))
+    }
+
     @Test("a shuffle that not every thread of the warp reaches is reported")
     func shuffleDivergence() {
         #expect(throws: InterpreterError.self) {
