@@ -9,9 +9,9 @@ import SparseRT
 /// On an H200 twice the L2 was enough: an 11008 x 4096 layer at N = 1 took 12.28 us after twice, 12.56
 /// after four times.
 ///
-/// The read is a kernel: each thread loads four 16-byte vectors, a grid's width apart, and stores only if
-/// their XOR is nonzero, which the zero-filled buffer never makes it; plain loads, so the lines take L2's
-/// normal eviction priority and push out what the runs left there.
+/// The read is a kernel built in the IR: each thread loads four 16-byte vectors, a grid's width apart, and
+/// stores only if one of their words is nonzero, which the zero-filled buffer never makes so; plain loads,
+/// so the lines take L2's normal eviction priority and push out what the runs left there.
 public final class L2Eviction: @unchecked Sendable {
     /// Bytes read before each run.
     public let bytes: Int
@@ -34,7 +34,11 @@ public final class L2Eviction: @unchecked Sendable {
         buffer = try DeviceBuffer(context: session.context, bytes: bytes)
         try buffer.fill(uint32: 0)
         sink = try DeviceBuffer(context: session.context, bytes: 16)
-        module = try CUDAModule(context: session.context, ptx: Self.ptx(target: session.target))
+        let threads = bytes / (Self.loadsPerThread * 16)
+        guard Int64(Self.loadsPerThread - 1) * Int64(threads) * 16 <= Int64(Int32.max) else {
+            throw CUDAError.invalidArgument("an L2 eviction read of \(bytes) bytes is too large for the kernel's offsets")
+        }
+        module = try CUDAModule(context: session.context, ptx: PTXRenderer.render(Self.kernel(threads: threads), target: session.target))
         function = try module.function(named: Self.kernelName)
     }
 
@@ -43,7 +47,7 @@ public final class L2Eviction: @unchecked Sendable {
         let threads = bytes / (Self.loadsPerThread * 16)
         try function.launch(
             grid: (threads / Self.blockThreads, 1, 1), block: (Self.blockThreads, 1, 1), stream: stream,
-            arguments: [.buffer(buffer), .buffer(sink), .uint64(UInt64(threads * 16))])
+            arguments: [.buffer(buffer), .buffer(sink)])
     }
 
     /// `timer` with this read before each of its runs.
@@ -61,43 +65,31 @@ public final class L2Eviction: @unchecked Sendable {
 
     static let kernelName = "sparsert_evict_l2"
 
-    /// The kernel: thread t loads the 16 bytes at t * 16 + i * stride for i < 4 (stride: the grid's threads x 16).
-    static func ptx(target: PTXTarget) -> String {
-        let loads = (0..<loadsPerThread).map { i in
-            (i == 0 ? "" : "    add.u64 %rd5, %rd5, %rd3;\n")
-                + "    ld.global.v4.u32 {%r\(10 + 4 * i), %r\(11 + 4 * i), %r\(12 + 4 * i), %r\(13 + 4 * i)}, [%rd5];\n"
-        }.joined()
-        let xors = (11..<(10 + 4 * loadsPerThread)).map { "    xor.b32 %r10, %r10, %r\($0);\n" }.joined()
-        return """
-            .version \(target.isaVersion)
-            .target \(target.architecture)
-            .address_size 64
-
-            .visible .entry \(kernelName)(
-                .param .u64 param_buffer,
-                .param .u64 param_sink,
-                .param .u64 param_stride
-            )
-            {
-                .reg .pred %p<2>;
-                .reg .b32 %r<\(10 + 4 * loadsPerThread)>;
-                .reg .b64 %rd<6>;
-                ld.param.u64 %rd1, [param_buffer];
-                ld.param.u64 %rd2, [param_sink];
-                ld.param.u64 %rd3, [param_stride];
-                mov.u32 %r1, %ctaid.x;
-                mov.u32 %r2, %ntid.x;
-                mov.u32 %r3, %tid.x;
-                mad.lo.u32 %r4, %r1, %r2, %r3;
-                mul.wide.u32 %rd4, %r4, 16;
-                add.u64 %rd5, %rd1, %rd4;
-
-            """ + loads + xors + """
-                setp.ne.u32 %p1, %r10, 0;
-                @%p1 st.global.u32 [%rd2], %r10;
-                ret;
-            }
-
-            """
+    /// The kernel for a grid of `threads` threads (a multiple of ``blockThreads``): thread t loads the 16
+    /// bytes at `t * 16 + i * threads * 16` for i < 4, ORs their words, and stores the result to the sink
+    /// only where it is nonzero. Parameters: the buffer, the sink.
+    static func kernel(threads: Int) -> Kernel {
+        var b = KernelBuilder()
+        let buffer = b.register(.u64), sink = b.register(.u64)
+        b.emit(.loadParameter(buffer, index: 0))
+        b.emit(.loadParameter(sink, index: 1))
+        let (thread, block, _) = b.threadAndBlockIndices()
+        let first = b.binary(.mul, .u32, .register(block), .u32(UInt32(blockThreads)))
+        let index = b.binary(.add, .u32, .register(first), .register(thread))
+        let bytes = b.register(.u64)
+        b.emit(.multiplyWide(bytes, .register(index), .u32(16)))
+        let address = b.binary(.add, .u64, .register(buffer), .register(bytes))
+        var any: Register?
+        for i in 0..<loadsPerThread {
+            let words = (0..<4).map { _ in b.register(.u32) }
+            b.emit(.load(.global, words, address: address, offset: Int64(i * threads * 16)))
+            for word in words { any = any.map { b.binary(.or, .u32, .register($0), .register(word)) } ?? word }
+        }
+        let nonzero = b.compare(.ne, .u32, .register(any!), .u32(0))
+        b.emit(.store(.global, [.register(any!)], address: sink, offset: 0), guard: nonzero)
+        b.emit(.exit)
+        return b.build(
+            name: kernelName, parameters: [KernelParameter(name: "param_buffer", type: .u64), KernelParameter(name: "param_sink", type: .u64)],
+            threadsPerBlock: blockThreads, sharedMemoryBytes: 0)
     }
 }

@@ -33,8 +33,9 @@ public struct Tuner {
     /// The search's version, part of the tuning cache's key: 4 when the first pass came to list unrolled
     /// configs with rows that share columns gathered, N tiles on whole lines of B's rows and the register cap
     /// their grid gets for free (``KernelSpec/firstPassConfig(_:problem:limits:multiprocessor:)``);
-    /// 5 since the third pass leaves the unrolled family out by default (``defaultRowOrderFamilies``).
-    public static let searchVersion = 5
+    /// 5 since the third pass leaves the unrolled family out by default (``defaultRowOrderFamilies``); 6 since
+    /// the data-driven list holds fanned parts (with 16-bit columns) where subwarps are narrow (small N).
+    public static let searchVersion = 6
     /// The final round's timer (the benchmark's), and how many times each finalist is timed with it, in
     /// turn, the median of those medians deciding.
     public var finalTimer = KernelTimer()
