@@ -14,11 +14,12 @@ import SparseReference
 ///    With `prefetch` the next iteration's weights and offsets load during this one. A guarded tail of up
 ///    to `unroll - 1` groups of 4 and 3 single nonzeros, all loads issued at once, finishes the part (an
 ///    empty tail is jumped over). With fanned parts the subwarp walks every P-th group of 4 of its row
-///    instead, each entry checked against the row's end. For a convolution each B load is also guarded by the tap's padding bit
-///    from a per-thread mask built once. Staged, this walk runs once per K chunk, over the chunk's piece of
+///    instead, each entry checked against the row's end. For a convolution each B load is also guarded by
+///    the tap's padding bit from a per-thread mask built once. Staged, this walk runs once per K chunk, over the chunk's piece of
 ///    the part, reading B from shared memory; the next chunk's copy is in flight meanwhile.
 /// 3. With a K split, the other parts leave their partial sums in shared memory; after one barrier the
-///    leading subwarp adds them (fanned parts of a row within one warp add theirs by shuffles instead) (with parts by row length, the leader's record says how many follow). C is
+///    leading subwarp adds them (with parts by row length, the leader's record says how many follow;
+///    fanned parts of a row within one warp add theirs by shuffles instead). C is
 ///    written once, by vector stores guarded by the column being below N and the row slot being real.
 ///    Threads whose columns are past N load from a clamped column (or, with one address per nonzero, skip
 ///    those loads). With a cluster split, each block's leaders leave their row sums in shared memory and,
@@ -239,7 +240,8 @@ public enum DataDrivenKernelGenerator {
     }
 
     /// Reads the parameters, thread and block indices and derives ``Coordinates``: lane = tid % T, subwarp = tid / T,
-    /// record = blockIdx.x * R * P + subwarp (fanned parts: blockIdx.x * R + subwarp / P), colBase = blockIdx.y * tile + lane * W. With a cluster split
+    /// record = blockIdx.x * R * P + subwarp (fanned parts: blockIdx.x * R + subwarp / P),
+    /// colBase = blockIdx.y * tile + lane * W. With a cluster split
     /// of Q, blockIdx.x is cluster * Q + rank, and record = rank * recordsPerSlice + cluster * R * P + subwarp.
     static func emitCoordinates(
         config: DataDrivenConfig, recordWords: Int, recordsPerSlice: Int, builder b: inout KernelBuilder
@@ -430,13 +432,6 @@ public enum DataDrivenKernelGenerator {
         return mask
     }
 
-    /// The K-split reduction. Fixed parts (`leaderWord` nil): the partial sums of parts 1..<P go to shared
-    /// memory, slot `(row in block * (P - 1) + part - 1)`; after the barrier part 0 adds them in part order.
-    /// Parts by row length (`leaderWord`: record word 3): every subwarp that is not a leader (word 3 =
-    /// 0xFFFF_FFFF) leaves its sums in its own slot (the subwarp index), and a leader adds the slots of the
-    /// `word3 >> 24` subwarps after it. Slots are `T * V * W` words in lane-major order; subwarps that do not
-    /// lead jump to `finish` after the barrier.
-    @discardableResult
     /// Fanned parts whose row lies in one warp (``DataDrivenConfig/warpReduction``): the P subwarps' partial
     /// sums meet by a butterfly of shuffles (lane masks T, 2T, ..., PT / 2), every lane of a row ending with
     /// the row's sum, without shared memory or a barrier; subwarps other than part 0 then go to `finish`.
@@ -458,6 +453,13 @@ public enum DataDrivenKernelGenerator {
         return leading
     }
 
+    /// The K-split reduction. Fixed parts (`leaderWord` nil): the partial sums of parts 1..<P go to shared
+    /// memory, slot `(row in block * (P - 1) + part - 1)`; after the barrier part 0 adds them in part order.
+    /// Parts by row length (`leaderWord`: record word 3): every subwarp that is not a leader (word 3 =
+    /// 0xFFFF_FFFF) leaves its sums in its own slot (the subwarp index), and a leader adds the slots of the
+    /// `word3 >> 24` subwarps after it. Slots are `T * V * W` words in lane-major order; subwarps that do not
+    /// lead jump to `finish` after the barrier.
+    @discardableResult
     static func emitReduction(
         config: DataDrivenConfig, subwarp: Register, lane: Register, accumulators: [[Register]], sharedOffset: Int,
         leaderWord: Register? = nil, finish: Label, builder b: inout KernelBuilder
