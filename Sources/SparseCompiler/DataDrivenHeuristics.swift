@@ -156,7 +156,7 @@ extension DataDrivenConfig {
     /// unroll 4 and 8 (a row's loads nearly all in flight at once on 400-1100-nonzero rows), a quarter of it
     /// with unroll 4 in blocks of 256; for N of 2 to 16 also one thread per row covering all of N (T = 1,
     /// vectors of up to 4, P = 16) with unroll 2 and 4; each also with 16-bit column indices (`n1`) where K
-    /// allows. (On an H200 at N = 1, P = 8 and 16 with unroll 4 won; P = 32 and unroll 8 ran 20-80% slower.)
+    /// allows. (On an H200 at N = 1, P = 8 and 16 with unroll 4 won; P = 32 and unroll 8 ran 4-77% slower.)
     static func fannedCandidates(base: DataDrivenConfig, problem: SpMMProblem) -> [DataDrivenConfig] {
         guard base.subwarpWidth <= 8 else { return [] }
         func fanned(_ shape: DataDrivenConfig, split: Int, unroll: Int, blockThreads: Int) -> DataDrivenConfig {
