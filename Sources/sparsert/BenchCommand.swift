@@ -67,6 +67,8 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var tuningOptions: TuningOptions
 
+    @OptionGroup var coldCache: ColdCacheOptions
+
     @Flag(help: "Skip the vendor baselines.")
     var noBaselines = false
 
@@ -115,6 +117,7 @@ struct BenchCommand: ParsableCommand {
         runner.log = { printNote($0) }
         let tuningRecord = TuningRecord()
         runner.tuningRecord = { tuningRecord.entries[$0] = $1 }
+        let coldCaches = try coldCache.apply(to: &runner, session: session)
         if !noBaselines { runner.baselines = VendorBaselines.timer(runner.timer) }
 
         let gpu = session.properties.name
@@ -123,12 +126,14 @@ struct BenchCommand: ParsableCommand {
         // Subsets get their own files, so a partial run never overwrites a full one.
         if let sparsity { stem += "-s\(sparsity)" }
         if let problems { stem += "-p" + problems.replacingOccurrences(of: ",", with: "_") }
+        if let multiple = coldCache.coldL2 { stem += "-cold\(multiple)" }
         var report = BenchmarkReport(
             suite: suite.rawValue, gpu: gpu, date: ISO8601DateFormatter().string(from: Date()),
             commit: reportCommit(commit),
             command: CommandLine.arguments.dropFirst().joined(separator: " "), batch: batch,
             selection: kernelSelection.rawValue, rowAlignBytes: rowAlign, precision: precision, floors: floors,
             mainBaseline: VendorBaselines.mainName(for: suite == .paperSpmm, precision: precision), rows: [])
+        report.coldCaches = coldCaches
         if kernelSelection == .tuned {
             report.tunerPasses = tuner.passesSummary
                 + (narrowInstances > 0 && !shareConfig ? "; instances after a problem's first tuned over the first's \(narrowInstances) fastest unrolled tilings and their twins (one compile round) and the data-driven list" : "")

@@ -35,10 +35,7 @@ struct CompareCommand: ParsableCommand {
     @Flag(help: "Skip the vendor baselines (time sparsert's kernel alone).")
     var noBaselines = false
 
-    @Option(help: ArgumentHelp(
-        "Time every kernel from cold caches: before each run, read this many times the L2's size (2 is enough on an H200), and subtract that read's own time. For layers whose weights would not stay in L2 in a network.",
-        valueName: "multiple"))
-    var coldL2: Int?
+    @OptionGroup var coldCache: ColdCacheOptions
 
     @Option(help: "Commit to record (default: $SPARSERT_COMMIT or `git rev-parse HEAD`).")
     var commit: String?
@@ -68,12 +65,7 @@ struct CompareCommand: ParsableCommand {
         var runner = BenchmarkRunner(session: session, tuner: tuner, floors: floors)
         runner.givenSpec = spec
         runner.log = { printNote($0) }
-        var eviction: L2Eviction?
-        if let coldL2 {
-            guard coldL2 >= 1 else { throw ValidationError("--cold-l2 must be at least 1 (times the L2's size), not \(coldL2)") }
-            eviction = try L2Eviction(session: session, multiple: coldL2)
-            runner.timer = eviction!.applied(to: runner.timer)
-        }
+        let coldCaches = try coldCache.apply(to: &runner, session: session)
         if !noBaselines { runner.baselines = VendorBaselines.timer(runner.timer) }
         let layer = BenchmarkProblem(layer: problem, name: loaded.path, source: Self.source(of: loaded))
         let row: BenchmarkRow
@@ -89,7 +81,7 @@ struct CompareCommand: ParsableCommand {
             rowAlignBytes: problemOptions.rowAlign, precision: problem.precision, floors: floors,
             mainBaseline: VendorBaselines.mainName(for: isProduct, precision: problem.precision), rows: [row])
         report.heading = "sparsert compare \(problem.description)"
-        report.coldCaches = eviction?.summary
+        report.coldCaches = coldCaches
         if spec == nil { report.tunerPasses = tuner.passesSummary }
         print(report.markdown())
         if let output {

@@ -233,7 +233,7 @@ struct BenchmarkReportTests {
         #expect(try BenchmarkReport.read(path.path).tunerPasses == nil)
     }
 
-    @Test("reports of different suites, batches, GPUs or row alignments, or repeating a problem, do not merge")
+    @Test("reports of different suites, batches, GPUs, row alignments or cache states, or repeating a problem, do not merge")
     func mergeRefusals() throws {
         let (first, second) = try Self.halves()
         #expect { try BenchmarkReport.merging([("a.json", first), ("a2.json", first)]) } throws: {
@@ -255,6 +255,12 @@ struct BenchmarkReportTests {
             "\($0)".contains("a128.json: row alignment is 128, but a.json has 0")
         }
         #expect(padded.markdown().contains("padded to multiples of 128 bytes"))
+        var cold = second
+        cold.coldCaches = "before every run a kernel read 125.8 MB"
+        #expect { try BenchmarkReport.merging([("a.json", first), ("cold.json", cold)]) } throws: {
+            "\($0)".contains("cold.json: cold caches is before every run")
+        }
+        #expect(cold.markdown().contains("- cold caches: before every run a kernel read 125.8 MB"))
         #expect { try BenchmarkReport.read("/nonexistent/report.json") } throws: { "\($0)".contains("cannot read") }
     }
 }

@@ -65,6 +65,8 @@ struct CommandErrorTests {
         ["compare", good, "--n", "4", "--row-align", "6"],
         ["compare", good, "--n", "4", "--config", "3,1,1"],  // M_blocks 3 > M = 2, refused before any GPU work
         ["compare", good, "--n", "4", "--config", "not,a,config"],
+        ["compare", good, "--n", "4", "--cold-l2", "0"],
+        ["bench", "--cold-l2", "-1"],
     ])
     func rejects(arguments: [String]) {
         #expect(Self.exitCode(arguments) != 0)

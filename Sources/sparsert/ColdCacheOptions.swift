@@ -1,0 +1,24 @@
+import ArgumentParser
+import SparseRTRuntime
+
+/// `--cold-l2 M`, which `compare` and `bench` share: every kernel, ours and the libraries', timed from cold
+/// caches (``L2Eviction``).
+struct ColdCacheOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Time every kernel from cold caches: before each run, read this many times the L2's size (2 was enough on an H200) and subtract that read's own time. For layers whose weights would not stay in L2 in a network.",
+        valueName: "multiple"))
+    var coldL2: Int?
+
+    func validate() throws {
+        if let coldL2, coldL2 < 1 { throw ValidationError("--cold-l2 must be at least 1 (times the L2's size), not \(coldL2)") }
+    }
+
+    /// Puts the eviction read before every run of `runner`'s timer; returns how reports describe it (nil
+    /// without the option). Call before the baselines take the timer.
+    func apply(to runner: inout BenchmarkRunner, session: GPUSession) throws -> String? {
+        guard let coldL2 else { return nil }
+        let eviction = try L2Eviction(session: session, multiple: coldL2)
+        runner.timer = eviction.applied(to: runner.timer)
+        return eviction.summary
+    }
+}
