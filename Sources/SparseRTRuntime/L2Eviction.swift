@@ -17,6 +17,8 @@ public final class L2Eviction: @unchecked Sendable {
     public let bytes: Int
     /// The device's L2, bytes.
     public let l2Bytes: Int
+    /// Threads of the read's grid: one per 64 bytes.
+    let threads: Int
     let buffer: DeviceBuffer
     let sink: DeviceBuffer
     let module: CUDAModule
@@ -34,7 +36,7 @@ public final class L2Eviction: @unchecked Sendable {
         buffer = try DeviceBuffer(context: session.context, bytes: bytes)
         try buffer.fill(uint32: 0)
         sink = try DeviceBuffer(context: session.context, bytes: 16)
-        let threads = bytes / (Self.loadsPerThread * 16)
+        threads = bytes / (Self.loadsPerThread * 16)
         guard Int64(Self.loadsPerThread - 1) * Int64(threads) * 16 <= Int64(Int32.max) else {
             throw CUDAError.invalidArgument("an L2 eviction read of \(bytes) bytes is too large for the kernel's offsets")
         }
@@ -44,7 +46,6 @@ public final class L2Eviction: @unchecked Sendable {
 
     /// Enqueues one read of the whole buffer on `stream`.
     public func enqueue(on stream: CUDAStream) throws {
-        let threads = bytes / (Self.loadsPerThread * 16)
         try function.launch(
             grid: (threads / Self.blockThreads, 1, 1), block: (Self.blockThreads, 1, 1), stream: stream,
             arguments: [.buffer(buffer), .buffer(sink)])

@@ -3,7 +3,8 @@
 # on synthetic matrices of N(0,1) values magnitude-pruned to 90%, beside cuBLAS and cuSPARSE.
 # On the GPU host: eval "$(bash scripts/gpu-host-setup.sh)"; OUT=dir bash scripts/microbench/large-run.sh
 # SHAPES picks from sq4096 (4096 x 4096), up11008 (11008 x 4096), down4096 (4096 x 11008); NS the N values;
-# LIMIT the seconds each compare may take; EXTRA more options for compare.
+# LIMIT the seconds each compare may take; EXTRA more options for compare (e.g. "--cold-l2 2"), TAG a suffix
+# for its log and report folder (e.g. -cold2). Logs and reports go to $OUT/large/.
 set -uo pipefail
 : "${SPARSERT:?}" "${OUT:?}"
 work=${WORK:-/tmp/large}
