@@ -71,7 +71,8 @@ struct LoopBody {
                 loadNarrowEntries(at: pointer, indices: $0, offset: Int64(g * stride), guard: present, builder: &b)
             } ?? loadEntries(4, at: pointer, offset: Int64(g * stride), guard: present, builder: &b)
             for e in 0..<4 {
-                let inside = b.compare(.gt, .u64, .register(remaining), .u64(UInt64(g * stride + 4 * e)))
+                // A group's first entry is there where the group is (always for the first: pointer < last).
+                let inside = e == 0 ? present : b.compare(.gt, .u64, .register(remaining), .u64(UInt64(g * stride + 4 * e)))
                 singles.append(Entries(
                     weights: [group.weights[e]], offsets: [group.offsets[e]],
                     taps: group.taps.isEmpty ? [] : [group.taps[e]], guardPredicate: inside))

@@ -58,7 +58,7 @@ public enum PaperSuites {
             (10, 512, 2048, 256, "transformer"), (11, 512, 512, 256, "transformer"),
         ]
         let dlmc = dataRoot.appendingPathComponent("dlmc")
-        let batchSizes = try VerificationSuite.rn50BatchSizes(dlmc.appendingPathComponent("rn50_batchsizes.txt"))
+        let batchSizes = try VerificationSuite.rn50BatchSizes(dataRoot.appendingPathComponent(VerificationSuite.rn50BatchSizesPath))
         var problems: [BenchmarkProblem] = []
         for sparsity in ["0.9", "0.95"] {
             // Index the folder's matrices by shape once.

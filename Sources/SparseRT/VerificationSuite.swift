@@ -47,7 +47,7 @@ public enum VerificationSuite {
         var items: [SuiteItem] = []
         let dlmc = dataRoot.appendingPathComponent("dlmc")
         // Without the batch-size list (a folder holding only a few layers) no ResNet-50 layer has its N.
-        let sizesFile = dlmc.appendingPathComponent("rn50_batchsizes.txt")
+        let sizesFile = dataRoot.appendingPathComponent(rn50BatchSizesPath)
         let batchSizes = FileManager.default.fileExists(atPath: sizesFile.path) ? try rn50BatchSizes(sizesFile) : [:]
         for model in ["rn50", "transformer"] {
             for sparsity in ["0.9", "0.95"] {
@@ -96,10 +96,22 @@ public enum VerificationSuite {
         return items
     }
 
+    /// Where the data folder lists ResNet-50's layers with their N.
+    static let rn50BatchSizesPath = "dlmc/rn50_batchsizes.txt"
+    /// Where the data folder lists MobileNet's 1x1 layers with their M, K and N.
+    static let mobileNetSizesPath = "sparsert-weights/mobilenet/sizes"
+
+    /// The lists `dataRoot` lacks, each with the layers ``standard(dataRoot:)`` then leaves out.
+    public static func missingLists(dataRoot: URL) -> [(path: URL, layers: String)] {
+        [(rn50BatchSizesPath, "ResNet-50"), (mobileNetSizesPath, "MobileNet")]
+            .map { (dataRoot.appendingPathComponent($0.0), $0.1) }
+            .filter { !FileManager.default.fileExists(atPath: $0.path.path) }
+    }
+
     /// MobileNetV1's 1x1 convolutions (real pruned weights) at the N of `mobilenet/sizes` (none without that file).
     public static func mobileNet(dataRoot: URL) throws -> [SuiteItem] {
         let folder = dataRoot.appendingPathComponent("sparsert-weights/mobilenet")
-        let sizesFile = folder.appendingPathComponent("sizes")
+        let sizesFile = dataRoot.appendingPathComponent(mobileNetSizesPath)
         guard FileManager.default.fileExists(atPath: sizesFile.path) else { return [] }
         let sizes = try String(contentsOf: sizesFile, encoding: .utf8)
         var items: [SuiteItem] = []

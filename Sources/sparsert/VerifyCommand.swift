@@ -75,9 +75,8 @@ struct VerifyCommand: ParsableCommand {
                 throw ExitCode(2)
             }
             printNote("suite: \(items.count) problems from \(root.path)")
-            for (list, layers) in [("dlmc/rn50_batchsizes.txt", "ResNet-50"), ("sparsert-weights/mobilenet/sizes", "MobileNet")]
-            where !FileManager.default.fileExists(atPath: root.appendingPathComponent(list).path) {
-                printNote("\(root.appendingPathComponent(list).path) not found: the \(layers) layers are left out")
+            for (list, layers) in VerificationSuite.missingLists(dataRoot: root) {
+                printNote("\(list.path) not found: the \(layers) layers are left out")
             }
         }
         if let filter { items = items.filter { $0.name.contains(filter) } }
