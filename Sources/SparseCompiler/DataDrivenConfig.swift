@@ -117,9 +117,11 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     /// and part p walks its groups p, p + P, p + 2P, ... (P = the K split), so the P subwarps of a row,
     /// side by side in the block, read one contiguous run per step: where subwarps are narrow (small N,
     /// T = 1 to 8) a warp's loads of weights and offsets are coalesced instead of one line per subwarp. Each
-    /// entry is used under its own bound check (the row's end), so no part needs a tail. Needs P >= 2 and
-    /// no prefetch (`p0`); allows a K split of up to 32 (a warp per row at T = 1) and unroll 8; not with a
-    /// head, parts by row length, interleaved parts, staged B or a cluster split.
+    /// entry is used under its own bound check (the row's end), so no part needs a tail. Needs P >= 2;
+    /// allows a K split of up to 32 (a warp per row at T = 1) and unroll 8; not with a
+    /// head, parts by row length, interleaved parts or a cluster split. With staged B (`sS`) the parts fan
+    /// out over each K chunk's piece of the row: at N = 1 a chunk of all of K puts the whole vector in
+    /// shared memory, so a warp's 32 scattered B words never wait on an L1 miss.
     public var fannedParts = false
     /// With fanned parts, each entry's column k held in 16 bits instead of its 32-bit B byte offset (`n1`):
     /// 6 bytes a nonzero instead of 8, for layers whose weights stream from memory (small N), at one
@@ -293,11 +295,9 @@ extension DataDrivenConfig {
         if fannedParts {
             func refuse(_ other: String) -> PlanError { infeasible("fanned parts (f1) and \(other) do not combine") }
             guard kSplit >= 2 else { throw infeasible("fanned parts (f1) need a K split of 2 or more") }
-            guard !prefetch else { throw infeasible("fanned parts (f1) walk without prefetch: add p0") }
             guard headEntries == nil else { throw refuse("a head") }
             guard !adaptiveSplit else { throw refuse("parts by row length (b1)") }
             guard !interleavedParts else { throw refuse("interleaved parts (i1)") }
-            guard stageRows == nil else { throw refuse("staged B") }
             guard clusterSplit == 1 else { throw refuse("a cluster split (q)") }
         }
         if narrowIndices {

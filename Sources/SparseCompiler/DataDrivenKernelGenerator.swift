@@ -104,11 +104,20 @@ public enum DataDrivenKernelGenerator {
             sectionBytes: Int64(layout.capacity) * 4, hasTaps: layout.sections == 3, vectors: vectors,
             accumulators: accumulators, bSpace: config.stageRows == nil ? .globalReadOnly : .shared,
             precision: problem.precision)
-        if layout.narrowIndices { body.narrowIndexRowBytes = UInt32(problem.bRowStride * problem.elementBytes) }
+        if layout.narrowIndices {
+            // Staged, a column's row of the chunk in shared memory (the layout stores k mod S).
+            body.narrowIndexRowBytes = UInt32(config.stageRows == nil ? problem.bRowStride * problem.elementBytes : config.tileColumns * 4)
+        }
+        // Fanned parts: part p of the row starts at its group p (of the row, or of each staged chunk's piece).
+        var partBytes: Register?
+        if config.fannedParts {
+            let part = b.binary(.rem, .u32, .register(here.subwarp), .u32(UInt32(config.kSplit)))
+            partBytes = b.binary(.mul, .u32, .register(part), .u32(16))
+        }
         if config.stageRows != nil {
             emitStagedChunks(
                 problem: problem, config: config, layout: layout, coordinates: here, bPointer: bPointer,
-                entryPointer: entryPointer, body: body, builder: &b)
+                entryPointer: entryPointer, body: body, partBytes: partBytes, builder: &b)
         } else {
             var deferredHead: [(LoopBody.Entries, [[[Register]]])] = []
             if let head = config.headEntries {
@@ -128,17 +137,7 @@ public enum DataDrivenKernelGenerator {
                     }
                 }
             }
-            if config.fannedParts {
-                // Part p of the row starts at its group p.
-                let part = b.binary(.rem, .u32, .register(here.subwarp), .u32(UInt32(config.kSplit)))
-                let partBytes = b.binary(.mul, .u32, .register(part), .u32(16))
-                let partStart = b.binary(.add, .u32, .register(start), .register(partBytes))
-                body.emitFannedNonzeros(start: partStart, end: end, entryPointer: entryPointer,
-                                        stride: 16 * config.kSplit, unroll: config.unroll, builder: &b)
-            } else {
-                body.emitNonzeros(start: start, end: end, entryPointer: entryPointer, unroll: config.unroll,
-                                  prefetch: config.prefetch, builder: &b)
-            }
+            emitWalk(body, start: start, end: end, partBytes: partBytes, config: config, entryPointer: entryPointer, builder: &b)
             // Deferred, the head's sums come last: its B loads stay in flight while the rest of the part's
             // entries and B rows load.
             for (entry, values) in deferredHead { body.accumulate(entry, values, builder: &b) }
@@ -221,6 +220,22 @@ public enum DataDrivenKernelGenerator {
         kernel.maxRegistersPerThread = config.maxRegisters
         kernel.clusterSize = config.clusterSplit
         return kernel
+    }
+
+    /// Walks the entries at byte offsets [start, end): all of them, or with fanned parts (`partBytes`, the
+    /// part's first group) every P-th group of 4 from the part's own.
+    static func emitWalk(
+        _ body: LoopBody, start: Register, end: Register, partBytes: Register?, config: DataDrivenConfig,
+        entryPointer: Register, builder b: inout KernelBuilder
+    ) {
+        if let partBytes {
+            let partStart = b.binary(.add, .u32, .register(start), .register(partBytes))
+            body.emitFannedNonzeros(start: partStart, end: end, entryPointer: entryPointer,
+                                    stride: 16 * config.kSplit, unroll: config.unroll, prefetch: config.prefetch, builder: &b)
+        } else {
+            body.emitNonzeros(start: start, end: end, entryPointer: entryPointer, unroll: config.unroll,
+                              prefetch: config.prefetch, builder: &b)
+        }
     }
 
     /// A thread's place: lane and subwarp, first column, its segment record's address, C's pointer.
@@ -341,7 +356,7 @@ public enum DataDrivenKernelGenerator {
     /// and after the first it overlaps the walk.
     static func emitStagedChunks(
         problem: SpMMProblem, config: DataDrivenConfig, layout: DataDrivenLayout, coordinates here: Coordinates,
-        bPointer: Register, entryPointer: Register, body: LoopBody, builder b: inout KernelBuilder
+        bPointer: Register, entryPointer: Register, body: LoopBody, partBytes: Register?, builder b: inout KernelBuilder
     ) {
         let n = problem.n, k = problem.k, w = config.vectorWidth
         let stage = config.stageRows ?? 1
@@ -406,8 +421,8 @@ public enum DataDrivenKernelGenerator {
                 shifted.b.offset += Int64((c % 2) * config.chunkBytes)
                 return shifted
             }
-            walk.emitNonzeros(start: bounds[2 * c], end: bounds[2 * c + 1], entryPointer: entryPointer,
-                              unroll: config.unroll, prefetch: config.prefetch, builder: &b)
+            emitWalk(walk, start: bounds[2 * c], end: bounds[2 * c + 1], partBytes: partBytes, config: config,
+                     entryPointer: entryPointer, builder: &b)
             if let next {
                 storeChunk(next, buffer: (c + 1) % 2)
                 b.emit(.barrier)

@@ -32,7 +32,7 @@ import SparseReference
 ///   matrix, saving a multiply per nonzero; staged, the offset in the shared chunk, `(k mod S) * tile * 4`);
 ///   for a convolution whose taps can fall into the padding, the tap index `kh * KW + kw`. Every part
 ///   starts at a multiple of 4 entries, so 16-byte vector loads stay aligned. With 16-bit indices
-///   (``narrowIndices``) the second section holds the columns k instead, in half the words.
+///   (``narrowIndices``) the second section holds the columns k instead (staged, k mod S), in half the words.
 ///   With a head (``DataDrivenConfig/headEntries``, H), the entries begin with H per (slot, part), in
 ///   record order: the part's first H nonzeros, unused ones with weight 0 and offset ``headSentinel``;
 ///   the record's first and end entry then cover the rest.
@@ -158,7 +158,7 @@ public struct DataDrivenLayout: Sendable {
             slots = (m + r - 1) / r * r
             let order = stage == nil
                 ? sorted + Array(repeating: -1, count: slots - m)
-                : Self.dealt(sorted, rowsPerBlock: r, rowsPerWarp: max(1, 32 / (config.subwarpWidth * parts)))
+                : Self.dealt(sorted, rowsPerBlock: r, rowsPerWarp: max(1, 32 / (config.subwarpWidth * config.kSplit)))
             rowOrder = order
             for original in order {
                 let row = original >= 0 ? original : nil
@@ -240,7 +240,8 @@ public struct DataDrivenLayout: Sendable {
                     let k = Int(weights.columnIndices[source])
                     entries[start + e] = weights.values[source].bitPattern
                     if narrowIndices {
-                        entries[capacity + (start + e) / 2] |= UInt32(k) << (16 * ((start + e) % 2))
+                        let column = stage.map { k % $0 } ?? k
+                        entries[capacity + (start + e) / 2] |= UInt32(column) << (16 * ((start + e) % 2))
                     } else {
                         entries[capacity + start + e] = UInt32(bOffset(k))
                     }

@@ -44,9 +44,11 @@ struct LoopBody {
     /// Fanned parts (``DataDrivenConfig/fannedParts``): the groups of 4 entries at byte offsets `start`,
     /// `start + stride`, ... below `end` of the entries' first section, `unroll` groups per iteration. A group
     /// loads where it starts below `end`, and each of its entries is used where it lies below `end` (the
-    /// row's last group may be partial; its other words are padding).
+    /// row's last group may be partial; its other words are padding). With `prefetch`, each iteration loads
+    /// the next one's groups while its B loads are in flight, so a step costs one memory trip, not two.
     func emitFannedNonzeros(
-        start: Register, end: Register, entryPointer: Register, stride: Int, unroll: Int, builder b: inout KernelBuilder
+        start: Register, end: Register, entryPointer: Register, stride: Int, unroll: Int, prefetch: Bool,
+        builder b: inout KernelBuilder
     ) {
         func address(_ offset: Register) -> Register {
             let wide = b.register(.u64)
@@ -60,26 +62,47 @@ struct LoopBody {
             let half = address(b.binary(.shr, .u32, .register(start), .u32(1)))
             indexPointer = b.binary(.add, .u64, .register(half), .u64(UInt64(sectionBytes)))
         }
+        /// Whether the entry `bytes` past `pointer` lies below `end` (nil: known, at `pointer` itself).
+        func below(_ remaining: Register, _ bytes: Int) -> Register? {
+            bytes == 0 ? nil : b.compare(.gt, .u64, .register(remaining), .u64(UInt64(bytes)))
+        }
+        /// The iteration's groups `offset` bytes past `pointer`, each loaded where it starts below `end`.
+        func loadGroups(offset: Int, remaining: Register) -> [Entries] {
+            (0..<unroll).map { g in
+                let at = offset + g * stride
+                let present = below(remaining, at)
+                return indexPointer.map {
+                    loadNarrowEntries(at: pointer, indices: $0, offset: Int64(at), guard: present, builder: &b)
+                } ?? loadEntries(4, at: pointer, offset: Int64(at), guard: present, builder: &b)
+            }
+        }
         let top = b.label(), after = b.label()
         b.emit(.branch(after), guard: b.compare(.ge, .u64, .register(pointer), .register(last)))
+        var groups = prefetch ? loadGroups(offset: 0, remaining: b.binary(.sub, .u64, .register(last), .register(pointer))) : []
         b.emit(.label(top))
         let remaining = b.binary(.sub, .u64, .register(last), .register(pointer))
-        var singles: [Entries] = []
-        for g in 0..<unroll {
-            let present = g == 0 ? nil : b.compare(.gt, .u64, .register(remaining), .u64(UInt64(g * stride)))
-            let group = indexPointer.map {
-                loadNarrowEntries(at: pointer, indices: $0, offset: Int64(g * stride), guard: present, builder: &b)
-            } ?? loadEntries(4, at: pointer, offset: Int64(g * stride), guard: present, builder: &b)
-            for e in 0..<4 {
-                // A group's first entry is there where the group is (always for the first: pointer < last).
-                let inside = e == 0 ? present : b.compare(.gt, .u64, .register(remaining), .u64(UInt64(g * stride + 4 * e)))
-                singles.append(Entries(
+        if !prefetch { groups = loadGroups(offset: 0, remaining: remaining) }
+        let singles = groups.enumerated().flatMap { g, group in
+            (0..<4).map { e in
+                // A group's first entry is there where the group is (loaded in this iteration, the same check).
+                let inside = e == 0 && !prefetch ? group.guardPredicate : below(remaining, g * stride + 4 * e)
+                return Entries(
                     weights: [group.weights[e]], offsets: [group.offsets[e]],
-                    taps: group.taps.isEmpty ? [] : [group.taps[e]], guardPredicate: inside))
+                    taps: group.taps.isEmpty ? [] : [group.taps[e]], guardPredicate: inside)
             }
         }
         let values = singles.map { loadB($0, builder: &b) }
-        for (entry, loaded) in zip(singles, values) { accumulate(entry, loaded, builder: &b) }
+        if prefetch {
+            let next = loadGroups(offset: unroll * stride, remaining: remaining)
+            for (entry, loaded) in zip(singles, values) { accumulate(entry, loaded, builder: &b) }
+            for (group, following) in zip(groups, next) {
+                for (dst, src) in zip(group.weights + group.offsets + group.taps, following.weights + following.offsets + following.taps) {
+                    b.emit(.move(dst, .register(src)))
+                }
+            }
+        } else {
+            for (entry, loaded) in zip(singles, values) { accumulate(entry, loaded, builder: &b) }
+        }
         b.emit(.binary(.add, pointer, .register(pointer), .u64(UInt64(unroll * stride))))
         if let indexPointer {
             b.emit(.binary(.add, indexPointer, .register(indexPointer), .u64(UInt64(unroll * stride / 2))))

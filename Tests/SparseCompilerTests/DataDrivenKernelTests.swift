@@ -216,6 +216,20 @@ let dataDrivenCases: [DataDrivenCase] = {
         DataDrivenCase(label: "9x530 fanned 16-bit", weights: long, operand: .matrix(n: 3), config: c(4, r: 2, k: 8, u: 2, p: false, f: true, n16: true)),
         DataDrivenCase(label: "37x45 fanned 16-bit", weights: odd, operand: .matrix(n: 8), config: c(1, 4, v: 2, r: 5, k: 3, u: 4, p: false, o: true, f: true, n16: true)),
         DataDrivenCase(label: "empty rows fanned 16-bit", weights: emptyRowsMatrix, operand: .matrix(n: 8), config: c(8, r: 3, k: 4, u: 2, p: false, f: true, n16: true)),
+        // ... and over B staged in shared memory: all of K in one chunk (a warp's reduction by shuffles), in
+        // 2-5 chunks (16-bit columns hold k mod S), a partial N tile, a reduction in shared memory.
+        DataDrivenCase(label: "64x256 fanned staged", weights: random, operand: .matrix(n: 1), config: c(1, r: 8, k: 16, u: 4, p: false, s: 256, f: true)),
+        DataDrivenCase(label: "64x256 fanned staged 16-bit", weights: random, operand: .matrix(n: 1), config: c(1, r: 8, k: 16, u: 2, p: false, s: 128, f: true, n16: true)),
+        DataDrivenCase(label: "9x530 fanned staged 16-bit", weights: long, operand: .matrix(n: 1), config: c(1, r: 2, k: 8, u: 4, p: false, s: 176, f: true, n16: true)),
+        DataDrivenCase(label: "37x45 fanned staged 16-bit", weights: odd, operand: .matrix(n: 7), config: c(4, v: 2, r: 4, k: 3, u: 4, p: false, s: 12, f: true, n16: true)),
+        DataDrivenCase(label: "empty rows fanned staged", weights: emptyRowsMatrix, operand: .matrix(n: 8), config: c(8, r: 4, k: 4, u: 2, p: false, s: 16, f: true)),
+        // ... and with the next groups prefetched: rows shorter and longer than a step, 16-bit columns, staged
+        // B, a convolution's taps.
+        DataDrivenCase(label: "64x256 fanned prefetch", weights: random, operand: .matrix(n: 1), config: c(1, r: 8, k: 8, u: 2, f: true)),
+        DataDrivenCase(label: "9x530 fanned prefetch 16-bit", weights: long, operand: .matrix(n: 2), config: c(2, r: 2, k: 4, u: 4, f: true, n16: true)),
+        DataDrivenCase(label: "empty rows fanned prefetch", weights: emptyRowsMatrix, operand: .matrix(n: 8), config: c(8, r: 3, k: 4, u: 2, f: true)),
+        DataDrivenCase(label: "64x256 fanned prefetch staged 16-bit", weights: random, operand: .matrix(n: 1), config: c(1, r: 8, k: 16, u: 4, s: 128, f: true, n16: true)),
+        DataDrivenCase(label: "conv 3x3 p1 fanned prefetch", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: c(16, v: 2, r: 2, k: 2, u: 4, f: true)),
         DataDrivenCase(label: "conv 3x3 p1 fanned", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: c(16, v: 2, r: 2, k: 2, p: false, f: true)),
         DataDrivenCase(label: "conv 7x7 s2 p3 fanned", weights: filter(conv4, seed: 12), operand: .convolution(conv4), config: c(8, r: 2, k: 4, u: 2, p: false, f: true)),
         DataDrivenCase(label: "conv 3x3 p1 similar rows", weights: filter(conv1, seed: 9), operand: .convolution(conv1), config: c(16, v: 2, r: 2, k: 2, o: true)),
@@ -355,12 +369,12 @@ struct DataDrivenKernelTests {
             config.similarRows = true
             return (matrix, config)
         }
-        // Fanned parts: a K split above 32 (and above 16 without them), unroll 8 without them or 16; no K split, prefetch, a head, parts by row length, interleaved parts, staged B; 16-bit
+        // Fanned parts: a K split above 32 (and above 16 without them), unroll 8 without them or 16; no K split, a head, parts by row length, interleaved parts; 16-bit
         // columns without fanned parts, on a convolution, and past K = 65536.
         let wideK = try SpMMProblem(weights: TestMatrices.single(rows: 2, columns: 70_000, row: 1, column: 69_999), n: 1)
         let fanned = [
-            (matrix, "dd:w8,r2,k1,p0,f1"), (matrix, "dd:w8,r2,k2,f1"), (matrix, "dd:w8,r2,k2,p0,h8,f1"),
-            (matrix, "dd:w8,r2,k2,p0,b1,f1"), (matrix, "dd:w8,r2,k2,p0,i1,f1"), (matrix, "dd:w8,r16,k2,p0,s32,f1"),
+            (matrix, "dd:w8,r2,k1,p0,f1"), (matrix, "dd:w8,r2,k2,p0,h8,f1"),
+            (matrix, "dd:w8,r2,k2,p0,b1,f1"), (matrix, "dd:w8,r2,k2,p0,i1,f1"),
             (matrix, "dd:w8,r2,k2,p0,n1"), (conv, "dd:w8,r2,k2,p0,f1,n1"), (wideK, "dd:w1,r2,k2,p0,f1,n1"),
             (matrix, "dd:w1,r2,k33,p0,f1"), (matrix, "dd:w1,r2,k32,u8,p0"), (matrix, "dd:w1,r2,k8,u16,p0,f1"),
         ].map { ($0.0, DataDrivenConfig(parsing: $0.1)!) }
