@@ -169,7 +169,7 @@ public enum VerificationSuite {
     /// candidates, the heuristic with a head, a candidate with parts by row length, one with a head loaded
     /// across the subwarp and one with rows dealt evenly to blocks, and the opt-in variants (deferred head
     /// sums, a cluster split, head groups per trip, rows that share columns gathered), and on small N fanned
-    /// parts, with and without 16-bit columns.
+    /// parts, with and without 16-bit columns, over staged B and with prefetch.
     public static func specs(for problem: SpMMProblem, extra: Int = 1, unrolledNonzeroLimit: Int = 30_000,
                              maxAssembleSeconds: Double = 4, limits: DeviceLimits = .hopper) -> [KernelSpec] {
         var specs: [KernelSpec] = []
@@ -236,9 +236,14 @@ public enum VerificationSuite {
                 specs.append(.dataDriven(config))
             }
         }
-        // Fanned parts where N is small: the first listed, and the first with 16-bit columns.
-        for fanned in [candidates.first { $0.fannedParts && !$0.narrowIndices }, candidates.first(where: \.narrowIndices)] {
-            if let fanned { specs.append(.dataDriven(fanned)) }
+        // Fanned parts where N is small: the first listed, the first with 16-bit columns, over staged B, with
+        // prefetch, and with both.
+        let fannedKinds: [(DataDrivenConfig) -> Bool] = [
+            { !$0.narrowIndices }, \.narrowIndices, { $0.stageRows != nil && !$0.prefetch }, { $0.stageRows == nil && $0.prefetch },
+            { $0.stageRows != nil && $0.prefetch },
+        ]
+        for kind in fannedKinds {
+            if let fanned = candidates.first(where: { $0.fannedParts && kind($0) }) { specs.append(.dataDriven(fanned)) }
         }
         // The opt-in gathering of rows that share columns (o1): on the first candidate with blocks of several
         // rows, and on the first with rows dealt evenly by length.

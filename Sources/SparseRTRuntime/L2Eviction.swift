@@ -15,6 +15,8 @@ import SparseRT
 public final class L2Eviction: @unchecked Sendable {
     /// Bytes read before each run.
     public let bytes: Int
+    /// The L2's size times this is read (rounded up to the kernel's grain).
+    public let multiple: Int
     /// The device's L2, bytes.
     public let l2Bytes: Int
     /// Threads of the read's grid: one per 64 bytes.
@@ -30,6 +32,7 @@ public final class L2Eviction: @unchecked Sendable {
     /// Allocates `multiple` times the device's L2 (at least 1) and loads the kernel on `session`.
     public init(session: GPUSession, multiple: Int) throws {
         guard multiple >= 1 else { throw CUDAError.invalidArgument("the L2 eviction reads at least once the L2's size, not \(multiple)") }
+        self.multiple = multiple
         l2Bytes = session.properties.l2CacheBytes
         let grain = Self.blockThreads * Self.loadsPerThread * 16
         bytes = (max(l2Bytes, 1) * multiple + grain - 1) / grain * grain

@@ -34,8 +34,9 @@ public struct Tuner {
     /// configs with rows that share columns gathered, N tiles on whole lines of B's rows and the register cap
     /// their grid gets for free (``KernelSpec/firstPassConfig(_:problem:limits:multiprocessor:)``);
     /// 5 since the third pass leaves the unrolled family out by default (``defaultRowOrderFamilies``); 6 since
-    /// the data-driven list holds fanned parts (with 16-bit columns) where subwarps are narrow (small N).
-    public static let searchVersion = 6
+    /// the data-driven list holds fanned parts (with 16-bit columns) where subwarps are narrow (small N); 7
+    /// since it holds them over staged B and with prefetch too.
+    public static let searchVersion = 7
     /// The final round's timer (the benchmark's), and how many times each finalist is timed with it, in
     /// turn, the median of those medians deciding.
     public var finalTimer = KernelTimer()
@@ -74,6 +75,19 @@ public struct Tuner {
     /// 0.95, instance 3: the `sim` twin of 16,25,1,m128 won at 1.75 us in one run; the next chose another
     /// config at 2.17 us).
     public static let rowOrderNearTie = 0.05
+    /// Times of L2 read before every timed run (``L2Eviction``), or nil for back-to-back runs with warm
+    /// caches; set by ``timeFromColdCaches(_:)``. Part of the cache's key: a layer that streams its weights
+    /// from memory can rank configs otherwise (on an H200 at N = 1, 11008 x 4096: staged B fastest warm,
+    /// prefetched entries fastest cold).
+    public private(set) var coldL2Multiple: Int?
+
+    /// Times every candidate, in both rounds, from cold caches: `eviction`'s read before each run.
+    public mutating func timeFromColdCaches(_ eviction: L2Eviction) {
+        timer = eviction.applied(to: timer)
+        finalTimer = eviction.applied(to: finalTimer)
+        coldL2Multiple = eviction.multiple
+    }
+
     /// ``rowOrderNearTie`` in whole percent, for reports and cache keys.
     public static var rowOrderNearTiePercent: Int { Int((rowOrderNearTie * 100).rounded()) }
 
@@ -116,7 +130,7 @@ public struct Tuner {
         let start = Date()
         let key = TuningCache.key(
             problem: problem, device: session.properties.name, registerCapRefinement: registerCapRefinement,
-            rowOrderRefinement: rowOrderRefinement, rowOrderFamilies: rowOrderFamilies)
+            rowOrderRefinement: rowOrderRefinement, rowOrderFamilies: rowOrderFamilies, coldL2Multiple: coldL2Multiple)
         if let cached = cache?.lookup(key), let spec = KernelSpec(parsing: cached.best) {
             var result = cached
             result.fromCache = true

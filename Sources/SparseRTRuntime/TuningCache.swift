@@ -26,13 +26,14 @@ public final class TuningCache: @unchecked Sendable {
     /// differently, and so does each ``Tuner/searchVersion``.
     public static func key(
         problem: SpMMProblem, device: String, registerCapRefinement: Int = 0, rowOrderRefinement: Int = 0,
-        rowOrderFamilies: Set<KernelFamily> = Tuner.defaultRowOrderFamilies
+        rowOrderFamilies: Set<KernelFamily> = Tuner.defaultRowOrderFamilies, coldL2Multiple: Int? = nil
     ) -> String {
         "\(WeightsHash.hex(problem.weights))|\(problem.description)|\(device)|\(SparseCompiler.generatorVersion)|search\(Tuner.searchVersion)"
             + (registerCapRefinement > 0 ? "|caps\(registerCapRefinement)" : "")
             + (rowOrderRefinement > 0 ? "|order\(rowOrderRefinement)+\(Tuner.rowOrderNearTiePercent)%" : "")
             + (rowOrderRefinement > 0 && rowOrderFamilies != Tuner.defaultRowOrderFamilies
                 ? "|" + rowOrderFamilies.map(\.rawValue).sorted().joined(separator: "+") : "")
+            + (coldL2Multiple.map { "|cold\($0)" } ?? "")
     }
 
     public func lookup(_ key: String) -> TuningResult? { lock.withLock { entries[key] } }

@@ -13,12 +13,24 @@ struct ColdCacheOptions: ParsableArguments {
         if let coldL2, coldL2 < 1 { throw ValidationError("--cold-l2 must be at least 1 (times the L2's size), not \(coldL2)") }
     }
 
-    /// Puts the eviction read before every run of `runner`'s timer; returns how reports describe it (nil
-    /// without the option). Call before the baselines take the timer.
+    /// Puts the eviction read before every run of `runner`'s timer and its tuner's; returns how reports
+    /// describe it (nil without the option). Call before the baselines take the timer.
     func apply(to runner: inout BenchmarkRunner, session: GPUSession) throws -> String? {
-        guard let coldL2 else { return nil }
-        let eviction = try L2Eviction(session: session, multiple: coldL2)
+        guard let eviction = try eviction(session: session) else { return nil }
         runner.timer = eviction.applied(to: runner.timer)
+        runner.tuner.timeFromColdCaches(eviction)
         return eviction.summary
+    }
+
+    /// Puts the eviction read before every run `tuner` times; returns how reports describe it (nil without
+    /// the option).
+    func apply(to tuner: inout Tuner, session: GPUSession) throws -> String? {
+        guard let eviction = try eviction(session: session) else { return nil }
+        tuner.timeFromColdCaches(eviction)
+        return eviction.summary
+    }
+
+    private func eviction(session: GPUSession) throws -> L2Eviction? {
+        try coldL2.map { try L2Eviction(session: session, multiple: $0) }
     }
 }

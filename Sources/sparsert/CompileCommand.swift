@@ -43,11 +43,14 @@ struct CompileCommand: ParsableCommand {
 
     @OptionGroup var tuningOptions: TuningOptions
 
+    @OptionGroup var coldCache: ColdCacheOptions
+
     func run() throws {
         do {
             let (problem, loaded) = try problemOptions.problem()
             var limits = DeviceLimits.hopper
             var spec = try config.map(KernelCompilation.parseSpec) ?? KernelSpec.untuned(for: problem)
+            if coldCache.coldL2 != nil, !tune { throw ValidationError("--cold-l2 times the tuner's candidates: it needs --tune") }
             if tune {
                 guard config == nil else { throw ValidationError("--tune and --config exclude each other") }
                 let session: GPUSession
@@ -58,6 +61,7 @@ struct CompileCommand: ParsableCommand {
                 var tuner = Tuner(session: session, cache: TuningCache())
                 tuningOptions.configure(&tuner)
                 tuner.progress = TuningProgress.reporter(label: problem.description)
+                if let cold = try coldCache.apply(to: &tuner, session: session) { printNote("cold caches: \(cold)") }
                 let (best, result) = try tuner.tune(problem)
                 printNote(String(format: "\ntuned: %@ %.2f us (%@)", best.description, result.bestMicroseconds,
                                  result.fromCache ? "from cache" : "\(result.candidates.count) candidates"))

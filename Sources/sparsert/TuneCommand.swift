@@ -9,7 +9,7 @@ struct TuneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tune",
         abstract: "Autotune a layer's kernel on the GPU (both families), verify it, and write the fastest.",
-        discussion: "Results are cached by weights hash, shape, GPU and generator version ($SPARSERT_CACHE or ~/.cache/sparsert/tuning.json).")
+        discussion: "Results are cached by weights hash, shape, GPU, generator version and cache state ($SPARSERT_CACHE or ~/.cache/sparsert/tuning.json).")
 
     @OptionGroup var problemOptions: ProblemOptions
 
@@ -23,6 +23,8 @@ struct TuneCommand: ParsableCommand {
     var jobs: Int?
 
     @OptionGroup var tuningOptions: TuningOptions
+
+    @OptionGroup var coldCache: ColdCacheOptions
 
     @Option(help: ArgumentHelp(
         "Time only these configs: specs separated by ';' or newlines, or @FILE with one per line.",
@@ -72,6 +74,7 @@ struct TuneCommand: ParsableCommand {
             if let jobs { tuner.jobs = jobs }
             tuningOptions.configure(&tuner, explicitCandidates: explicit != nil)
             tuner.progress = TuningProgress.reporter(label: problem.description)
+            if let cold = try coldCache.apply(to: &tuner, session: session) { printNote("cold caches: \(cold)") }
             let (spec, result) = try tuner.tune(problem, candidates: explicit)
             printNote("")
             for c in result.candidates {
