@@ -19,7 +19,7 @@ struct ColdCacheOptions: ParsableArguments {
         guard let eviction = try eviction(session: session) else { return nil }
         runner.timer = eviction.applied(to: runner.timer)
         runner.tuner.timeFromColdCaches(eviction)
-        return eviction.summary
+        return eviction.summary + "; tuning, where it ran, timed its candidates the same way"
     }
 
     /// Puts the eviction read before every run `tuner` times; returns how reports describe it (nil without

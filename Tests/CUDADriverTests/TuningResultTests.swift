@@ -40,7 +40,7 @@ struct TuningResultTests {
         #expect(decoded.phases?.timeSeconds == 20)
     }
 
-    @Test("tuning cache keys tell the searches apart: passes, the row-order pass's families, the search's version")
+    @Test("tuning cache keys tell the searches apart: passes, the row-order pass's families, the search's version, cold caches")
     func cacheKeys() throws {
         let problem = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 128, density: 0.1, seed: 5), n: 64)
         let plain = TuningCache.key(problem: problem, device: "GPU")
@@ -50,6 +50,7 @@ struct TuningResultTests {
         #expect(plain.hasSuffix("|GPU|\(SparseCompiler.generatorVersion)|search\(Tuner.searchVersion)"))
         #expect(passes == plain + "|caps4|order2+5%")
         #expect(unrolled == passes + "|dataDriven+unrolled")
+        #expect(TuningCache.key(problem: problem, device: "GPU", coldL2Multiple: 2) == plain + "|cold2")
     }
 }
 

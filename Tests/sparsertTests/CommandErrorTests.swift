@@ -67,6 +67,8 @@ struct CommandErrorTests {
         ["compare", good, "--n", "4", "--config", "not,a,config"],
         ["compare", good, "--n", "4", "--cold-l2", "0"],
         ["bench", "--cold-l2", "-1"],
+        ["tune", good, "--n", "4", "--cold-l2", "0"],
+        ["compile", good, "--n", "4", "--cold-l2", "2"],  // without --tune nothing is timed
     ])
     func rejects(arguments: [String]) {
         #expect(Self.exitCode(arguments) != 0)
