@@ -24,9 +24,11 @@ struct BenchCommand: ParsableCommand {
     enum Suite: String, ExpressibleByArgument, CaseIterable {
         case paperSpmm = "paper-spmm"
         case paperConv = "paper-conv"
+        case largeDecode = "large-decode"
+
     }
 
-    @Option(help: "paper-spmm (Table 1) or paper-conv (Table 3).")
+    @Option(help: "paper-spmm (Table 1), paper-conv (Table 3), or large-decode (LLaMA-7B-shaped projections at 90% and 95%, generated; N = the batch; best with --cold-l2 2).")
     var suite: Suite = .paperSpmm
 
     @Option(help: "The data folder (shared/data layout). Default: $SPARSERT_DATA, ../shared/data or ./data.")
@@ -83,18 +85,24 @@ struct BenchCommand: ParsableCommand {
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard narrowInstances >= 0 else { throw ValidationError("--narrow-instances must be 0 or more, not \(narrowInstances)") }
         try validateRowAlign(rowAlign)
-        guard let root = DataLocation.find(data) else {
-            printError(data.map { "\($0): not a data folder (expected dlmc/ or sparsert-weights/ inside)" } ?? "no data folder: pass --data DIR (the shared/data layout) or set SPARSERT_DATA")
-            throw ExitCode(2)
+        // The problems first (lazily loaded), so a missing data folder is reported on any machine.
+        var list: [BenchmarkProblem]
+        switch suite {
+        case .largeDecode:
+            list = DecodeSuite.problems(batch: batch)
+        case .paperSpmm, .paperConv:
+            guard let root = DataLocation.find(data) else {
+                printError(data.map { "\($0): not a data folder (expected dlmc/ or sparsert-weights/ inside)" } ?? "no data folder: pass --data DIR (the shared/data layout) or set SPARSERT_DATA")
+                throw ExitCode(2)
+            }
+            list = suite == .paperSpmm
+                ? try PaperSuites.spmm(dataRoot: root, batch: batch) : try PaperSuites.convolution(dataRoot: root, batch: batch)
         }
         let session: GPUSession
         do { session = try GPUSession() } catch {
             printError("the benchmark needs a GPU: \(error)")
             throw ExitCode(3)
         }
-        var list = suite == .paperSpmm
-            ? try PaperSuites.spmm(dataRoot: root, batch: batch)
-            : try PaperSuites.convolution(dataRoot: root, batch: batch)
         if let problems {
             let wanted = Set(problems.split(separator: ",").compactMap { Int($0) })
             list = list.filter { wanted.contains($0.number) }
@@ -132,7 +140,7 @@ struct BenchCommand: ParsableCommand {
             commit: reportCommit(commit),
             command: CommandLine.arguments.dropFirst().joined(separator: " "), batch: batch,
             selection: kernelSelection.rawValue, rowAlignBytes: rowAlign, precision: precision, floors: floors,
-            mainBaseline: VendorBaselines.mainName(for: suite == .paperSpmm, precision: precision), rows: [])
+            mainBaseline: VendorBaselines.mainName(for: suite != .paperConv, precision: precision), rows: [])
         report.coldCaches = coldCaches
         if kernelSelection == .tuned {
             report.tunerPasses = tuner.passesSummary

@@ -96,3 +96,30 @@ struct SuiteTests {
         #expect(spec.description == text)
     }
 }
+
+@Suite("Decode suite (generated, no data folder)")
+struct DecodeSuiteTests {
+    @Test("three LLaMA-7B shapes at 90% and 95%, numbered 1-3 at each, N = the batch")
+    func problems() {
+        let problems = DecodeSuite.problems(batch: 8)
+        #expect(problems.map(\.number) == [1, 2, 3, 1, 2, 3])
+        #expect(problems.map(\.sparsity) == [0.9, 0.9, 0.9, 0.95, 0.95, 0.95])
+        #expect(problems.prefix(3).map { [$0.m, $0.k, $0.n] } == [[4096, 4096, 8], [11008, 4096, 8], [4096, 11008, 8]])
+        #expect(problems.allSatisfy { $0.instances.count == 1 })
+    }
+
+    @Test("a generated layer keeps about 1 - s of its entries, the largest, and the same ones every time",
+          arguments: [0.9, 0.95])
+    func generated(_ sparsity: Double) throws {
+        let item = try #require(DecodeSuite.problems(batch: 2, shapes: [(300, 400)]).first { $0.sparsity == sparsity }).instances[0]
+        let layer = try item.load()
+        #expect((layer.m, layer.k, layer.n) == (300, 400, 2))
+        let kept = Double(layer.weights.nonzeroCount) / 120_000
+        // 120 000 draws: the kept fraction's standard deviation is under 0.001.
+        #expect(abs(kept - (1 - sparsity)) < 0.005, "kept \(kept)")
+        let smallest = layer.weights.values.map { abs($0) }.min() ?? 0
+        #expect(smallest >= (sparsity == 0.9 ? 1.6448 : 1.9599))
+        #expect(try item.load().weights == layer.weights)
+        #expect(abs(Double(item.nonzeros) - Double(layer.weights.nonzeroCount)) < 0.05 * Double(item.nonzeros))
+    }
+}
