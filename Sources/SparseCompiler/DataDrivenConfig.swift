@@ -40,7 +40,8 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     /// chunk instead of once per nonzero, which pays when many rows share a block (R large, tile narrow).
     /// With several chunks, the next chunk's loads are in flight while the block walks the current one
     /// (two buffers, one barrier per chunk). Matrix products only; at most 16 chunks. S must be a multiple
-    /// of the rows one copy pass covers (``copyRowsPerPass``).
+    /// of the rows one copy pass covers (``copyRowsPerPass``). Half-precision B is widened to f32 as it is
+    /// copied, so the chunks take 4 bytes an element either way.
     public var stageRows: Int? = nil
     /// Nonzeros of each part kept at a fixed place (H: 4, 8, 16 or 32), or nil for none.
     ///
@@ -268,9 +269,6 @@ extension DataDrivenConfig {
         if interleavedParts {
             guard kSplit >= 2 else { throw infeasible("interleaved parts (i1) need a K split of 2 or more") }
             guard stageRows == nil else { throw infeasible("interleaved parts (i1) and staged B do not combine") }
-        }
-        if stageRows != nil, problem.precision != .fp32 {
-            throw infeasible("staged B (s) copies whole words: it needs fp32 operands")
         }
         guard [1, 2, 4, 8].contains(clusterSplit) else { throw infeasible("cluster split must be 1, 2, 4 or 8") }
         if clusterSplit > 1 {

@@ -103,7 +103,8 @@ public enum DataDrivenKernelGenerator {
         var body = LoopBody(
             sectionBytes: Int64(layout.capacity) * 4, hasTaps: layout.sections == 3, vectors: vectors,
             accumulators: accumulators, bSpace: config.stageRows == nil ? .globalReadOnly : .shared,
-            precision: problem.precision)
+            // Staged B is held as f32 in shared memory (halves are widened as they are copied).
+            precision: config.stageRows == nil ? problem.precision : .fp32)
         if layout.narrowIndices {
             // Staged, a column's row of the chunk in shared memory (the layout stores k mod S).
             body.narrowIndexRowBytes = UInt32(config.stageRows == nil ? problem.bRowStride * problem.elementBytes : config.tileColumns * 4)
@@ -348,7 +349,7 @@ public enum DataDrivenKernelGenerator {
     }
 
     /// The staged walk, unrolled over the K chunks of S rows. The block copies B[chunk, tile] into shared
-    /// memory (thread t copies vector t % (T*V) of rows t / (T*V) + i * rowsPerPass, W words each,
+    /// memory as f32, halves widened (thread t copies vector t % (T*V) of rows t / (T*V) + i * rowsPerPass, W elements each,
     /// coalesced; rows past K are skipped, columns past N clamped) and waits; then, chunk by chunk, it
     /// issues the loads of the next chunk, walks its piece of the current one (the record's pair for the
     /// chunk, all pairs read at the start) from one buffer, stores the next chunk into the other buffer and
@@ -358,7 +359,7 @@ public enum DataDrivenKernelGenerator {
         problem: SpMMProblem, config: DataDrivenConfig, layout: DataDrivenLayout, coordinates here: Coordinates,
         bPointer: Register, entryPointer: Register, body: LoopBody, partBytes: Register?, builder b: inout KernelBuilder
     ) {
-        let n = problem.n, k = problem.k, w = config.vectorWidth
+        let n = problem.n, k = problem.k, w = config.vectorWidth, e = problem.elementBytes
         let stage = config.stageRows ?? 1
         let perRow = config.copyVectorsPerRow, perPass = config.copyRowsPerPass
         let rowBytes = config.tileColumns * 4
@@ -368,9 +369,9 @@ public enum DataDrivenKernelGenerator {
         var column = b.binary(.add, .u32, .register(here.tileStart), .register(vectorColumn))
         if n % config.tileColumns != 0 { column = b.binary(.min, .u32, .register(column), .u32(UInt32(n - w))) }
         let rowOffset = b.register(.u64)
-        b.emit(.multiplyWide(rowOffset, .register(copyRow), .u32(UInt32(n * 4))))
+        b.emit(.multiplyWide(rowOffset, .register(copyRow), .u32(UInt32(n * e))))
         let columnOffset = b.register(.u64)
-        b.emit(.multiplyWide(columnOffset, .register(column), .u32(4)))
+        b.emit(.multiplyWide(columnOffset, .register(column), .u32(UInt32(e))))
         let source = b.binary(.add, .u64, .register(bPointer), .register(rowOffset))
         b.emit(.binary(.add, source, .register(source), .register(columnOffset)))
         let shared = b.register(.u32)
@@ -399,7 +400,8 @@ public enum DataDrivenKernelGenerator {
                     inside = b.compare(.lt, .u32, .register(copyRow), .u32(UInt32(max(0, k - first))))
                 }
                 let values = (0..<w).map { _ in b.register(.f32) }
-                b.emit(.load(.globalReadOnly, values, address: source, offset: Int64(first) * Int64(n) * 4), guard: inside)
+                b.loadElements(problem.precision, into: values, space: .globalReadOnly, address: source,
+                               offset: Int64(first) * Int64(n) * Int64(e), guard: inside)
                 return (values, inside)
             }
         }

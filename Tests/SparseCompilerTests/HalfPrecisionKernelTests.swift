@@ -36,6 +36,11 @@ let halfCases: [EpilogueCase] = {
         halfCase("37x45", odd, .matrix(n: 7), "dd:w4,v1,c3,r5,k2,u2", rowAlign: 128),
         halfCase("conv 3x3 s2 b2", filter, .convolution(conv), "dd:w8,v1,c3,r3,k2,u2"),
         halfCase("64x256 relu6", random, .matrix(n: 49), "dd:w32,v1,c2,r3,k1,u2", relu6: true),
+        // B staged in shared memory, widened to f32 as it is copied: vectors of 4 halves in two chunks, and
+        // fanned parts at N = 1 over all of K with 16-bit columns and prefetch.
+        halfCase("64x256 staged", random, .matrix(n: 64), "dd:w16,v4,c1,r4,k1,u2,s128"),
+        halfCase("64x256 fanned staged", random, .matrix(n: 1), "dd:w1,r8,k16,u4,s256,f1,n1"),
+        halfCase("37x45 fanned staged", odd, .matrix(n: 7), "dd:w4,v1,c2,r4,k3,u2,p0,s12,f1"),
     ]
 }()
 
@@ -88,7 +93,7 @@ struct HalfPrecisionKernelTests {
         #expect(!report.passed)
     }
 
-    @Test("staging B with cp.async or s is refused for halves, naming the reason", arguments: ["8,2,2,cp", "dd:w16,v4,c1,r4,k1,u2,s32"])
+    @Test("staging B with cp.async is refused for halves, naming the reason", arguments: ["8,2,2,cp"])
     func stagingRefused(spec: String) throws {
         let problem = try SpMMProblem(weights: TestMatrices.random(rows: 64, columns: 256, density: 0.1, seed: 1), n: 64).withPrecision(.fp16)
         #expect {
