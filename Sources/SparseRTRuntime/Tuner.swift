@@ -75,8 +75,8 @@ public struct Tuner {
     /// 0.95, instance 3: the `sim` twin of 16,25,1,m128 won at 1.75 us in one run; the next chose another
     /// config at 2.17 us).
     public static let rowOrderNearTie = 0.05
-    /// Times of L2 read before every timed run (``L2Eviction``), or nil for back-to-back runs with warm
-    /// caches; set by ``timeFromColdCaches(_:)``. Part of the cache's key: a layer that streams its weights
+    /// How many times the L2's size is read before every timed run (``L2Eviction``), or nil for back-to-back
+    /// runs with warm caches; set by ``timeFromColdCaches(_:)``. Part of the cache's key: a layer that streams its weights
     /// from memory can rank configs otherwise (on an H200 at N = 1, 11008 x 4096: staged B fastest warm,
     /// prefetched entries fastest cold).
     public private(set) var coldL2Multiple: Int?

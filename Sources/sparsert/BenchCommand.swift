@@ -25,7 +25,6 @@ struct BenchCommand: ParsableCommand {
         case paperSpmm = "paper-spmm"
         case paperConv = "paper-conv"
         case largeDecode = "large-decode"
-
     }
 
     @Option(help: "paper-spmm (Table 1), paper-conv (Table 3), or large-decode (LLaMA-7B-shaped projections at 90% and 95%, generated; N = the batch; best with --cold-l2 2).")

@@ -1,8 +1,8 @@
 import ArgumentParser
 import SparseRTRuntime
 
-/// `--cold-l2 M`, which `compare` and `bench` share: every kernel, ours and the libraries', timed from cold
-/// caches (``L2Eviction``).
+/// `--cold-l2 M`, which `compare`, `bench`, `tune` and `compile --tune` share: every kernel, ours and the
+/// libraries', and every tuning candidate timed from cold caches (``L2Eviction``).
 struct ColdCacheOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
         "Time every kernel from cold caches: before each run, read this many times the L2's size (2 was enough on an H200) and subtract that read's own time. For layers whose weights would not stay in L2 in a network.",
