@@ -97,16 +97,28 @@ struct BenchCommand: ParsableCommand {
             list = suite == .paperSpmm
                 ? try PaperSuites.spmm(dataRoot: root, batch: batch) : try PaperSuites.convolution(dataRoot: root, batch: batch)
         }
+        let suiteProblems = list
+        if let problems {
+            let fields = problems.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let numbers = fields.compactMap { Int($0) }
+            guard numbers.count == fields.count, !numbers.isEmpty else {
+                throw ValidationError("--problems '\(problems)': expected problem numbers separated by commas, e.g. 1,7,9")
+            }
+            list = list.filter { Set(numbers).contains($0.number) }
+        }
+        if let sparsity { list = list.filter { abs($0.sparsity - sparsity) < 1e-9 } }
+        guard !list.isEmpty else {
+            let held = Dictionary(grouping: suiteProblems, by: \.sparsity).sorted { $0.key < $1.key }.map { sparsity, problems in
+                "\(problems.map(\.number).min() ?? 0)-\(problems.map(\.number).max() ?? 0) at \(sparsity)"
+            }
+            printError("--problems and --sparsity select no problem of \(suite.rawValue), which holds problems \(held.joined(separator: ", "))")
+            throw ExitCode(2)
+        }
         let session: GPUSession
         do { session = try GPUSession() } catch {
             printError("the benchmark needs a GPU: \(error)")
             throw ExitCode(3)
         }
-        if let problems {
-            let wanted = Set(problems.split(separator: ",").compactMap { Int($0) })
-            list = list.filter { wanted.contains($0.number) }
-        }
-        if let sparsity { list = list.filter { abs($0.sparsity - sparsity) < 1e-9 } }
         if precision != .fp32 { list = list.map { $0.withPrecision(precision) } }
         if let rowAlign { list = list.map { $0.withRowsAligned(toBytes: rowAlign) } }
         printNote("device: \(session.properties.name); \(list.count) problems; compiler: \(session.ptxas?.executable.path ?? "driver JIT")")

@@ -95,6 +95,17 @@ struct CommandErrorTests {
         #expect(Self.exitCode(["tune", Self.good, "--n", "4", "--list", "--refine-register-caps", "2"]) == 0)
     }
 
+    @Test("bench refuses a selection of no problem or a malformed one before looking for a GPU", arguments: [
+        ["--suite", "large-decode", "--problems", "9"],
+        ["--suite", "large-decode", "--sparsity", "0.8"],
+        ["--suite", "large-decode", "--problems", "1,x"],
+        ["--suite", "large-decode", "--problems", ","],
+    ])
+    func emptySelection(arguments: [String]) {
+        // Exit 2 or 64 (bad input), not 3 (no GPU): the selection is checked first.
+        #expect([2, 64].contains(Self.exitCode(["bench"] + arguments)))
+    }
+
     @Test("a negative further tuning pass is rejected by tune, compile and bench", arguments: ["tune", "compile", "bench"])
     func negativeRefinement(command: String) {
         let arguments = command == "bench" ? ["bench"] : [command, Self.good, "--n", "4"]
