@@ -146,6 +146,9 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     public var tileColumns: Int { subwarpWidth * vectorWidth * vectorsPerThread }
     /// Threads per block: R * P * T.
     public var threadsPerBlock: Int { rowsPerBlock * kSplit * subwarpWidth }
+    /// Segment records per row slot (``DataDrivenLayout``): one per part, or one for the whole row with fanned
+    /// parts, whose P subwarps all read it.
+    var recordsPerRow: Int { fannedParts ? 1 : kSplit }
 
     /// `dd:wT,vW,cV,rR,kP,uU`, `,p0` without prefetch, `,sS` staged, `,hH` with a head (`,x1` loaded
     /// across the subwarp), `,a1` one address per nonzero, `,b1` parts by row length (`,lN` nonzeros each,

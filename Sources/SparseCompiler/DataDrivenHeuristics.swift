@@ -170,11 +170,12 @@ extension DataDrivenConfig {
             return c
         }
         let split = 32 / base.subwarpWidth
+        let half = max(2, split / 2), quarter = max(2, split / 4)
         var list = [
             fanned(base, split: split, unroll: 2, blockThreads: 128), fanned(base, split: split, unroll: 4, blockThreads: 128),
-            fanned(base, split: split, unroll: 4, blockThreads: 256), fanned(base, split: max(2, split / 2), unroll: 4, blockThreads: 128),
-            fanned(base, split: max(2, split / 2), unroll: 8, blockThreads: 128), fanned(base, split: split, unroll: 8, blockThreads: 256),
-            fanned(base, split: max(2, split / 4), unroll: 4, blockThreads: 256),
+            fanned(base, split: split, unroll: 4, blockThreads: 256), fanned(base, split: half, unroll: 4, blockThreads: 128),
+            fanned(base, split: half, unroll: 8, blockThreads: 128), fanned(base, split: split, unroll: 8, blockThreads: 256),
+            fanned(base, split: quarter, unroll: 4, blockThreads: 256),
         ]
         if base.subwarpWidth > 1, problem.n <= 16 {
             let width = [4, 2].first { $0 <= problem.n && problem.vectorWidthProblem($0) == nil } ?? 1
@@ -203,7 +204,6 @@ extension DataDrivenConfig {
             }
             return c
         }
-        let half = max(2, split / 2), quarter = max(2, split / 4)
         list += [
             variant(split: half, unroll: 4, blockThreads: 128, prefetch: false, staged: true),
             variant(split: half, unroll: 4, blockThreads: 256, prefetch: false, staged: true),

@@ -277,8 +277,7 @@ public enum DataDrivenKernelGenerator {
             rank = b.binary(.and, .u32, .register(blockX), .u32(UInt32(q - 1)))
         }
         // Fanned parts: one record per row, read by the row's P subwarps.
-        let recordsPerBlock = config.fannedParts ? config.rowsPerBlock : config.rowsPerBlock * config.kSplit
-        let firstRecord = b.binary(.mul, .u32, .register(blockM), .u32(UInt32(recordsPerBlock)))
+        let firstRecord = b.binary(.mul, .u32, .register(blockM), .u32(UInt32(config.rowsPerBlock * config.recordsPerRow)))
         let slot = config.fannedParts ? b.binary(.div, .u32, .register(subwarp), .u32(UInt32(config.kSplit))) : subwarp
         let record = b.binary(.add, .u32, .register(firstRecord), .register(slot))
         if let rank {

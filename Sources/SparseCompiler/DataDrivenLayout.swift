@@ -95,7 +95,7 @@ public struct DataDrivenLayout: Sendable {
         let m = weights.rows
         let r = config.rowsPerBlock
         // Fanned parts share one record per row (each part finds its first group from its index).
-        let parts = config.fannedParts ? 1 : config.kSplit
+        let parts = config.recordsPerRow
         func infeasible(_ reason: String) -> PlanError { .infeasible(config: config.description, reason: reason) }
 
         // B offset and tap of column k; C row stride (bytes, E an element).

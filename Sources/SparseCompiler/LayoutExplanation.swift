@@ -26,7 +26,7 @@ public enum LayoutExplanation {
     public static func summary(_ layout: DataDrivenLayout, config: DataDrivenConfig) -> Summary {
         let stride = layout.recordWords
         // Fanned parts: one record per row, its nonzeros walked by P parts group by group.
-        let perBlock = config.fannedParts ? config.rowsPerBlock : config.rowsPerBlock * config.kSplit
+        let perBlock = config.rowsPerBlock * config.recordsPerRow
         let records = layout.segments.count / stride
         var histogram: [Int: Int] = [:]
         var partSizes: [Int] = []

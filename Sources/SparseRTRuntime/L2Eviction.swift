@@ -64,7 +64,7 @@ public final class L2Eviction: @unchecked Sendable {
     /// How reports describe it.
     public var summary: String {
         String(format: "before every run a kernel read %.1f MB (%dx the %.1f MB L2), so each run starts from device memory; that read, timed alone the same way, is subtracted",
-               Double(bytes) / 1e6, bytes / max(l2Bytes, 1), Double(l2Bytes) / 1e6)
+               Double(bytes) / 1e6, multiple, Double(l2Bytes) / 1e6)
     }
 
     static let kernelName = "sparsert_evict_l2"
