@@ -18,7 +18,8 @@ public enum Operation: Hashable, Sendable {
     /// `dst(f32) = a * b + c` with one rounding (`fma.rn.f32`).
     case fma(Register, Operand, Operand, Operand)
     /// `dst = src` converted between f16 and f32 (`cvt.f32.f16`, exact; `cvt.rn.f16.f32`, rounded to
-    /// nearest even, overflow to infinity).
+    /// nearest even, overflow to infinity), or an f16 `dst` taking the low 16 bits of a u32 `src` as a half's
+    /// bits (`cvt.u16.u32`: a half packed into a word beside other data).
     case convert(Register, Register)
     /// `dst(pred) = a cmp b`, compared as `type` (u32, u64 or f32).
     case compare(Comparison, ValueType, Register, Operand, Operand)

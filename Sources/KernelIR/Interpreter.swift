@@ -344,6 +344,7 @@ public struct Interpreter {
             switch (dst.type, src.type) {
             case (.f32, .f16): set(dst, f32: HalfPrecision.float(fromHalfBits: block.h[hBase + src.index]))
             case (.f16, .f32): block.h[hBase + dst.index] = HalfPrecision.halfBits(from: block.f[fBase + src.index])
+            case (.f16, .u32): block.h[hBase + dst.index] = UInt16(truncatingIfNeeded: block.r[rBase + src.index])
             default: throw fail("conversion from \(src.type) to \(dst.type)")
             }
         case .compare(let cmp, let type, let dst, let a, let b):

@@ -105,7 +105,11 @@ public enum PTXRenderer {
         case .extend(let dst, let src):
             out += "cvt.u64.u32 \(dst), \(src);"
         case .convert(let dst, let src):
-            out += dst.type == .f16 ? "cvt.rn.f16.f32 \(dst), \(src);" : "cvt.f32.f16 \(dst), \(src);"
+            switch (dst.type, src.type) {
+            case (.f16, .u32): out += "cvt.u16.u32 \(dst), \(src);"
+            case (.f16, _): out += "cvt.rn.f16.f32 \(dst), \(src);"
+            default: out += "cvt.f32.f16 \(dst), \(src);"
+            }
         case .fma(let dst, let a, let b, let c):
             out += "fma.rn.f32 \(dst), \(operand(a)), \(operand(b)), \(operand(c));"
         case .compare(let cmp, let type, let dst, let a, let b):

@@ -124,10 +124,13 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
     /// out over each K chunk's piece of the row: at N = 1 a chunk of all of K puts the whole vector in
     /// shared memory, so a warp's 32 scattered B words never wait on an L1 miss.
     public var fannedParts = false
-    /// With fanned parts, each entry's column k held in 16 bits instead of its 32-bit B byte offset (`n1`):
-    /// 6 bytes a nonzero instead of 8, for layers whose weights stream from memory (small N), at one
-    /// multiply a nonzero (k times B's row bytes). Matrix products with K of at most 65536.
-    public var narrowIndices = false
+    /// With fanned parts, how entries hold a nonzero (``EntryFormat``): 16-bit columns instead of 32-bit B byte
+    /// offsets (`n1`, 6 bytes a nonzero instead of 8), or also the weight as a half in the same word (`n2`, 4
+    /// bytes), for layers whose weights stream from memory (small N), at one multiply a nonzero (k times B's
+    /// row bytes). Matrix products with K of at most 65536; `n2` only where every weight is an exact half.
+    public var entryFormat = EntryFormat.wide
+    /// Whether entries hold 16-bit columns k instead of B byte offsets (`n1` or `n2`).
+    public var narrowIndices: Bool { entryFormat != .wide }
 
     public init(
         subwarpWidth: Int, vectorWidth: Int = 1, vectorsPerThread: Int = 1, rowsPerBlock: Int, kSplit: Int = 1,
@@ -152,7 +155,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
 
     /// `dd:wT,vW,cV,rR,kP,uU`, `,p0` without prefetch, `,sS` staged, `,hH` with a head (`,x1` loaded
     /// across the subwarp), `,a1` one address per nonzero, `,b1` parts by row length (`,lN` nonzeros each,
-    /// `,e1` dealt evenly to blocks), `,i1` interleaved parts, `,mN` capped, `,qQ` K split over a cluster, `,d1` the head's sums deferred, `,gG` head groups per trip, `,o1` rows that share columns gathered, `,f1` fanned parts (`,n1` with 16-bit column indices), e.g. `dd:w32,v4,c1,r4,k1,u2`; distinct from
+    /// `,e1` dealt evenly to blocks), `,i1` interleaved parts, `,mN` capped, `,qQ` K split over a cluster, `,d1` the head's sums deferred, `,gG` head groups per trip, `,o1` rows that share columns gathered, `,f1` fanned parts (`,n1` with 16-bit column indices, `,n2` also half weights), e.g. `dd:w32,v4,c1,r4,k1,u2`; distinct from
     /// ``TilingConfig``'s form.
     public var description: String { "dd:" + fields.joined(separator: ",") }
 
@@ -177,7 +180,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         if sharedHeadGroups > 1 { list.append("g\(sharedHeadGroups)") }
         if similarRows { list.append("o1") }
         if fannedParts { list.append("f1") }
-        if narrowIndices { list.append("n1") }
+        if entryFormat != .wide { list.append("n\(entryFormat.rawValue)") }
         return list
     }
 
@@ -190,7 +193,7 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         for field in trimmed.dropFirst(3).split(separator: ",") {
             let item = field.trimmingCharacters(in: .whitespaces)
             guard let key = item.first, "wvcrkupmshablxeiqdgofn".contains(key), fields[key] == nil,
-                let value = Int(item.dropFirst()), value > 0 || ("pabxeidofn".contains(key) && value == 0), !"pabxeidofn".contains(key) || value <= 1
+                let value = Int(item.dropFirst()), value > 0 || ("pabxeidofn".contains(key) && value == 0), !"pabxeidof".contains(key) || value <= 1
             else { return nil }
             fields[key] = value
         }
@@ -212,7 +215,8 @@ public struct DataDrivenConfig: Hashable, Sendable, Codable, CustomStringConvert
         sharedHeadGroups = fields["g"] ?? 1
         similarRows = fields["o"] == 1
         fannedParts = fields["f"] == 1
-        narrowIndices = fields["n"] == 1
+        guard let format = EntryFormat(rawValue: fields["n"] ?? 0) else { return nil }
+        entryFormat = format
     }
 }
 
@@ -302,9 +306,13 @@ extension DataDrivenConfig {
             guard clusterSplit == 1 else { throw refuse("a cluster split (q)") }
         }
         if narrowIndices {
-            guard fannedParts else { throw infeasible("16-bit column indices (n1) are for fanned parts (f1)") }
-            guard case .matrix = problem.operand else { throw infeasible("16-bit column indices (n1) are for matrix products") }
-            guard problem.k <= 1 << 16 else { throw infeasible("16-bit column indices (n1) need K of at most 65536, not \(problem.k)") }
+            let field = "16-bit column indices (n\(entryFormat.rawValue))"
+            guard fannedParts else { throw infeasible("\(field) are for fanned parts (f1)") }
+            guard case .matrix = problem.operand else { throw infeasible("\(field) are for matrix products") }
+            guard problem.k <= 1 << 16 else { throw infeasible("\(field) need K of at most 65536, not \(problem.k)") }
+        }
+        if entryFormat == .packedHalves, !problem.weightsAreHalves {
+            throw infeasible("half weights (n2) need every weight an exact half (round them first: `--weight-precision fp16`)")
         }
         if let length = partLength {
             guard adaptiveSplit else { throw infeasible("a part length is for parts by row length (b1)") }

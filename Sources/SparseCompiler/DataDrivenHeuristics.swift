@@ -156,7 +156,8 @@ extension DataDrivenConfig {
     /// unroll 4 and 8 (a row's loads nearly all in flight at once on 400-1100-nonzero rows), a quarter of it
     /// with unroll 4 in blocks of 256; for N of 2 to 16 also one thread per row covering all of N (T = 1,
     /// vectors of up to 4, P = 16) with unroll 2 and 4; each also with 16-bit column indices (`n1`) where K
-    /// allows. (On an H200 at N = 1, P = 8 and 16 with unroll 4 won; P = 32 and unroll 8 ran 4-77% slower.)
+    /// allows, packing each weight as a half beside its column (`n2`) where every weight is a half. (On an
+    /// H200 at N = 1, P = 8 and 16 with unroll 4 won; P = 32 and unroll 8 ran 4-77% slower.)
     /// Then half and a quarter of that P over staged B and with prefetch (``stagedRows(for:k:)``).
     static func fannedCandidates(base: DataDrivenConfig, problem: SpMMProblem) -> [DataDrivenConfig] {
         guard base.subwarpWidth <= 8 else { return [] }
@@ -185,10 +186,12 @@ extension DataDrivenConfig {
             whole.vectorsPerThread = (problem.n + width - 1) / width
             list += [fanned(whole, split: 16, unroll: 2, blockThreads: 128), fanned(whole, split: 16, unroll: 4, blockThreads: 128)]
         }
-        // Each again with 16-bit column indices where K allows (matrix products): fewer bytes to stream.
+        // Each again with 16-bit column indices where K allows (matrix products), and the weights as halves in
+        // the same word where they all are halves: fewer bytes to stream.
         let narrow: Bool = if case .matrix = problem.operand, problem.k <= 1 << 16 { true } else { false }
+        let format: DataDrivenConfig.EntryFormat = !narrow ? .wide : problem.weightsAreHalves ? .packedHalves : .narrowColumns
         if narrow {
-            list += list.map { var c = $0; c.narrowIndices = true; return c }
+            list += list.map { var c = $0; c.entryFormat = format; return c }
         }
         // B staged in shared memory (all of K where it fits) and the next groups prefetched, with 16-bit
         // columns where they fit. On an H200 at N = 1 (90%-sparse 4096 x 4096, 11008 x 4096, 4096 x 11008),
@@ -197,7 +200,7 @@ extension DataDrivenConfig {
         func variant(split: Int, unroll: Int, blockThreads: Int, prefetch: Bool, staged: Bool) -> DataDrivenConfig? {
             var c = fanned(base, split: split, unroll: unroll, blockThreads: blockThreads)
             c.prefetch = prefetch
-            c.narrowIndices = narrow
+            c.entryFormat = format
             if staged {
                 guard let rows = stagedRows(for: c, k: problem.k) else { return nil }
                 c.stageRows = rows

@@ -1,3 +1,4 @@
+import Float16Bits
 import SparseFormats
 import SparseReference
 
@@ -32,7 +33,9 @@ import SparseReference
 ///   matrix, saving a multiply per nonzero; staged, the offset in the shared chunk, `(k mod S) * tile * 4`);
 ///   for a convolution whose taps can fall into the padding, the tap index `kh * KW + kw`. Every part
 ///   starts at a multiple of 4 entries, so 16-byte vector loads stay aligned. With 16-bit indices
-///   (``narrowIndices``) the second section holds the columns k instead (staged, k mod S), in half the words.
+///   (``entryFormat`` `narrowColumns`) the second section holds the columns k instead (staged, k mod S), in
+///   half the words; with packed halves (`packedHalves`) there is one section, entry e's word holding the
+///   weight's half bits low and its column k (staged, k mod S) high.
 ///   With a head (``DataDrivenConfig/headEntries``, H), the entries begin with H per (slot, part), in
 ///   record order: the part's first H nonzeros, unused ones with weight 0 and offset ``headSentinel``;
 ///   the record's first and end entry then cover the rest.
@@ -74,10 +77,11 @@ public struct DataDrivenLayout: Sendable {
     public let capacity: Int
     /// Sections in `entries`: 2, or 3 with tap indices.
     public let sections: Int
-    /// Whether the second section holds each entry's column k in 16 bits, two a word (entry e at byte
-    /// `4 * capacity + 2 * e`), `capacity / 2` words in all, instead of B byte offsets
-    /// (``DataDrivenConfig/narrowIndices``).
-    public let narrowIndices: Bool
+    /// How entries hold a nonzero (``DataDrivenConfig/entryFormat``). With 16-bit columns (`narrowColumns`)
+    /// the second section holds each entry's column k, two a word (entry e at byte `4 * capacity + 2 * e`),
+    /// `capacity / 2` words in all, instead of B byte offsets; with packed halves (`packedHalves`) entry e's
+    /// one word, at byte `4 * e`, is `k << 16 | half bits of its weight`, `capacity` words in all.
+    public let entryFormat: DataDrivenConfig.EntryFormat
     /// Word in `entries` where the epilogue's bias starts (one f32 per row of A, after the sections), or nil
     /// without a bias.
     public let biasWord: Int?
@@ -214,8 +218,12 @@ public struct DataDrivenLayout: Sendable {
         }
         // Slack after the last part: the main loop's last prefetch reads up to 16 words past its part.
         capacity = cursor + Self.slackWords
-        narrowIndices = config.narrowIndices
-        let entryWords = narrowIndices ? capacity + capacity / 2 : capacity * sections
+        entryFormat = config.entryFormat
+        let entryWords = switch entryFormat {
+        case .wide: capacity * sections
+        case .narrowColumns: capacity + capacity / 2
+        case .packedHalves: capacity
+        }
         guard Int64(entryWords) * 4 <= Int64(UInt32.max) else { throw infeasible("entries exceed 4 GB") }
 
         // Pass 2: records and entries.
@@ -238,12 +246,16 @@ public struct DataDrivenLayout: Sendable {
                 next += 1
                 for (e, source) in piece.enumerated() {
                     let k = Int(weights.columnIndices[source])
-                    entries[start + e] = weights.values[source].bitPattern
-                    if narrowIndices {
-                        let column = stage.map { k % $0 } ?? k
-                        entries[capacity + (start + e) / 2] |= UInt32(column) << (16 * ((start + e) % 2))
-                    } else {
+                    let column = UInt32(stage.map { k % $0 } ?? k)
+                    switch entryFormat {
+                    case .wide:
+                        entries[start + e] = weights.values[source].bitPattern
                         entries[capacity + start + e] = UInt32(bOffset(k))
+                    case .narrowColumns:
+                        entries[start + e] = weights.values[source].bitPattern
+                        entries[capacity + (start + e) / 2] |= column << (16 * ((start + e) % 2))
+                    case .packedHalves:
+                        entries[start + e] = column << 16 | UInt32(HalfPrecision.halfBits(from: weights.values[source]))
                     }
                     if sections == 3 { entries[2 * capacity + start + e] = tap(k) }
                 }

@@ -12,9 +12,11 @@ struct LoopBody {
     var bSpace: MemorySpace = .globalReadOnly
     /// B's element type (halves are widened to f32 as they load).
     var precision: Precision = .fp32
-    /// With 16-bit column indices (``DataDrivenLayout/narrowIndices``): B's row bytes, which turn a column
-    /// into its byte offset; nil when the second section holds the offsets themselves.
+    /// With 16-bit column indices (``DataDrivenLayout/entryFormat`` other than `wide`): B's row bytes, which
+    /// turn a column into its byte offset; nil when the second section holds the offsets themselves.
     var narrowIndexRowBytes: UInt32? = nil
+    /// Whether each entry is one word holding its weight's half bits and its column (`packedHalves`).
+    var packedHalves = false
 
     /// The nonzeros at byte offsets [start, end) of the entries' first section: a main loop of `4 * unroll`
     /// per iteration, then a tail of fewer than that.
@@ -58,7 +60,7 @@ struct LoopBody {
         let pointer = address(start), last = address(end)
         // 16-bit indices: entry e's column at half its weight's offset into the second section.
         var indexPointer: Register?
-        if narrowIndexRowBytes != nil {
+        if narrowIndexRowBytes != nil, !packedHalves {
             let half = address(b.binary(.shr, .u32, .register(start), .u32(1)))
             indexPointer = b.binary(.add, .u64, .register(half), .u64(UInt64(sectionBytes)))
         }
@@ -71,6 +73,7 @@ struct LoopBody {
             (0..<unroll).map { g in
                 let at = offset + g * stride
                 let present = below(remaining, at)
+                if packedHalves { return loadPackedEntries(at: pointer, offset: Int64(at), guard: present, builder: &b) }
                 return indexPointer.map {
                     loadNarrowEntries(at: pointer, indices: $0, offset: Int64(at), guard: present, builder: &b)
                 } ?? loadEntries(4, at: pointer, offset: Int64(at), guard: present, builder: &b)
@@ -238,6 +241,25 @@ struct LoopBody {
             return b.binary(.mul, .u32, .register(column), .u32(rowBytes))
         }
         return Entries(weights: w, offsets: offsets, guardPredicate: predicate)
+    }
+
+    /// Four entries packed a word each (``DataDrivenConfig/EntryFormat/packedHalves``) at byte `offset` from
+    /// `base` (16 bytes): each weight widened from the word's low half, each column (the high half) turned into
+    /// B's byte offset.
+    func loadPackedEntries(at base: Register, offset: Int64, guard predicate: Register?, builder b: inout KernelBuilder) -> Entries {
+        let words = (0..<4).map { _ in b.register(.u32) }
+        b.emit(.load(.globalReadOnly, words, address: base, offset: offset), guard: predicate)
+        let rowBytes = narrowIndexRowBytes ?? 4
+        var entries = Entries(guardPredicate: predicate)
+        for word in words {
+            let half = b.register(.f16), weight = b.register(.f32)
+            b.emit(.convert(half, word))
+            b.emit(.convert(weight, half))
+            entries.weights.append(weight)
+            let column = b.binary(.shr, .u32, .register(word), .u32(16))
+            entries.offsets.append(b.binary(.mul, .u32, .register(column), .u32(rowBytes)))
+        }
+        return entries
     }
 
     /// Loads `count` (1, 2 or a multiple of 4) entries at byte `offset` from `base`, up to 16 bytes at a time.

@@ -1,3 +1,4 @@
+import Float16Bits
 import SparseFormats
 import SparseReference
 
@@ -23,12 +24,17 @@ public struct SpMMProblem: Sendable {
     public private(set) var epilogue = Epilogue.none
     /// The element type of B and C (``withPrecision(_:)``); fp32 by default.
     public private(set) var precision = Precision.fp32
+    /// Whether every value of A is an exact IEEE half (an fp16 model's weights, or
+    /// ``withWeightsRoundedToHalves()``), so entries may hold them in 16 bits
+    /// (``DataDrivenConfig/EntryFormat/packedHalves``).
+    public let weightsAreHalves: Bool
 
     /// A problem whose matrix rows are padded: strides of nil mean N (contiguous rows). A convolution
     /// takes no strides.
     public init(weights: CSRMatrix, operand: DenseOperand, bRowStride: Int? = nil, cRowStride: Int? = nil) throws {
         self.weights = weights
         self.operand = operand
+        weightsAreHalves = weights.values.allSatisfy { HalfPrecision.float(fromHalfBits: HalfPrecision.halfBits(from: $0)) == $0 }
         switch operand {
         case .matrix(let n):
             self.bRowStride = bRowStride ?? n
@@ -71,6 +77,23 @@ public struct SpMMProblem: Sendable {
 
     /// Bytes per element of B and C.
     public var elementBytes: Int { precision.elementBytes }
+
+    /// The same product with A's values rounded to the nearest half (as an fp16 model holds them; the
+    /// reference then uses the rounded values too). Throws where a value is past the half range (65504).
+    public func withWeightsRoundedToHalves() throws -> SpMMProblem {
+        let rounded = Precision.fp16.rounded(weights.values)
+        if let index = rounded.firstIndex(where: { !$0.isFinite }), weights.values[index].isFinite {
+            let row = weights.rowOffsets.lastIndex { Int($0) <= index } ?? 0
+            throw PlanError.invalidProblem(
+                "weight \(weights.values[index]) (row \(row), column \(weights.columnIndices[index])) is past the half range (65504)")
+        }
+        let halves = try CSRMatrix(
+            rows: weights.rows, columns: weights.columns, rowOffsets: weights.rowOffsets,
+            columnIndices: weights.columnIndices, values: rounded)
+        let strides = isMatrix ? (bRowStride, cRowStride) : nil
+        return try SpMMProblem(weights: halves, operand: operand, bRowStride: strides?.0, cRowStride: strides?.1)
+            .withEpilogue(epilogue).withPrecision(precision)
+    }
 
     /// The same product followed by `epilogue`; throws when its bias does not hold one finite value per row.
     public func withEpilogue(_ epilogue: Epilogue) throws -> SpMMProblem {

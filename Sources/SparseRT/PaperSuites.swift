@@ -38,6 +38,11 @@ extension BenchmarkProblem {
         withInstances { $0.withPrecision(precision) }
     }
 
+    /// The same problem with every instance's weights rounded to halves.
+    public func withWeightsRoundedToHalves() -> BenchmarkProblem {
+        withInstances { $0.withWeightsRoundedToHalves() }
+    }
+
     /// The same problem with `transform` applied to every instance.
     func withInstances(_ transform: (SuiteItem) -> SuiteItem) -> BenchmarkProblem {
         BenchmarkProblem(

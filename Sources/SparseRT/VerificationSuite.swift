@@ -28,6 +28,11 @@ public struct SuiteItem: Sendable {
         transformed { $0.withPrecision(precision) }
     }
 
+    /// The same item with A's values rounded to halves when loaded (``SpMMProblem/withWeightsRoundedToHalves()``).
+    public func withWeightsRoundedToHalves() -> SuiteItem {
+        transformed { try $0.withWeightsRoundedToHalves() }
+    }
+
     /// The same item with `transform` applied to the problem as it loads.
     func transformed(_ transform: @escaping @Sendable (SpMMProblem) throws -> SpMMProblem) -> SuiteItem {
         SuiteItem(name: name, nonzeros: nonzeros) { [load] in try transform(load()) }

@@ -51,6 +51,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Element type of B and C for sparsert's kernels: fp32, or fp16 (halves, accumulated in fp32). The baselines run in both.")
     var precision: Precision = .fp32
 
+    @Option(help: "A's values: fp32 (as the suite gives them), or fp16 (rounded to the nearest halves, for sparsert and the baselines alike).")
+    var weightPrecision: Precision = .fp32
+
     @Option(help: "Most instances timed per problem (all by default).")
     var maxInstances: Int?
 
@@ -120,6 +123,7 @@ struct BenchCommand: ParsableCommand {
             throw ExitCode(3)
         }
         if precision != .fp32 { list = list.map { $0.withPrecision(precision) } }
+        if weightPrecision == .fp16 { list = list.map { $0.withWeightsRoundedToHalves() } }
         if let rowAlign { list = list.map { $0.withRowsAligned(toBytes: rowAlign) } }
         printNote("device: \(session.properties.name); \(list.count) problems; compiler: \(session.ptxas?.executable.path ?? "driver JIT")")
 
@@ -141,7 +145,9 @@ struct BenchCommand: ParsableCommand {
 
         let gpu = session.properties.name
         let folder = URL(fileURLWithPath: output ?? "bench/results/\(gpu.replacingOccurrences(of: " ", with: "_"))")
-        var stem = Self.stem(suite: suite.rawValue, batch: batch, selection: kernelSelection.rawValue, rowAlign: rowAlign, precision: precision)
+        var stem = Self.stem(
+            suite: suite.rawValue, batch: batch, selection: kernelSelection.rawValue, rowAlign: rowAlign, precision: precision,
+            weightPrecision: weightPrecision)
         // Subsets get their own files, so a partial run never overwrites a full one.
         if let sparsity { stem += "-s\(sparsity)" }
         if let problems { stem += "-p" + problems.replacingOccurrences(of: ",", with: "_") }
@@ -153,6 +159,7 @@ struct BenchCommand: ParsableCommand {
             selection: kernelSelection.rawValue, rowAlignBytes: rowAlign, precision: precision, floors: floors,
             mainBaseline: VendorBaselines.mainName(for: suite != .paperConv, precision: precision), rows: [])
         report.coldCaches = coldCaches
+        if weightPrecision == .fp16 { report.weightPrecision = .fp16 }
         if kernelSelection == .tuned {
             report.tunerPasses = tuner.passesSummary
                 + (narrowInstances > 0 && !shareConfig ? "; instances after a problem's first tuned over the first's \(narrowInstances) fastest unrolled tilings and their twins (one compile round) and the data-driven list" : "")
@@ -194,15 +201,18 @@ struct BenchCommand: ParsableCommand {
         let folder = URL(fileURLWithPath: output ?? "bench/results/\(merged.gpu.replacingOccurrences(of: " ", with: "_"))")
         let stem = Self.stem(
             suite: merged.suite, batch: merged.batch, selection: merged.selection, rowAlign: merged.rowAlignBytes,
-            precision: merged.precision ?? .fp32)
+            precision: merged.precision ?? .fp32, weightPrecision: merged.weightPrecision ?? .fp32)
         for file in try merged.write(to: folder, stem: stem) { printNote("wrote \(file)") }
         print(merged.markdown())
     }
 
-    /// `<suite>-b<batch>[-fp16][-<selection>][-a<bytes>]`: how a report's file names start (subsets add more).
-    static func stem(suite: String, batch: Int, selection: String, rowAlign: Int?, precision: Precision = .fp32) -> String {
+    /// `<suite>-b<batch>[-fp16][-wfp16][-<selection>][-a<bytes>]`: how a report's file names start (subsets add more).
+    static func stem(
+        suite: String, batch: Int, selection: String, rowAlign: Int?, precision: Precision = .fp32, weightPrecision: Precision = .fp32
+    ) -> String {
         var stem = "\(suite)-b\(batch)"
         if precision != .fp32 { stem += "-\(precision.rawValue)" }
+        if weightPrecision != .fp32 { stem += "-w\(weightPrecision.rawValue)" }
         if selection != KernelSelection.tuned.rawValue { stem += "-\(selection)" }
         if let rowAlign { stem += "-a\(rowAlign)" }
         return stem

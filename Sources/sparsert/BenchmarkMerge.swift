@@ -51,6 +51,7 @@ extension BenchmarkReport {
                 ("kernel selection", report.selection, merged.selection), ("main baseline", report.mainBaseline, merged.mainBaseline),
                 ("row alignment", "\(report.rowAlignBytes ?? 0)", "\(merged.rowAlignBytes ?? 0)"),
                 ("precision", (report.precision ?? .fp32).rawValue, (merged.precision ?? .fp32).rawValue),
+                ("weight precision", (report.weightPrecision ?? .fp32).rawValue, (merged.weightPrecision ?? .fp32).rawValue),
                 ("cold caches", report.coldCaches ?? "none", merged.coldCaches ?? "none"),
             ]
             for (name, value, expected) in fields where value != expected {

@@ -17,6 +17,9 @@ struct BenchmarkReport: Codable {
     var rowAlignBytes: Int? = nil
     /// The element type of sparsert's B and C (`--precision`); nil in reports written before fp16 kernels: fp32.
     var precision: Precision? = nil
+    /// A's values as every kernel ran them: fp16 when rounded to halves (`--weight-precision fp16`, the same
+    /// rounded problem for sparsert and the baselines); nil as the suite gives them.
+    var weightPrecision: Precision? = nil
     var floors: DeviceFloors
     var mainBaseline: String
     var rows: [BenchmarkRow]
@@ -46,7 +49,8 @@ struct BenchmarkReport: Codable {
             String(format: "empty-kernel floor: %.2f us; device-to-device copy: %.0f GB/s (read + write)", f.emptyKernelMicroseconds, f.copyBytesPerSecond / 1e9)
         }
         let halves = precision == .fp16
-        var lines = ["# " + (heading ?? "sparsert bench --suite \(suite) (batch \(batch)\(halves ? ", fp16" : ""))"), "", "- GPU: \(gpu)"]
+        let titleNotes = (halves ? ", fp16" : "") + (weightPrecision == .fp16 ? ", fp16 weights" : "")
+        var lines = ["# " + (heading ?? "sparsert bench --suite \(suite) (batch \(batch)\(titleNotes))"), "", "- GPU: \(gpu)"]
         if let runs {
             lines.append("- merged from \(runs.count) runs on this GPU (each row from one of them, its floor column from that run's floors):")
             lines += runs.map { run in
@@ -57,8 +61,12 @@ struct BenchmarkReport: Codable {
             lines += ["- date: \(date)", "- commit: \(commit)", "- command: `\(command)`"]
             if let tunerPasses { lines.append("- tuner passes after the first: \(tunerPasses)") }
         }
+        let roundedWeights = weightPrecision == .fp16
         if halves {
-            lines.append("- sparsert's operands: fp16 B and C (IEEE halves), products accumulated in fp32, A's values as read (fp32); the baselines' fp32 runs read the same B widened to fp32, their fp16 runs round A to halves as well")
+            lines.append("- sparsert's operands: fp16 B and C (IEEE halves), products accumulated in fp32, A's values as read (fp32)\(roundedWeights ? ", which are halves (below)" : ""); the baselines' fp32 runs read the same B widened to fp32, their fp16 runs round A to halves as well")
+        }
+        if roundedWeights {
+            lines.append("- weights: A's values rounded to the nearest halves (`--weight-precision fp16`) before anything ran, the same for every kernel, ours and the baselines (their fp32 runs read the halves widened, exactly)")
         }
         if let rowAlignBytes {
             lines.append("- operand layout: B's and C's rows padded to multiples of \(rowAlignBytes) bytes (leading dimensions), the same for every kernel, ours and the baselines; N columns computed")

@@ -41,6 +41,11 @@ struct ProblemOptions: ParsableArguments {
     @Option(help: "Element type of B and C: fp32, or fp16 (IEEE halves; products accumulate in fp32, each output rounded once).")
     var precision: Precision = .fp32
 
+    @Option(help: ArgumentHelp(
+        "A's values: fp32 (as read), or fp16 (each rounded to the nearest half, as an fp16 model holds them).",
+        discussion: "Where every weight is a half (so, too, weights read from an fp16 file), kernels at small N may hold each weight in 16 bits beside its column: 4 bytes a nonzero instead of 6 or 8."))
+    var weightPrecision: Precision = .fp32
+
     @Option(help: "Seed of the values drawn for pattern-only files.")
     var seed: UInt64 = VerificationSuite.valueSeed
 
@@ -93,8 +98,18 @@ struct ProblemOptions: ParsableArguments {
         }
     }
 
-    /// The product alone, as the weights and shape options give it.
+    /// The product alone, as the weights and shape options give it, its weights rounded to halves with
+    /// `--weight-precision fp16`.
     func productProblem() throws -> (SpMMProblem, LoadedWeights) {
+        let (problem, loaded) = try shapedProblem()
+        guard weightPrecision == .fp16 else { return (problem, loaded) }
+        do { return (try problem.withWeightsRoundedToHalves(), loaded) } catch {
+            throw ValidationError("\(weights): --weight-precision fp16: \(error)")
+        }
+    }
+
+    /// The product as the weights and shape options give it.
+    func shapedProblem() throws -> (SpMMProblem, LoadedWeights) {
         let loaded = try WeightFile.load(path: weights, seed: seed, tensor: tensor)
         if !conv {
             guard let n else { throw ValidationError("give --n N (columns of B) or --conv with --input CxHxW") }

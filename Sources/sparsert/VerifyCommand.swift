@@ -49,6 +49,9 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Element type of B and C in every kernel checked: fp32, or fp16 (halves, accumulated in fp32).")
     var precision: Precision = .fp32
 
+    @Option(help: "A's values in every problem checked: fp32 (as read), or fp16 (rounded to the nearest halves; small-N kernels then hold them in 16 bits).")
+    var weightPrecision: Precision = .fp32
+
     @Option(help: "Maximum relative error tolerated (default: 1e-5 for fp32, 1e-3 for fp16).")
     var tolerance: Double?
 
@@ -81,6 +84,7 @@ struct VerifyCommand: ParsableCommand {
         }
         if let filter { items = items.filter { $0.name.contains(filter) } }
         if precision != .fp32 { items = items.map { $0.withPrecision(precision) } }
+        if weightPrecision == .fp16 { items = items.map { $0.withWeightsRoundedToHalves() } }
         try validateRowAlign(rowAlign)
         if let rowAlign { items = items.map { $0.withRowsAligned(toBytes: rowAlign) } }
         let specs = try config.map(KernelCompilation.parseSpec)

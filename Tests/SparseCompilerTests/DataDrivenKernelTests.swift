@@ -1,3 +1,4 @@
+import Float16Bits
 import SparseRT
 import SparseRTTestSupport
 import Testing
@@ -41,6 +42,20 @@ let emptyRowsMatrix: CSRMatrix = {
     return try! CSRMatrix(rows: dense.rows, columns: dense.columns, rowOffsets: offsets, columnIndices: indices, values: values)
 }()
 
+/// `matrix` with its values rounded to the nearest halves, so packed-half entries (`n2`) hold them exactly.
+func roundedToHalves(_ matrix: CSRMatrix) -> CSRMatrix {
+    try! SpMMProblem(weights: matrix, n: 1).withWeightsRoundedToHalves().weights
+}
+
+/// Halves of every size class: subnormal (2^-24, 3 x 2^-20), the smallest normal, large (60000) and negative
+/// zero, with ordinary ones, in a 6 x 40 matrix.
+let tinyHalvesMatrix: CSRMatrix = {
+    let special: [Float] = [0x1p-24, 3 * 0x1p-20, 0x1p-14, 60000, -0.0, -1.5, 0.333251953125, -2048]
+    let random = roundedToHalves(TestMatrices.random(rows: 6, columns: 40, density: 0.3, seed: 8))
+    let values = random.values.indices.map { $0 < special.count ? special[$0] : random.values[$0] }
+    return try! CSRMatrix(rows: random.rows, columns: random.columns, rowOffsets: random.rowOffsets, columnIndices: random.columnIndices, values: values)
+}()
+
 let dataDrivenCases: [DataDrivenCase] = {
     let random = TestMatrices.random(rows: 64, columns: 256, density: 0.1, seed: 1)
     let odd = TestMatrices.random(rows: 37, columns: 45, density: 0.2, seed: 2)
@@ -48,7 +63,7 @@ let dataDrivenCases: [DataDrivenCase] = {
     let long = TestMatrices.random(rows: 9, columns: 530, density: 0.3, seed: 5)
     func c(_ t: Int, _ w: Int = 1, v: Int = 1, r: Int, k: Int = 1, u: Int = 2, p: Bool = true, s: Int? = nil, h: Int? = nil,
            a: Bool = false, adaptive: Bool = false, x: Bool = false, l: Int? = nil, i: Bool = false, e: Bool = false,
-           q: Int = 1, d: Bool = false, g: Int = 1, o: Bool = false, f: Bool = false, n16: Bool = false) -> DataDrivenConfig {
+           q: Int = 1, d: Bool = false, g: Int = 1, o: Bool = false, f: Bool = false, n16: Bool = false, halves: Bool = false) -> DataDrivenConfig {
         var config = DataDrivenConfig(subwarpWidth: t, vectorWidth: w, vectorsPerThread: v, rowsPerBlock: r, kSplit: k, unroll: u, prefetch: p)
         config.stageRows = s
         config.headEntries = h
@@ -63,7 +78,7 @@ let dataDrivenCases: [DataDrivenCase] = {
         config.sharedHeadGroups = g
         config.similarRows = o
         config.fannedParts = f
-        config.narrowIndices = n16
+        config.entryFormat = halves ? .packedHalves : n16 ? .narrowColumns : .wide
         return config
     }
     let conv1 = ConvolutionShape(inChannels: 8, height: 7, width: 7, outChannels: 8, kernelH: 3, kernelW: 3, stride: 1, pad: 1)
@@ -216,6 +231,15 @@ let dataDrivenCases: [DataDrivenCase] = {
         DataDrivenCase(label: "9x530 fanned 16-bit", weights: long, operand: .matrix(n: 3), config: c(4, r: 2, k: 8, u: 2, p: false, f: true, n16: true)),
         DataDrivenCase(label: "37x45 fanned 16-bit", weights: odd, operand: .matrix(n: 8), config: c(1, 4, v: 2, r: 5, k: 3, u: 4, p: false, o: true, f: true, n16: true)),
         DataDrivenCase(label: "empty rows fanned 16-bit", weights: emptyRowsMatrix, operand: .matrix(n: 8), config: c(8, r: 3, k: 4, u: 2, p: false, f: true, n16: true)),
+        // ... and with half weights packed beside their columns (n2): weights rounded to halves (subnormal
+        // halves among them), odd rows, empty rows, staged and prefetched.
+        DataDrivenCase(label: "64x256 fanned halves", weights: roundedToHalves(random), operand: .matrix(n: 1), config: c(1, r: 8, k: 16, u: 4, p: false, f: true, halves: true)),
+        DataDrivenCase(label: "37x45 fanned halves", weights: roundedToHalves(odd), operand: .matrix(n: 8), config: c(1, 4, v: 2, r: 5, k: 3, u: 4, p: false, o: true, f: true, halves: true)),
+        DataDrivenCase(label: "empty rows fanned halves", weights: roundedToHalves(emptyRowsMatrix), operand: .matrix(n: 8), config: c(8, r: 3, k: 4, u: 2, p: false, f: true, halves: true)),
+        DataDrivenCase(label: "tiny halves fanned", weights: tinyHalvesMatrix, operand: .matrix(n: 3), config: c(4, r: 2, k: 4, u: 2, f: true, halves: true)),
+        DataDrivenCase(label: "9x530 fanned staged halves", weights: roundedToHalves(long), operand: .matrix(n: 1), config: c(1, r: 2, k: 8, u: 4, p: false, s: 176, f: true, halves: true)),
+        DataDrivenCase(label: "64x256 fanned prefetch staged halves", weights: roundedToHalves(random), operand: .matrix(n: 1), config: c(1, r: 8, k: 16, u: 4, s: 128, f: true, halves: true)),
+        DataDrivenCase(label: "9x530 fanned prefetch halves", weights: roundedToHalves(long), operand: .matrix(n: 2), config: c(2, r: 2, k: 4, u: 4, f: true, halves: true)),
         // ... and over B staged in shared memory: all of K in one chunk (a warp's reduction by shuffles), in
         // 2-5 chunks (16-bit columns hold k mod S), a partial N tile, a reduction in shared memory.
         DataDrivenCase(label: "64x256 fanned staged", weights: random, operand: .matrix(n: 1), config: c(1, r: 8, k: 16, u: 4, p: false, s: 256, f: true)),
@@ -236,11 +260,12 @@ let dataDrivenCases: [DataDrivenCase] = {
     ]
 }()
 
-/// Every candidate of four problems, for the table below (N of 1 and 8 list fanned parts).
+/// Every candidate of five problems, for the table below (N of 1 and 8 list fanned parts; weights rounded to
+/// halves list them with half weights).
 let dataDrivenCandidateCases: [DataDrivenCase] = {
     let a = TestMatrices.random(rows: 40, columns: 160, density: 0.1, seed: 6)
     let b = TestMatrices.random(rows: 24, columns: 96, density: 0.3, seed: 7)
-    return [(a, 49), (b, 64), (a, 1), (b, 8)].flatMap { weights, n -> [DataDrivenCase] in
+    return [(a, 49), (b, 64), (a, 1), (b, 8), (roundedToHalves(a), 1)].flatMap { weights, n -> [DataDrivenCase] in
         let problem = try! SpMMProblem(weights: weights, n: n)
         return DataDrivenConfig.candidates(for: problem).map {
             DataDrivenCase(label: "\(weights.rows)x\(weights.columns) candidate", weights: weights, operand: .matrix(n: n), config: $0)
@@ -370,28 +395,52 @@ struct DataDrivenKernelTests {
             return (matrix, config)
         }
         // Fanned parts: a K split above 32 (and above 16 without them), unroll 8 without them or 16; no K split, a head, parts by row length, interleaved parts; 16-bit
-        // columns without fanned parts, on a convolution, and past K = 65536.
+        // columns without fanned parts, on a convolution, and past K = 65536; half weights (n2) on weights that are not all halves.
         let wideK = try SpMMProblem(weights: TestMatrices.single(rows: 2, columns: 70_000, row: 1, column: 69_999), n: 1)
         let fanned = [
             (matrix, "dd:w8,r2,k1,p0,f1"), (matrix, "dd:w8,r2,k2,p0,h8,f1"),
             (matrix, "dd:w8,r2,k2,p0,b1,f1"), (matrix, "dd:w8,r2,k2,p0,i1,f1"),
             (matrix, "dd:w8,r2,k2,p0,n1"), (conv, "dd:w8,r2,k2,p0,f1,n1"), (wideK, "dd:w1,r2,k2,p0,f1,n1"),
             (matrix, "dd:w1,r2,k33,p0,f1"), (matrix, "dd:w1,r2,k32,u8,p0"), (matrix, "dd:w1,r2,k8,u16,p0,f1"),
+            // Half weights where a weight is not a half, or without fanned parts.
+            (matrix, "dd:w8,r2,k2,p0,f1,n2"), (try matrix.withWeightsRoundedToHalves(), "dd:w8,r2,k2,p0,n2"),
         ].map { ($0.0, DataDrivenConfig(parsing: $0.1)!) }
         for (problem, config) in bad + shared + clustered + deferred + groupsPerTrip + similar + fanned {
             #expect(throws: PlanError.self, "\(config)") { _ = try SparseKernelCompiler.compile(problem, dataDriven: config) }
         }
     }
 
-    @Test("fanned parts keep one record per row; 16-bit columns take three quarters of the entries' words")
+    @Test("fanned parts keep one record per row; 16-bit columns take three quarters of the entries' words, half weights half")
     func fannedLayoutSize() throws {
         let problem = try SpMMProblem(weights: TestMatrices.random(rows: 40, columns: 300, density: 0.1, seed: 21), n: 1)
+            .withWeightsRoundedToHalves()
         let split = try DataDrivenLayout(problem: problem, config: DataDrivenConfig(parsing: "dd:w1,r8,k16,u2,p0,i1")!)
         let fanned = try DataDrivenLayout(problem: problem, config: DataDrivenConfig(parsing: "dd:w1,r8,k16,u2,p0,f1")!)
         let narrow = try DataDrivenLayout(problem: problem, config: DataDrivenConfig(parsing: "dd:w1,r8,k16,u2,p0,f1,n1")!)
         #expect(split.segments.count == 40 * 16 * 4 && fanned.segments.count == 40 * 4 && narrow.segments == fanned.segments)
         #expect(fanned.entries.count == 2 * fanned.capacity && narrow.entries.count == fanned.capacity * 3 / 2)
         #expect(narrow.entries[..<narrow.capacity] == fanned.entries[..<fanned.capacity])
+        let halves = try DataDrivenLayout(problem: problem, config: DataDrivenConfig(parsing: "dd:w1,r8,k16,u2,p0,f1,n2")!)
+        #expect(halves.segments == fanned.segments && halves.entries.count == fanned.capacity)
+        // Each word: the column above, the weight's half below; both as the 16-bit section and the f32 one hold them.
+        for e in 0..<halves.capacity {
+            let word = halves.entries[e]
+            #expect(word >> 16 == HalfPrecision.half(e, of: Array(narrow.entries[narrow.capacity...])))
+            #expect(HalfPrecision.float(fromHalfBits: UInt16(word & 0xFFFF)) == Float(bitPattern: fanned.entries[e]))
+        }
+    }
+
+    @Test("weights rounded to halves: nearest half, flagged as halves; a weight past 65504 is refused")
+    func roundedWeights() throws {
+        let weights = try CSRMatrix(rows: 2, columns: 4, rowOffsets: [0, 2, 3], columnIndices: [0, 3, 2], values: [0.1, -3, 1e-9])
+        let problem = try SpMMProblem(weights: weights, n: 4)
+        #expect(!problem.weightsAreHalves)
+        let rounded = try problem.withWeightsRoundedToHalves()
+        #expect(rounded.weightsAreHalves && rounded.weights.values == [0.0999755859375, -3, 0])
+        let large = try CSRMatrix(rows: 2, columns: 2, rowOffsets: [0, 1, 2], columnIndices: [1, 0], values: [1, 70000])
+        #expect(throws: PlanError.invalidProblem("weight 70000.0 (row 1, column 0) is past the half range (65504)")) {
+            _ = try SpMMProblem(weights: large, n: 1).withWeightsRoundedToHalves()
+        }
     }
 
     @Test("column slices hold about equal nonzeros and cover K", arguments: [1, 2, 4, 8])

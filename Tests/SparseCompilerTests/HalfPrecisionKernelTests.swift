@@ -41,6 +41,9 @@ let halfCases: [EpilogueCase] = {
         halfCase("64x256 staged", random, .matrix(n: 64), "dd:w16,v4,c1,r4,k1,u2,s128"),
         halfCase("64x256 fanned staged", random, .matrix(n: 1), "dd:w1,r8,k16,u4,s256,f1,n1"),
         halfCase("37x45 fanned staged", odd, .matrix(n: 7), "dd:w4,v1,c2,r4,k3,u2,p0,s12,f1"),
+        // Half weights packed beside their columns (n2), as an fp16 model would run: unstaged, and staged with prefetch.
+        halfCase("64x256 fanned halves", roundedToHalves(random), .matrix(n: 2), "dd:w2,r4,k16,u4,p0,f1,n2"),
+        halfCase("64x256 fanned staged halves", roundedToHalves(random), .matrix(n: 1), "dd:w1,r8,k16,u4,s256,f1,n2"),
     ]
 }()
 

@@ -17,7 +17,7 @@ let paddedDataDrivenCases: [DataDrivenCase] = {
         config.adaptiveSplit = adaptive
         config.sharedHead = x
         config.fannedParts = fanned16
-        config.narrowIndices = fanned16
+        config.entryFormat = fanned16 ? .narrowColumns : .wide
         return config
     }
     let cases: [(String, CSRMatrix, Int, (b: Int, c: Int), DataDrivenConfig?)] = [

@@ -69,6 +69,9 @@ struct CommandErrorTests {
         ["bench", "--cold-l2", "-1"],
         ["tune", good, "--n", "4", "--cold-l2", "0"],
         ["compile", good, "--n", "4", "--cold-l2", "2"],  // without --tune nothing is timed
+        ["compile", good, "--n", "1", "--config", "dd:w1,r2,k2,p0,f1,n2"],  // half weights, but they are not halves
+        ["compile", file("large.mtx", "%%MatrixMarket matrix coordinate real general\n2 2 1\n2 1 70000\n"), "--n", "1", "--weight-precision", "fp16"],
+        ["compile", good, "--n", "1", "--weight-precision", "fp8"],
     ])
     func rejects(arguments: [String]) {
         #expect(Self.exitCode(arguments) != 0)
@@ -128,6 +131,11 @@ struct CommandErrorTests {
         let padded = Self.directory.appendingPathComponent("padded").path
         #expect(Self.exitCode(["compile", Self.good, "--n", "5", "--row-align", "16", "-o", padded, "--verify", "--config", "dd:w2,v4,r2"]) == 0)
         #expect((try? FileManager.default.contentsOfDirectory(atPath: padded))?.contains { $0.contains("_n5_ldb8_ldc8_") } == true)
+        // Weights rounded to halves, packed beside their columns.
+        let halves = Self.directory.appendingPathComponent("halves").path
+        #expect(Self.exitCode(["compile", Self.good, "--n", "1", "--weight-precision", "fp16", "-o", halves, "--verify", "--config", "dd:w1,r2,k2,p0,f1,n2"]) == 0)
+        #expect(BenchCommand.stem(suite: "large-decode", batch: 1, selection: "tuned", rowAlign: nil, precision: .fp16, weightPrecision: .fp16)
+            == "large-decode-b1-fp16-wfp16")
     }
 }
 
