@@ -63,7 +63,8 @@ struct BenchmarkReport: Codable {
         }
         let roundedWeights = weightPrecision == .fp16
         if halves {
-            lines.append("- sparsert's operands: fp16 B and C (IEEE halves), products accumulated in fp32, A's values as read (fp32)\(roundedWeights ? ", which are halves (below)" : ""); the baselines' fp32 runs read the same B widened to fp32, their fp16 runs round A to halves as well")
+            let values = roundedWeights ? "A's values rounded to halves (below)" : "A's values as read (fp32)"
+            lines.append("- sparsert's operands: fp16 B and C (IEEE halves), products accumulated in fp32, \(values); the baselines' fp32 runs read the same B widened to fp32, their fp16 runs round A to halves as well")
         }
         if roundedWeights {
             lines.append("- weights: A's values rounded to the nearest halves (`--weight-precision fp16`) before anything ran, the same for every kernel, ours and the baselines (their fp32 runs read the halves widened, exactly)")
