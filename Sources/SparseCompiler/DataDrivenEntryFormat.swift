@@ -12,8 +12,5 @@ extension DataDrivenConfig {
         /// 16: 4 bytes. Only for weights that are all exact halves (an fp16 model's, or rounded with
         /// ``SpMMProblem/withWeightsRoundedToHalves()``), so the product is the same as with f32 weights.
         case packedHalves = 2
-
-        /// Bytes of the entries buffer per nonzero.
-        public var bytesPerNonzero: Int { [8, 6, 4][rawValue] }
     }
 }

@@ -106,7 +106,8 @@ public enum LayoutExplanation {
                 + "\(PlanExplanation.format(s.meanBlock)), max \(s.largestBlock) (imbalance "
                 + "\(PlanExplanation.format(s.meanBlock == 0 ? 0 : Double(s.largestBlock) / s.meanBlock)))",
             "        entries: \(s.entrySlots) slots per section, \(PlanExplanation.format(s.paddingShare * 100))% alignment "
-                + "padding and slack" + (layout.headEntries > 0 ? "; head of \(layout.headEntries) per part" : ""),
+                + "padding and slack" + (layout.headEntries > 0 ? "; head of \(layout.headEntries) per part" : "")
+                + entryFormatNote(layout.entryFormat),
         ]
         if config.clusterSplit > 1 {
             let slices = zip(layout.sliceBounds, layout.sliceBounds.dropFirst()).map { "\($0)..<\($1)" }.joined(separator: ", ")
@@ -121,5 +122,14 @@ public enum LayoutExplanation {
                      + "\(config.estimatedRegisters) registers per thread estimated"
                      + (config.maxRegisters.map { ", capped at \($0)" } ?? ""))
         return lines.joined(separator: "\n")
+    }
+
+    /// How the entries hold a nonzero, where they are narrower than an f32 weight and a 32-bit B offset.
+    static func entryFormatNote(_ format: DataDrivenConfig.EntryFormat) -> String {
+        switch format {
+        case .wide: ""
+        case .narrowColumns: "; 6 bytes a nonzero (f32 weight, 16-bit column)"
+        case .packedHalves: "; 4 bytes a nonzero (half weight and 16-bit column in one word, one section)"
+        }
     }
 }

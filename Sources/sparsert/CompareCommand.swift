@@ -82,6 +82,7 @@ struct CompareCommand: ParsableCommand {
             mainBaseline: VendorBaselines.mainName(for: isProduct, precision: problem.precision), rows: [row])
         report.heading = "sparsert compare \(problem.description)"
         report.coldCaches = coldCaches
+        if problemOptions.weightPrecision == .fp16 { report.weightPrecision = .fp16 }
         if spec == nil { report.tunerPasses = tuner.passesSummary }
         print(report.markdown())
         if let output {

@@ -29,6 +29,17 @@ struct LayoutExplanationTests {
         #expect(explanation.contains("\(s.records) records, \(s.paddingRecords) padding"))
     }
 
+    @Test("the entries' bytes a nonzero are named where they are narrow", arguments: [
+        ("dd:w1,r8,k16,u4,p0,f1", nil), ("dd:w1,r8,k16,u4,p0,f1,n1", "6 bytes a nonzero"), ("dd:w1,r8,k16,u4,p0,f1,n2", "4 bytes a nonzero"),
+    ])
+    func entryFormat(_ text: String, note: String?) throws {
+        let config = try #require(DataDrivenConfig(parsing: text))
+        let problem = try SpMMProblem(weights: Self.weights, n: 1).withWeightsRoundedToHalves()
+        let explanation = LayoutExplanation.text(try DataDrivenLayout(problem: problem, config: config), config: config, problem: problem)
+        #expect(explanation.contains("bytes a nonzero") == (note != nil))
+        if let note { #expect(explanation.contains(note)) }
+    }
+
     @Test("rows dealt evenly (e1) leave blocks closer in nonzeros than rows packed in sorted order", arguments: [
         ("dd:w32,v1,c2,r2,k4,u2,p0,b1", 24), ("dd:w32,v4,c1,r2,k8,u2,p0,h8,b1", 32), ("dd:w32,v1,c2,r1,k8,u2,p0,b1,l16", 16),
     ])
