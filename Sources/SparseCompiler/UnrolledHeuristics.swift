@@ -16,10 +16,18 @@ extension TilingConfig {
     /// Vectors of 4 are not listed (`,v4` still plans when asked for): on an H200 none was the best config of
     /// any Table 1 instance at batch 1 (6b9fb50, ed8b716) or batch 8 since the wide grid, and they took 221 of
     /// the 364 ptxas CPU-seconds of problem 3's list (19 of its 194 candidates). Convolutions list vectors of 1.
-    public static func candidates(for problem: SpMMProblem, limits: DeviceLimits = .hopper, limit: Int = 24) -> [TilingConfig] {
+    ///
+    /// Only vector widths `widthFits` accepts are planned: a caller whose code-size budget depends on the
+    /// width alone (the tuner's) passes it here, so a layer too large for unrolled code plans nothing (planning
+    /// every tiling of an 11008 x 4096 layer at 90%, all then left out, made `tune --list` take 25 s instead of
+    /// 0.7 s on this repository's CPU machine).
+    public static func candidates(
+        for problem: SpMMProblem, limits: DeviceLimits = .hopper, limit: Int = 24, widthFits: (Int) -> Bool = { _ in true }
+    ) -> [TilingConfig] {
         let m = max(problem.m, 1), n = problem.n
         var widths = [1]
         if case .matrix = problem.operand, n % 2 == 0 { widths = [2, 1] }
+        widths = widths.filter(widthFits)
         // (vector width, blocks along N) of every tile: N tiles of 32 to 256 vectors.
         var tiles: [(width: Int, nBlocks: Int)] = []
         for width in widths {

@@ -68,8 +68,9 @@ public enum KernelSpec: Hashable, Sendable, CustomStringConvertible {
     public static func unrolledCandidates(
         for problem: SpMMProblem, limits: DeviceLimits = .hopper, multiprocessor: Occupancy.Multiprocessor = .h100
     ) -> [TilingConfig] {
-        let fitting = TilingConfig.candidates(for: problem, limits: limits, limit: .max)
-            .filter { unrolledFits(problem, vectorWidth: $0.vectorWidth) }
+        let fitting = TilingConfig.candidates(for: problem, limits: limits, limit: .max) {
+            unrolledFits(problem, vectorWidth: $0)
+        }
         var seconds = 0.0
         let more = fitting.dropFirst(unrolledCandidateCount).filter { config in
             let cost = KernelCostModel.unrolled(problem, vectorWidth: config.vectorWidth).assembleSeconds

@@ -126,6 +126,20 @@ struct PlanTests {
         for config in candidates { _ = try SpMMPlan(problem: problem, config: config) }
     }
 
+    @Test("vector widths left out by the caller are not planned; the others keep their order", arguments: [49, 256])
+    func candidateWidths(n: Int) throws {
+        let problem = try SpMMProblem(weights: weights, n: n)
+        let all = TilingConfig.candidates(for: problem, limit: .max)
+        for width in [1, 2] {
+            #expect(TilingConfig.candidates(for: problem, limit: .max) { $0 == width } == all.filter { $0.vectorWidth == width })
+        }
+        #expect(TilingConfig.candidates(for: problem, limit: .max) { _ in false }.isEmpty)
+        // A layer no width of whose unrolled code fits the budget lists only data-driven configs.
+        let large = try SpMMProblem(weights: TestMatrices.random(rows: 2048, columns: 2048, density: 0.5, seed: 8), n: 8)
+        #expect(!KernelSpec.unrolledFits(large, vectorWidth: 1) && !KernelSpec.unrolledFits(large, vectorWidth: 2))
+        #expect(KernelSpec.unrolledCandidates(for: large).isEmpty)
+    }
+
     @Test("the tuner lists a small layer's whole unrolled grid and a larger one's within the ptxas budget, each as the first pass times it")
     func unrolledListBudget() throws {
         /// The listed configs with their contiguous row ranges, plain tiles and no cap, to compare with the grid.
