@@ -44,7 +44,7 @@ extension BenchmarkProblem {
     }
 
     /// The same problem with `transform` applied to every instance.
-    func withInstances(_ transform: (SuiteItem) -> SuiteItem) -> BenchmarkProblem {
+    public func withInstances(_ transform: (SuiteItem) -> SuiteItem) -> BenchmarkProblem {
         BenchmarkProblem(
             number: number, m: m, k: k, n: n, sparsity: sparsity, source: source, instances: instances.map(transform))
     }

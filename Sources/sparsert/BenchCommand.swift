@@ -45,14 +45,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Only this sparsity (0.9 or 0.95).")
     var sparsity: Double?
 
-    @Option(help: "Pad B's and C's rows to a multiple of this many bytes (e.g. 128) for every kernel, ours and the baselines.")
-    var rowAlign: Int?
-
-    @Option(help: "Element type of B and C for sparsert's kernels: fp32, or fp16 (halves, accumulated in fp32). The baselines run in both.")
-    var precision: Precision = .fp32
-
-    @Option(help: "A's values: fp32 (as the suite gives them), or fp16 (rounded to the nearest halves, for sparsert and the baselines alike).")
-    var weightPrecision: Precision = .fp32
+    @OptionGroup var operands: SuiteOperandOptions
 
     @Option(help: "Most instances timed per problem (all by default).")
     var maxInstances: Int?
@@ -86,7 +79,6 @@ struct BenchCommand: ParsableCommand {
         }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard narrowInstances >= 0 else { throw ValidationError("--narrow-instances must be 0 or more, not \(narrowInstances)") }
-        try validateRowAlign(rowAlign)
         // The problems first (lazily loaded), so a missing data folder is reported on any machine.
         var list: [BenchmarkProblem]
         switch suite {
@@ -122,9 +114,7 @@ struct BenchCommand: ParsableCommand {
             printError("the benchmark needs a GPU: \(error)")
             throw ExitCode(3)
         }
-        if precision != .fp32 { list = list.map { $0.withPrecision(precision) } }
-        if weightPrecision == .fp16 { list = list.map { $0.withWeightsRoundedToHalves() } }
-        if let rowAlign { list = list.map { $0.withRowsAligned(toBytes: rowAlign) } }
+        list = list.map { $0.withInstances(operands.apply) }
         printNote("device: \(session.properties.name); \(list.count) problems; compiler: \(session.ptxas?.executable.path ?? "driver JIT")")
 
         let floors = try DeviceFloors.measure(session: session)
@@ -146,8 +136,8 @@ struct BenchCommand: ParsableCommand {
         let gpu = session.properties.name
         let folder = URL(fileURLWithPath: output ?? "bench/results/\(gpu.replacingOccurrences(of: " ", with: "_"))")
         var stem = Self.stem(
-            suite: suite.rawValue, batch: batch, selection: kernelSelection.rawValue, rowAlign: rowAlign, precision: precision,
-            weightPrecision: weightPrecision)
+            suite: suite.rawValue, batch: batch, selection: kernelSelection.rawValue, rowAlign: operands.rowAlign, precision: operands.precision,
+            weightPrecision: operands.weightPrecision)
         // Subsets get their own files, so a partial run never overwrites a full one.
         if let sparsity { stem += "-s\(sparsity)" }
         if let problems { stem += "-p" + problems.replacingOccurrences(of: ",", with: "_") }
@@ -156,10 +146,10 @@ struct BenchCommand: ParsableCommand {
             suite: suite.rawValue, gpu: gpu, date: ISO8601DateFormatter().string(from: Date()),
             commit: reportCommit(commit),
             command: CommandLine.arguments.dropFirst().joined(separator: " "), batch: batch,
-            selection: kernelSelection.rawValue, rowAlignBytes: rowAlign, precision: precision, floors: floors,
-            mainBaseline: VendorBaselines.mainName(for: suite != .paperConv, precision: precision), rows: [])
+            selection: kernelSelection.rawValue, rowAlignBytes: operands.rowAlign, precision: operands.precision, floors: floors,
+            mainBaseline: VendorBaselines.mainName(for: suite != .paperConv, precision: operands.precision), rows: [])
         report.coldCaches = coldCaches
-        if weightPrecision == .fp16 { report.weightPrecision = .fp16 }
+        if operands.weightPrecision == .fp16 { report.weightPrecision = .fp16 }
         if kernelSelection == .tuned {
             report.tunerPasses = tuner.passesSummary
                 + (narrowInstances > 0 && !shareConfig ? "; instances after a problem's first tuned over the first's \(narrowInstances) fastest unrolled tilings and their twins (one compile round) and the data-driven list" : "")

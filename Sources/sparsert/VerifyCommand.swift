@@ -43,14 +43,7 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Seed of the random inputs.")
     var seed: UInt64 = 7
 
-    @Option(help: "Pad B's and C's rows to a multiple of this many bytes (e.g. 128) in every matrix product checked.")
-    var rowAlign: Int?
-
-    @Option(help: "Element type of B and C in every kernel checked: fp32, or fp16 (halves, accumulated in fp32).")
-    var precision: Precision = .fp32
-
-    @Option(help: "A's values in every problem checked: fp32 (as read), or fp16 (rounded to the nearest halves; small-N kernels then hold them in 16 bits).")
-    var weightPrecision: Precision = .fp32
+    @OptionGroup var operands: SuiteOperandOptions
 
     @Option(help: "Maximum relative error tolerated (default: 1e-5 for fp32, 1e-3 for fp16).")
     var tolerance: Double?
@@ -83,10 +76,7 @@ struct VerifyCommand: ParsableCommand {
             }
         }
         if let filter { items = items.filter { $0.name.contains(filter) } }
-        if precision != .fp32 { items = items.map { $0.withPrecision(precision) } }
-        if weightPrecision == .fp16 { items = items.map { $0.withWeightsRoundedToHalves() } }
-        try validateRowAlign(rowAlign)
-        if let rowAlign { items = items.map { $0.withRowsAligned(toBytes: rowAlign) } }
+        items = items.map(operands.apply)
         let specs = try config.map(KernelCompilation.parseSpec)
 
         var session: GPUSession?
@@ -162,7 +152,7 @@ struct VerifyCommand: ParsableCommand {
         let families = Dictionary(grouping: jobsList.map(\.kernel.family.rawValue), by: { $0 }).mapValues(\.count)
         print("kernels by family: " + families.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         let executor = session?.properties.name ?? "cpu-ir"
-        print("\(passed) of \(jobsList.count) kernels passed on \(executor); worst max relative error \(String(format: "%.3e", worst)) (tolerance \(tolerance ?? precision.verificationTolerance))")
+        print("\(passed) of \(jobsList.count) kernels passed on \(executor); worst max relative error \(String(format: "%.3e", worst)) (tolerance \(tolerance ?? operands.precision.verificationTolerance))")
         if let json {
             try reportEncoder().encode(reports.compactMap { $0 }).write(to: URL(fileURLWithPath: json))
         }

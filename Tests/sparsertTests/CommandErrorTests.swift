@@ -116,10 +116,14 @@ struct CommandErrorTests {
         #expect(Self.exitCode(arguments + ["--refine-row-order=-2"]) == 64)
     }
 
-    @Test("verify runs the suite's synthetic problems from a folder without ResNet-50's batch sizes (the repository's data)")
+    @Test("verify runs the suite's synthetic problems from a folder without ResNet-50's batch sizes (the repository's data), also with weights rounded to halves")
     func verifyWithoutBatchSizes() {
         let bundled = SharedData.packageRoot.appendingPathComponent("data").path
         #expect(Self.exitCode(["verify", "--cpu", "--data", bundled, "--filter", "synthetic/all_zero"]) == 0)
+        // Weights rounded to halves: at N = 1 the suite's fanned kernels hold them packed (n2).
+        #expect(Self.exitCode(["verify", "--cpu", "--data", bundled, "--filter", "synthetic/random_45x70_n1", "--weight-precision", "fp16"]) == 0)
+        let command = try? VerifyCommand.parse(["--weight-precision", "fp16", "--row-align", "128"])
+        #expect(command?.operands.weightPrecision == .fp16 && command?.operands.rowAlign == 128)
     }
 
     @Test("a good file compiles and verifies through the IR")
