@@ -126,6 +126,23 @@ struct CommandErrorTests {
         #expect(command?.operands.weightPrecision == .fp16 && command?.operands.rowAlign == 128)
     }
 
+    @Test("weights that are all halves, as an fp16 model's, list packed-half kernels at N = 1 without --weight-precision")
+    func halvesAsRead() throws {
+        func candidates(_ values: [String]) throws -> (halves: Bool, formats: Set<String>) {
+            let entries = values.enumerated().map { "\($0.offset + 1) \(7 * $0.offset + 1) \($0.element)" }
+            let path = Self.file("halves-\(values.count)-\(values[0]).mtx",
+                "%%MatrixMarket matrix coordinate real general\n\(values.count) 64 \(values.count)\n" + entries.joined(separator: "\n") + "\n")
+            let (problem, _) = try TuneCommand.parse([path, "--n", "1"]).problemOptions.problem()
+            let formats = KernelSpec.candidates(for: problem).compactMap { spec -> String? in
+                guard case .dataDriven(let config) = spec, config.narrowIndices else { return nil }
+                return "n\(config.entryFormat.rawValue)"
+            }
+            return (problem.weightsAreHalves, Set(formats))
+        }
+        #expect(try candidates(["1.5", "-0.25", "3", "0.125", "-2048"]) == (true, ["n2"]))
+        #expect(try candidates(["1.5", "-0.25", "3", "0.1", "-2048"]) == (false, ["n1"]))  // 0.1 is no half
+    }
+
     @Test("a good file compiles and verifies through the IR")
     func accepts() {
         let out = Self.directory.appendingPathComponent("kernel").path
