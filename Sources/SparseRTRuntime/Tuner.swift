@@ -35,7 +35,8 @@ public struct Tuner {
     /// their grid gets for free (``KernelSpec/firstPassConfig(_:problem:limits:multiprocessor:)``);
     /// 5 since the third pass leaves the unrolled family out by default (``defaultRowOrderFamilies``); 6 since
     /// the data-driven list holds fanned parts (with 16-bit columns) where subwarps are narrow (small N); 7
-    /// since it holds them over staged B and with prefetch too; 8 since staged B takes halves (fp16 lists it).
+    /// since it holds them over staged B and with prefetch too; 8 since staged B takes halves (fp16 lists it); 9
+    /// since weights that are all halves list their fanned configs with packed halves (`n2`) instead of `n1`.
     public static let searchVersion = 9
     /// The final round's timer (the benchmark's), and how many times each finalist is timed with it, in
     /// turn, the median of those medians deciding.
