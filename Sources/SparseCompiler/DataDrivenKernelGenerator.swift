@@ -105,11 +105,9 @@ public enum DataDrivenKernelGenerator {
             accumulators: accumulators, bSpace: config.stageRows == nil ? .globalReadOnly : .shared,
             // Staged B is held as f32 in shared memory (halves are widened as they are copied).
             precision: config.stageRows == nil ? problem.precision : .fp32)
-        if layout.entryFormat != .wide {
-            body.packedHalves = layout.entryFormat == .packedHalves
-            // Staged, a column's row of the chunk in shared memory (the layout stores k mod S).
-            body.narrowIndexRowBytes = UInt32(config.stageRows == nil ? problem.bRowStride * problem.elementBytes : config.tileColumns * 4)
-        }
+        body.entryFormat = layout.entryFormat
+        // Staged, a column's row of the chunk in shared memory (the layout stores k mod S).
+        body.narrowIndexRowBytes = UInt32(config.stageRows == nil ? problem.bRowStride * problem.elementBytes : config.tileColumns * 4)
         // Fanned parts: part p of the row starts at its group p (of the row, or of each staged chunk's piece).
         var partBytes: Register?
         if config.fannedParts {

@@ -12,11 +12,11 @@ struct LoopBody {
     var bSpace: MemorySpace = .globalReadOnly
     /// B's element type (halves are widened to f32 as they load).
     var precision: Precision = .fp32
-    /// With 16-bit column indices (``DataDrivenLayout/entryFormat`` other than `wide`): B's row bytes, which
-    /// turn a column into its byte offset; nil when the second section holds the offsets themselves.
-    var narrowIndexRowBytes: UInt32? = nil
-    /// Whether each entry is one word holding its weight's half bits and its column (`packedHalves`).
-    var packedHalves = false
+    /// How the entries hold a nonzero (``DataDrivenLayout/entryFormat``).
+    var entryFormat = DataDrivenConfig.EntryFormat.wide
+    /// With 16-bit column indices (an ``entryFormat`` other than `wide`): B's row bytes, which turn a column
+    /// into its byte offset.
+    var narrowIndexRowBytes: UInt32 = 4
 
     /// The nonzeros at byte offsets [start, end) of the entries' first section: a main loop of `4 * unroll`
     /// per iteration, then a tail of fewer than that.
@@ -58,9 +58,9 @@ struct LoopBody {
             return b.binary(.add, .u64, .register(entryPointer), .register(wide))
         }
         let pointer = address(start), last = address(end)
-        // 16-bit indices: entry e's column at half its weight's offset into the second section.
+        // 16-bit columns in their own section: entry e's column at half its weight's offset into it.
         var indexPointer: Register?
-        if narrowIndexRowBytes != nil, !packedHalves {
+        if entryFormat == .narrowColumns {
             let half = address(b.binary(.shr, .u32, .register(start), .u32(1)))
             indexPointer = b.binary(.add, .u64, .register(half), .u64(UInt64(sectionBytes)))
         }
@@ -73,10 +73,12 @@ struct LoopBody {
             (0..<unroll).map { g in
                 let at = offset + g * stride
                 let present = below(remaining, at)
-                if packedHalves { return loadPackedEntries(at: pointer, offset: Int64(at), guard: present, builder: &b) }
-                return indexPointer.map {
-                    loadNarrowEntries(at: pointer, indices: $0, offset: Int64(at), guard: present, builder: &b)
-                } ?? loadEntries(4, at: pointer, offset: Int64(at), guard: present, builder: &b)
+                switch entryFormat {
+                case .wide: return loadEntries(4, at: pointer, offset: Int64(at), guard: present, builder: &b)
+                case .narrowColumns:
+                    return loadNarrowEntries(at: pointer, indices: indexPointer!, offset: Int64(at), guard: present, builder: &b)
+                case .packedHalves: return loadPackedEntries(at: pointer, offset: Int64(at), guard: present, builder: &b)
+                }
             }
         }
         let top = b.label(), after = b.label()
@@ -233,12 +235,11 @@ struct LoopBody {
         b.emit(.load(.globalReadOnly, w, address: weights, offset: offset), guard: predicate)
         let pairs = (0..<2).map { _ in b.register(.u32) }
         b.emit(.load(.globalReadOnly, pairs, address: indices, offset: offset / 2), guard: predicate)
-        let rowBytes = narrowIndexRowBytes ?? 4
-        let offsets = (0..<4).map { e -> Register in
+                let offsets = (0..<4).map { e -> Register in
             let word = pairs[e / 2]
             let column = e % 2 == 0
                 ? b.binary(.and, .u32, .register(word), .u32(0xFFFF)) : b.binary(.shr, .u32, .register(word), .u32(16))
-            return b.binary(.mul, .u32, .register(column), .u32(rowBytes))
+            return b.binary(.mul, .u32, .register(column), .u32(narrowIndexRowBytes))
         }
         return Entries(weights: w, offsets: offsets, guardPredicate: predicate)
     }
@@ -249,15 +250,14 @@ struct LoopBody {
     func loadPackedEntries(at base: Register, offset: Int64, guard predicate: Register?, builder b: inout KernelBuilder) -> Entries {
         let words = (0..<4).map { _ in b.register(.u32) }
         b.emit(.load(.globalReadOnly, words, address: base, offset: offset), guard: predicate)
-        let rowBytes = narrowIndexRowBytes ?? 4
-        var entries = Entries(guardPredicate: predicate)
+                var entries = Entries(guardPredicate: predicate)
         for word in words {
             let half = b.register(.f16), weight = b.register(.f32)
             b.emit(.convert(half, word))
             b.emit(.convert(weight, half))
             entries.weights.append(weight)
             let column = b.binary(.shr, .u32, .register(word), .u32(16))
-            entries.offsets.append(b.binary(.mul, .u32, .register(column), .u32(rowBytes)))
+            entries.offsets.append(b.binary(.mul, .u32, .register(column), .u32(narrowIndexRowBytes)))
         }
         return entries
     }

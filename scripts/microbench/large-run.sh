@@ -9,17 +9,8 @@ set -uo pipefail
 : "${SPARSERT:?}" "${OUT:?}"
 work=${WORK:-/tmp/large}
 mkdir -p "$work" "$OUT/large"
-python3 - "$work" <<'PY'
-import os, sys, numpy as np
-shapes = {"sq4096": (4096, 4096), "up11008": (11008, 4096), "down4096": (4096, 11008)}
-for name, (m, k) in shapes.items():
-    path = f"{sys.argv[1]}/{name}.npy"
-    if not os.path.exists(path):
-        rng = np.random.default_rng(m * 7 + k)
-        np.save(path, rng.standard_normal((m, k), dtype=np.float32))
-PY
+WORK="$work" SHAPES="${SHAPES:-sq4096 up11008 down4096}" SPARSITIES=90 bash "$(dirname "$0")/large-weights.sh"
 for name in ${SHAPES:-sq4096 up11008 down4096}; do
-  [ -f "$work/$name-90.npy" ] || "$SPARSERT" prune "$work/$name.npy" --sparsity 0.9 -o "$work/$name-90.npy"
   for n in ${NS:-1 8}; do
     log="$OUT/large/$name-n$n${TAG:-}.log"
     echo "== $name N=$n" | tee "$log"

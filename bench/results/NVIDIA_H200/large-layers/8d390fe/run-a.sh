@@ -13,17 +13,7 @@ timeout 120 "$SPARSERT" verify --data data --filter synthetic --weight-precision
 echo "verify fp32 rc=$? $(tail -1 $R/verify-synthetic-wfp16.log) ($(( $(date +%s) - start )) s)"
 timeout 120 "$SPARSERT" verify --data data --filter synthetic --weight-precision fp16 --precision fp16 --json $R/verify-synthetic-fp16-wfp16.json > $R/verify-synthetic-fp16-wfp16.log 2>&1
 echo "verify fp16 rc=$? $(tail -1 $R/verify-synthetic-fp16-wfp16.log) ($(( $(date +%s) - start )) s)"
-mkdir -p /tmp/large
-python3 - <<'PY'
-import os, numpy as np
-for name, (m, k) in {"sq4096": (4096, 4096), "up11008": (11008, 4096), "down4096": (4096, 11008)}.items():
-    path = f"/tmp/large/{name}.npy"
-    if not os.path.exists(path):
-        np.save(path, np.random.default_rng(m * 7 + k).standard_normal((m, k), dtype=np.float32))
-PY
-for s in sq4096 up11008 down4096; do for sp in 90 95; do
-  [ -f /tmp/large/$s-$sp.npy ] || "$SPARSERT" prune /tmp/large/$s.npy --sparsity 0.$sp -o /tmp/large/$s-$sp.npy > /dev/null
-done; done
+SHAPES="sq4096 up11008 down4096" SPARSITIES="90 95" bash scripts/microbench/large-weights.sh
 echo "weights ready ($(( $(date +%s) - start )) s)"
 declare -A kk=([sq4096]=4096 [up11008]=4096 [down4096]=11008)
 for sp in 90 95; do for shape in sq4096 up11008 down4096; do

@@ -10,15 +10,7 @@ timeout 200 "$SPARSERT" bench --suite large-decode --batch 8 --cold-l2 2 --weigh
 echo "bench b8 rc=$? ($(( $(date +%s) - start )) s)"; grep -E "geometric|^\| [0-9]" $R/large-decode-b8-wfp16-cold2.log | cut -c1-300
 timeout 150 "$SPARSERT" bench --suite large-decode --weight-precision fp16 --output $R > $R/large-decode-b1-wfp16.log 2>&1
 echo "bench warm rc=$? ($(( $(date +%s) - start )) s)"; grep -E "geometric|^\| [0-9]" $R/large-decode-b1-wfp16.log | cut -c1-300
-mkdir -p /tmp/large
-python3 - <<'PY'
-import os, numpy as np
-for name, (m, k) in {"up11008": (11008, 4096), "down4096": (4096, 11008)}.items():
-    path = f"/tmp/large/{name}.npy"
-    if not os.path.exists(path):
-        np.save(path, np.random.default_rng(m * 7 + k).standard_normal((m, k), dtype=np.float32))
-PY
-for s in up11008 down4096; do [ -f /tmp/large/$s-90.npy ] || "$SPARSERT" prune /tmp/large/$s.npy --sparsity 0.9 -o /tmp/large/$s-90.npy > /dev/null; done
+SHAPES="up11008 down4096" SPARSITIES="90" bash scripts/microbench/large-weights.sh
 echo "weights ($(( $(date +%s) - start )) s)"
 ncu=$(command -v ncu || ls /usr/local/cuda/bin/ncu | head -1)
 secs="--section SpeedOfLight --section MemoryWorkloadAnalysis --section Occupancy --section LaunchStats --section WarpStateStats --section SchedulerStats --section SourceCounters"

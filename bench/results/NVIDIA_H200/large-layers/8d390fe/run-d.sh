@@ -6,15 +6,7 @@ eval "$(bash scripts/gpu-host-setup.sh .carry/lead)"
 export SPARSERT SPARSERT_DATA SPARSERT_COMMIT=${COMMIT:?}
 R=$OUT/s22d; mkdir -p $R
 start=$(date +%s)
-mkdir -p /tmp/large
-python3 - <<'PY'
-import os, numpy as np
-for name, (m, k) in {"sq4096": (4096, 4096), "up11008": (11008, 4096), "down4096": (4096, 11008)}.items():
-    path = f"/tmp/large/{name}.npy"
-    if not os.path.exists(path):
-        np.save(path, np.random.default_rng(m * 7 + k).standard_normal((m, k), dtype=np.float32))
-PY
-for s in sq4096 up11008 down4096; do [ -f /tmp/large/$s-90.npy ] || "$SPARSERT" prune /tmp/large/$s.npy --sparsity 0.9 -o /tmp/large/$s-90.npy > /dev/null; done
+SHAPES="sq4096 up11008 down4096" SPARSITIES="90" bash scripts/microbench/large-weights.sh
 echo "weights ($(( $(date +%s) - start )) s)"
 declare -A kk=([sq4096]=4096 [up11008]=4096 [down4096]=11008)
 # staged rows: K rounded up to whole copy passes (one row a thread per pass)

@@ -4,15 +4,7 @@ set -u
 eval "$(bash scripts/gpu-host-setup.sh .carry/lead)"
 export SPARSERT SPARSERT_DATA SPARSERT_COMMIT=${COMMIT:?}
 R=$OUT/s22e; mkdir -p $R
-mkdir -p /tmp/large
-python3 - <<'PY'
-import os, numpy as np
-for name, (m, k) in {"up11008": (11008, 4096), "down4096": (4096, 11008)}.items():
-    path = f"/tmp/large/{name}.npy"
-    if not os.path.exists(path):
-        np.save(path, np.random.default_rng(m * 7 + k).standard_normal((m, k), dtype=np.float32))
-PY
-for s in up11008 down4096; do [ -f /tmp/large/$s-90.npy ] || "$SPARSERT" prune /tmp/large/$s.npy --sparsity 0.9 -o /tmp/large/$s-90.npy > /dev/null; done
+SHAPES="up11008 down4096" SPARSITIES="90" bash scripts/microbench/large-weights.sh
 ncu=$(command -v ncu || ls /usr/local/cuda/bin/ncu | head -1)
 i=0
 for item in "up11008 dd:w1,v1,c1,r32,k8,u4,p0,s4096,f1,n2" "down4096 dd:w1,v1,c1,r16,k16,u4,s11008,f1,n2" "up11008 dd:w1,v1,c1,r32,k8,u2,f1,n2"; do

@@ -6,17 +6,7 @@ eval "$(bash scripts/gpu-host-setup.sh .carry/lead)"
 export SPARSERT SPARSERT_DATA SPARSERT_COMMIT=${COMMIT:?}
 R=$OUT/s22f; mkdir -p $R
 start=$(date +%s)
-mkdir -p /tmp/large
-python3 - <<'PY'
-import os, numpy as np
-for name, (m, k) in {"sq4096": (4096, 4096), "up11008": (11008, 4096), "down4096": (4096, 11008)}.items():
-    path = f"/tmp/large/{name}.npy"
-    if not os.path.exists(path):
-        np.save(path, np.random.default_rng(m * 7 + k).standard_normal((m, k), dtype=np.float32))
-PY
-for s in sq4096 up11008 down4096; do for sp in 90 95; do
-  [ -f /tmp/large/$s-$sp.npy ] || "$SPARSERT" prune /tmp/large/$s.npy --sparsity 0.$sp -o /tmp/large/$s-$sp.npy > /dev/null
-done; done
+SHAPES="sq4096 up11008 down4096" SPARSITIES="90 95" bash scripts/microbench/large-weights.sh
 echo "weights ($(( $(date +%s) - start )) s)"
 declare -A kk=([sq4096]=4096 [up11008]=4096 [down4096]=11008)
 stage() { local k=$1 threads=$2; echo $(( (k + threads - 1) / threads * threads )); }

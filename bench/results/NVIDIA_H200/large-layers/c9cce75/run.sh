@@ -6,15 +6,7 @@ eval "$(bash scripts/gpu-host-setup.sh .carry/lead)"
 export SPARSERT SPARSERT_DATA SPARSERT_COMMIT=${COMMIT:?}
 R=$OUT/s21b; mkdir -p $R/cands $R/cold
 # Weights (as large-run.sh makes them).
-mkdir -p /tmp/large
-python3 - <<'PY'
-import os, numpy as np
-for name, (m, k) in {"sq4096": (4096, 4096), "up11008": (11008, 4096), "down4096": (4096, 11008)}.items():
-    path = f"/tmp/large/{name}.npy"
-    if not os.path.exists(path):
-        np.save(path, np.random.default_rng(m * 7 + k).standard_normal((m, k), dtype=np.float32))
-PY
-for s in sq4096 up11008 down4096; do [ -f /tmp/large/$s-90.npy ] || "$SPARSERT" prune /tmp/large/$s.npy --sparsity 0.9 -o /tmp/large/$s-90.npy; done
+SHAPES="sq4096 up11008 down4096" SPARSITIES="90" bash scripts/microbench/large-weights.sh
 declare -A lists
 lists[sq4096]="dd:w1,r8,k16,u4,p0,f1,n1; dd:w1,r8,k16,u4,s4096,f1,n1; dd:w1,r8,k16,u4,p0,s4096,f1,n1; dd:w1,r16,k16,u4,p0,s4096,f1,n1; dd:w1,r32,k8,u4,p0,s4096,f1,n1; dd:w1,r16,k8,u4,p0,s4096,f1,n1; dd:w1,r8,k16,u4,f1,n1; dd:w1,r8,k16,u2,f1,n1; dd:w1,r16,k8,u4,f1,n1; dd:w1,r32,k8,u4,f1,n1; dd:w1,r32,k8,u2,f1,n1; dd:w1,r4,k32,u2,f1,n1; dd:w1,r16,k16,u4,s4096,f1,n1"
 lists[up11008]="dd:w1,r32,k8,u4,p0,o1,f1,n1; dd:w1,r32,k8,u4,p0,f1,n1; dd:w1,r32,k8,u4,p0,s4096,f1,n1; dd:w1,r16,k8,u4,p0,s4096,f1,n1; dd:w1,r8,k16,u4,p0,s4096,f1,n1; dd:w1,r16,k16,u4,p0,s4096,f1,n1; dd:w1,r32,k8,u4,o1,f1,n1; dd:w1,r32,k8,u2,o1,f1,n1; dd:w1,r16,k8,u4,o1,f1,n1; dd:w1,r8,k16,u4,o1,f1,n1; dd:w1,r32,k8,u4,s4096,f1,n1; dd:w1,r16,k16,u4,s4096,f1,n1; dd:w1,r8,k16,u2,s4096,f1,n1"
